@@ -1,0 +1,19 @@
+"""The one domain error type of the application, mapped once to HTTP answers."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A business rule refused an action; `field` names the input at fault when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "detail": self.message}
+        if self.field:
+            body["fields"] = {self.field: [self.message]}
+        return body

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from borrowers.auth import is_locked_out
+from borrowers.models import ClientCompany, Invitation, Role, StockCategory, User, Warehouse
+from facilities.models import Lender
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form, telling a locked-out user why, without saying whether the e-mail exists."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked_out": _("Too many failed log-ins. Try again in a few minutes or reset your password."),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        email = (self.data.get("username") or "").strip().lower()
+        if email and is_locked_out(email):
+            raise forms.ValidationError(self.error_messages["locked_out"], code="locked_out")
+        return super().clean()
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = ClientCompany
+        fields = [
+            "legal_name", "registration_number", "country", "currency", "sector", "business_model",
+            "situation", "language", "annual_cost_of_sales", "average_stock", "total_debt",
+            "tangible_net_worth", "receivables_borrowing", "internal_notes",
+        ]
+        widgets = {"internal_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.firm_id = firm_id
+
+    def clean_country(self) -> str:
+        value = self.cleaned_data["country"].strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise forms.ValidationError(_("Use the two-letter ISO country code, e.g. FR."))
+        return value
+
+    def clean_currency(self) -> str:
+        value = self.cleaned_data["currency"].strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise forms.ValidationError(_("Use the three-letter ISO currency code, e.g. EUR."))
+        return value
+
+
+class WarehouseForm(forms.ModelForm):
+    class Meta:
+        model = Warehouse
+        fields = [
+            "code", "name", "address", "tenure", "landlord_waiver", "dispossession_possible",
+            "physical_control_rating", "insured", "insurance_details",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, client: ClientCompany, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.client = client
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        clash = Warehouse.objects.filter(client=self.instance.client, code__iexact=code)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This client already has a warehouse with this code."))
+        return code
+
+
+class StockCategoryForm(forms.ModelForm):
+    class Meta:
+        model = StockCategory
+        fields = ["code", "name", "base_category", "liquidity_class", "default_recovery_pct", "selling_costs_pct"]
+
+    def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.firm_id = firm_id
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        clash = StockCategory.objects.filter(firm_id=self.instance.firm_id, code__iexact=code)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("A category with this code already exists."))
+        return code
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role", "client", "lender"]
+
+    def __init__(self, *args: Any, inviter: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inviter = inviter
+        self.fields["client"].queryset = ClientCompany.objects.visible_to(inviter)
+        self.fields["lender"].queryset = Lender.objects.filter(firm_id=inviter.firm_id)
+        if not inviter.is_firm_admin:
+            self.fields["role"].choices = [(Role.CLIENT, Role.CLIENT.label), (Role.BANK, Role.BANK.label)]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("A user with this e-mail address already exists."))
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        role, client, lender = data.get("role"), data.get("client"), data.get("lender")
+        if role == Role.CLIENT and client is None:
+            self.add_error("client", _("Choose the company this client user belongs to."))
+        if role == Role.BANK and lender is None:
+            self.add_error("lender", _("Choose the lender this bank user belongs to."))
+        if role == Role.ADVISOR:
+            data["client"] = data["lender"] = None
+        elif role == Role.CLIENT:
+            data["lender"] = None
+        elif role == Role.BANK:
+            data["client"] = None
+        return data
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            candidate = User(email=self.invitation.email, first_name=data.get("first_name", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=User._meta.get_field("language").choices)

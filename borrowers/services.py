@@ -1,0 +1,89 @@
+"""Workflows on firms, clients and users: keyword-only, transactional, audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from borrowers import audit
+from borrowers.errors import DomainError
+from borrowers.models import Invitation, Role, User
+
+
+@transaction.atomic
+def save_record(*, by: User, instance: Model, action: str | None = None) -> Model:
+    """Save a new or changed record and keep its before/after in the audit trail."""
+    is_new = instance.pk is None
+    before = None
+    if not is_new:
+        previous = type(instance)._default_manager.get(pk=instance.pk)
+        before = audit.snapshot(previous)
+    instance.full_clean()
+    instance.save()
+    audit.record(
+        actor=by,
+        action=action or ("create" if is_new else "update"),
+        instance=instance,
+        before=before,
+        after=audit.snapshot(instance),
+    )
+    return instance
+
+
+@transaction.atomic
+def invite(*, by: User, email: str, role: str, client: Any = None, lender: Any = None, base_url: str) -> Invitation:
+    """Create an expiring invitation and e-mail its link (sent once the transaction commits)."""
+    if not by.is_advisor:
+        raise DomainError(_("Only advisors can invite users."))
+    if role == Role.ADVISOR and not by.is_firm_admin:
+        raise DomainError(_("Only a firm administrator can invite advisors."), field="role")
+    invitation = Invitation.objects.create(
+        firm_id=by.firm_id, email=email.lower(), role=role, client=client, lender=lender, invited_by=by
+    )
+    audit.record(actor=by, action="invite", instance=invitation, after=audit.snapshot(invitation, exclude=("token",)))
+    link = base_url.rstrip("/") + reverse("accept-invitation", args=[invitation.token])
+    firm_name = by.firm.name if by.firm else "StockPledge"
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("%(firm)s invites you to StockPledge") % {"firm": firm_name},
+            message=_(
+                "%(who)s invites you to StockPledge.\n\nSet your password here (the link expires on "
+                "%(expiry)s):\n%(link)s\n"
+            )
+            % {"who": by, "expiry": f"{invitation.expires_at:%Y-%m-%d}", "link": link},
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[invitation.email],
+        )
+    )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, first_name: str, last_name: str, password: str) -> User:
+    """Turn a usable invitation into an active account; an expired or used link is refused."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_usable:
+        raise DomainError(_("This invitation has expired or has already been used."))
+    if User.objects.filter(email=invitation.email).exists():
+        raise DomainError(_("An account with this e-mail address already exists."))
+    user = User.objects.create_user(
+        invitation.email,
+        password,
+        first_name=first_name,
+        last_name=last_name,
+        role=invitation.role,
+        firm_id=invitation.firm_id,
+        client=invitation.client,
+        lender=invitation.lender,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit.record(actor=user, action="accept-invitation", instance=invitation)
+    return user

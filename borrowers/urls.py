@@ -1,0 +1,17 @@
+from django.urls import path
+
+from borrowers import views
+
+app_name = "borrowers"
+urlpatterns = [
+    path("clients/", views.client_list, name="client-list"),
+    path("clients/new/", views.client_edit, name="client-create"),
+    path("clients/<int:pk>/", views.client_detail, name="client-detail"),
+    path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
+    path("clients/<int:client_pk>/warehouses/new/", views.warehouse_edit, name="warehouse-create"),
+    path("clients/<int:client_pk>/warehouses/<int:pk>/edit/", views.warehouse_edit, name="warehouse-edit"),
+    path("categories/", views.category_list, name="category-list"),
+    path("categories/<int:pk>/edit/", views.category_edit, name="category-edit"),
+    path("invitations/", views.invitation_list, name="invitation-list"),
+    path("audit/", views.audit_list, name="audit-list"),
+]

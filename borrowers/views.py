@@ -1,0 +1,215 @@
+"""Pages for firms, clients, warehouses, categories, invitations and the audit trail.
+
+Each view: check access (borrowers.access), call a service or read a selector, render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from borrowers import access, services
+from borrowers.errors import DomainError
+from borrowers.forms import (
+    AcceptInvitationForm,
+    ClientForm,
+    InvitationForm,
+    LanguageForm,
+    StockCategoryForm,
+    WarehouseForm,
+)
+from borrowers.models import AuditEvent, ClientCompany, Invitation, StockCategory, Warehouse
+from facilities.models import Facility
+
+
+def advisor_required(view):  # type: ignore[no-untyped-def]
+    """Pages only advisors use: anyone else gets the same 404 as for a missing page."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not request.user.is_advisor:
+            access.log_denial(request.user, f"page {request.path}", request.path)
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own start page."""
+    user = request.user
+    if user.is_advisor:
+        return redirect("borrowers:client-list")
+    if user.is_client_user:
+        return redirect("borrowers:client-detail", pk=user.client_id)
+    if user.is_bank_user:
+        return redirect("reports:report-list")
+    return render(request, "borrowers/no_role.html")
+
+
+@advisor_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    clients = (
+        ClientCompany.objects.visible_to(request.user)
+        .annotate(warehouse_count=Count("warehouses", distinct=True), facility_count=Count("facilities", distinct=True))
+        .order_by("legal_name")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        clients = clients.filter(legal_name__icontains=query)
+    page = Paginator(clients, 50).get_page(request.GET.get("page"))
+    return render(request, "borrowers/client_list.html", {"page": page, "query": query})
+
+
+@login_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.get_or_404(request.user, ClientCompany, pk=pk)
+    facilities = access.scope(Facility.objects.filter(client=client).select_related("lender"), request.user)
+    context = {
+        "client": client,
+        "warehouses": client.warehouses.all(),
+        "facilities": facilities,
+        "can_edit": request.user.is_advisor,
+        "users": client.users.all() if request.user.is_advisor else [],
+        "audit_events": (
+            AuditEvent.objects.visible_to(request.user).filter(client=client).select_related("actor")[:20]
+        ),
+    }
+    return render(request, "borrowers/client_detail.html", context)
+
+
+def _form_page(request: HttpRequest, form, *, title: str, cancel_url: str):  # type: ignore[no-untyped-def]
+    return render(request, "form_page.html", {"form": form, "title": title, "cancel_url": cancel_url})
+
+
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    client = access.get_or_404(request.user, ClientCompany, "change", pk=pk) if pk else None
+    form = ClientForm(request.POST or None, instance=client, firm_id=request.user.firm_id)
+    if request.method == "POST" and form.is_valid():
+        client = services.save_record(by=request.user, instance=form.instance)
+        messages.success(request, _("Client saved."))
+        return redirect(client)
+    title = _("Edit %(client)s") % {"client": client} if client else _("New client")
+    cancel = client.get_absolute_url() if client else "/clients/"
+    return _form_page(request, form, title=title, cancel_url=cancel)
+
+
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def warehouse_edit(request: HttpRequest, client_pk: int, pk: int | None = None) -> HttpResponse:
+    client = access.get_or_404(request.user, ClientCompany, "change", pk=client_pk)
+    warehouse = access.get_or_404(request.user, Warehouse, "change", pk=pk, client=client) if pk else None
+    form = WarehouseForm(request.POST or None, instance=warehouse, client=client)
+    if request.method == "POST" and form.is_valid():
+        services.save_record(by=request.user, instance=form.instance)
+        messages.success(request, _("Warehouse saved."))
+        return redirect(client)
+    return _form_page(
+        request, form, title=_("Warehouse for %(client)s") % {"client": client}, cancel_url=client.get_absolute_url()
+    )
+
+
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def category_list(request: HttpRequest) -> HttpResponse:
+    form = StockCategoryForm(request.POST or None, firm_id=request.user.firm_id)
+    if request.method == "POST" and form.is_valid():
+        services.save_record(by=request.user, instance=form.instance)
+        messages.success(request, _("Category saved."))
+        return redirect("borrowers:category-list")
+    categories = access.scope(StockCategory.objects.all(), request.user)
+    return render(request, "borrowers/category_list.html", {"categories": categories, "form": form})
+
+
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    category = access.get_or_404(request.user, StockCategory, "change", pk=pk)
+    form = StockCategoryForm(request.POST or None, instance=category, firm_id=request.user.firm_id)
+    if request.method == "POST" and form.is_valid():
+        services.save_record(by=request.user, instance=form.instance)
+        messages.success(request, _("Category saved."))
+        return redirect("borrowers:category-list")
+    return _form_page(request, form, title=str(category), cancel_url="/categories/")
+
+
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None, inviter=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite(
+                by=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                client=form.cleaned_data.get("client"),
+                lender=form.cleaned_data.get("lender"),
+                base_url=request.build_absolute_uri("/"),
+            )
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("Invitation sent."))
+            return redirect("borrowers:invitation-list")
+    invitations = access.scope(Invitation.objects.select_related("client", "lender", "invited_by"), request.user)
+    return render(request, "borrowers/invitation_list.html", {"form": form, "invitations": invitations[:200]})
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Public page behind the e-mailed link: choose a name and password, then you are logged in."""
+    invitation = get_object_or_404(Invitation, token=token)
+    if not invitation.is_usable:
+        return render(request, "registration/invitation_expired.html", status=410)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invitation(
+                invitation=invitation,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            login(request, user, backend="borrowers.auth.LockoutModelBackend")
+            return redirect("home")
+    return render(request, "registration/accept_invitation.html", {"form": form, "invitation": invitation})
+
+
+@advisor_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor", "client")
+    object_type = request.GET.get("type", "").strip()
+    if object_type:
+        events = events.filter(object_type=object_type)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "borrowers/audit_list.html", {"page": page, "object_type": object_type})
+
+
+@login_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Save the user's language on their profile, so every process and device uses it."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        request.user.language = form.cleaned_data["language"]
+        request.user.save(update_fields=["language"])
+    next_url = request.POST.get("next") or "/"
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = "/"
+    return redirect(next_url)

@@ -1,0 +1,20 @@
+"""The REST API router: every viewset's queryset goes through borrowers.access."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from borrowers.api import ClientViewSet, WarehouseViewSet
+from facilities.api import FacilityViewSet, LenderViewSet
+
+router = DefaultRouter()
+router.register("clients", ClientViewSet, basename="client")
+router.register("warehouses", WarehouseViewSet, basename="warehouse")
+router.register("lenders", LenderViewSet, basename="lender")
+router.register("facilities", FacilityViewSet, basename="facility")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from borrowers.models import ClientCompany, User
+from facilities.models import Facility, Lender
+
+
+class LenderForm(forms.ModelForm):
+    class Meta:
+        model = Lender
+        fields = ["name", "contact_email"]
+
+    def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.firm_id = firm_id
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Lender.objects.filter(firm_id=self.instance.firm_id, name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("A lender with this name already exists."))
+        return name
+
+
+class FacilityForm(forms.ModelForm):
+    class Meta:
+        model = Facility
+        fields = [
+            "name", "lender", "structure", "method", "currency",
+            "cost_advance_rate_pct", "use_leverage_grid", "nolv_advance_rate_pct", "reserves",
+            "facility_limit", "outstanding", "receivables_cap_pct",
+            "fungibility_share_pct", "over_collateralisation_pct", "pledged_guarantee",
+            "eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps",
+            "base_rate_pct", "margin_pct", "commitment_fee_pct", "monitoring_fee", "field_exam_fee",
+            "servicing_fee", "day_basis", "target_days_of_stock",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4, "class": "mono"})
+            for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps")
+        }
+
+    def __init__(self, *args: Any, client: ClientCompany, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.client = client
+        # Related-field choices are scoped like every queryset (a foreign lender id is "not a choice").
+        self.fields["lender"].queryset = Lender.objects.filter(firm_id=user.firm_id)
+        if not self.instance.pk:
+            self.fields["currency"].initial = client.currency
+
+    def clean_currency(self) -> str:
+        value = self.cleaned_data["currency"].strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise forms.ValidationError(_("Use the three-letter ISO currency code, e.g. EUR."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps"):
+            value = data.get(name)
+            if value is not None and not isinstance(value, dict):
+                self.add_error(name, _("Enter a JSON object, e.g. {}."))
+        return data

@@ -1,0 +1,124 @@
+"""Lenders and the facilities (pledge structures and terms) a firm negotiates for its clients."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from borrowers.models import MONEY, PERCENT, ClientCompany, Firm
+
+OC_MIN, OC_MAX = Decimal("100"), Decimal("300")
+OC_USUAL_MIN, OC_USUAL_MAX = Decimal("120"), Decimal("200")
+
+
+class Lender(models.Model):
+    """A bank or fund that lends against stock; its users see only what is shared with it."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="lenders")
+    name = models.CharField(_("name"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="unique_lender_per_firm")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Structure(models.TextChoices):
+    BORROWING_BASE = "borrowing_base", _("Asset-based borrowing base")
+    PLEDGE_WITH_DISPOSSESSION = "pledge_with_dispossession", _("Stock pledge with dispossession")
+    PLEDGE_WITHOUT_DISPOSSESSION = "pledge_without_dispossession", _("Stock pledge without dispossession")
+
+
+class Method(models.TextChoices):
+    WATERFALL = "waterfall", _("Ineligibles waterfall (line by line)")
+    CRITERIA = "criteria", _("Criteria method (portfolio discounts)")
+
+
+class DayBasis(models.IntegerChoices):
+    D360 = 360, "360"
+    D365 = 365, "365"
+
+
+class Facility(models.Model):
+    """A financing facility for one client with one lender: its structure and all its terms."""
+
+    client = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, related_name="facilities")
+    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="facilities")
+    name = models.CharField(_("name"), max_length=200)
+    structure = models.CharField(_("structure"), max_length=40, choices=Structure.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.WATERFALL)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+
+    # Borrowing base terms.
+    cost_advance_rate_pct = models.DecimalField(_("cost advance rate (%)"), **PERCENT, default=Decimal("60"))
+    use_leverage_grid = models.BooleanField(
+        _("cost advance rate from the debt ÷ tangible net worth grid"), default=False
+    )
+    nolv_advance_rate_pct = models.DecimalField(_("NOLV advance rate (%)"), **PERCENT, default=Decimal("85"))
+    reserves = models.DecimalField(_("reserves"), **MONEY, default=Decimal("0"))
+    facility_limit = models.DecimalField(_("facility limit"), **MONEY, null=True, blank=True)
+    outstanding = models.DecimalField(_("outstanding"), **MONEY, default=Decimal("0"))
+    receivables_cap_pct = models.DecimalField(
+        _("inventory cap (% of receivables advances)"), **PERCENT, null=True, blank=True
+    )
+
+    # Pledge terms.
+    fungibility_share_pct = models.DecimalField(_("fungibility share (%)"), **PERCENT, default=Decimal("75"))
+    over_collateralisation_pct = models.DecimalField(
+        _("over-collateralisation rate (%)"), max_digits=7, decimal_places=3, default=Decimal("150"),
+        validators=[MinValueValidator(OC_MIN), MaxValueValidator(OC_MAX)],
+    )
+    pledged_guarantee = models.DecimalField(
+        _("pledged guarantee (replenishment level)"), **MONEY, null=True, blank=True
+    )
+
+    # Eligibility and method settings: the engine's own vocabulary, validated by the engine.
+    eligibility_settings = models.JSONField(_("eligibility rules"), default=dict, blank=True)
+    criteria_settings = models.JSONField(_("criteria method settings"), default=dict, blank=True)
+    nolv_appraisal = models.JSONField(
+        _("NOLV appraisal (% of cost by category)"), default=dict, blank=True
+    )
+    ltv_caps = models.JSONField(_("LTV caps by liquidity class (%)"), default=dict, blank=True)
+
+    # Cost of the financing.
+    base_rate_pct = models.DecimalField(_("base rate (%)"), **PERCENT, default=Decimal("0"))
+    margin_pct = models.DecimalField(_("margin (%)"), **PERCENT, default=Decimal("0"))
+    commitment_fee_pct = models.DecimalField(_("commitment fee on undrawn (%)"), **PERCENT, default=Decimal("0"))
+    monitoring_fee = models.DecimalField(_("collateral monitoring fee (per year)"), **MONEY, default=Decimal("0"))
+    field_exam_fee = models.DecimalField(_("field exam fee (per year)"), **MONEY, default=Decimal("0"))
+    servicing_fee = models.DecimalField(_("servicing fee (per year)"), **MONEY, default=Decimal("0"))
+    day_basis = models.PositiveSmallIntegerField(_("day basis"), choices=DayBasis.choices, default=DayBasis.D360)
+    target_days_of_stock = models.PositiveIntegerField(_("target days of stock"), null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client__legal_name", "name"]
+        verbose_name_plural = _("facilities")
+
+    def __str__(self) -> str:
+        return f"{self.client} – {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("facilities:facility-detail", args=[self.pk])
+
+    @property
+    def is_pledge(self) -> bool:
+        return self.structure != Structure.BORROWING_BASE
+
+    @property
+    def over_collateralisation_warning(self) -> str | None:
+        """Outside 120–200 % the rate is legal but unusual: funders will ask why."""
+        if self.is_pledge and not (OC_USUAL_MIN <= self.over_collateralisation_pct <= OC_USUAL_MAX):
+            return _("Over-collateralisation of %(rate)s %% is outside the usual 120–200 %% range.") % {
+                "rate": self.over_collateralisation_pct.normalize()
+            }
+        return None

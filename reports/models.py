@@ -1,0 +1,144 @@
+"""Frozen report versions, their sharing with lenders, and the lenders' comments and decisions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from borrowers.models import User
+
+
+class ReportKind(models.TextChoices):
+    FINANCING_REPORT = "financing_report", _("Financing report")
+    BORROWING_BASE_CERTIFICATE = "borrowing_base_certificate", _("Borrowing base certificate")
+
+
+class RenderStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportVersionQuerySet(models.QuerySet["ReportVersion"]):
+    def visible_to(self, user: User) -> ReportVersionQuerySet:
+        from borrowers import access
+
+        return access.scope(self, user)
+
+
+class ReportVersion(models.Model):
+    """A numbered, dated, signed and frozen report issued from one valuation run."""
+
+    run = models.ForeignKey("valuation.ValuationRun", on_delete=models.PROTECT, related_name="reports")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(max_length=30, choices=ReportKind.choices, default=ReportKind.FINANCING_REPORT)
+    number = models.PositiveIntegerField()
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="fr")
+    title = models.CharField(max_length=200)
+    context = models.JSONField(default=dict, help_text=_("The frozen figures, terms and text."))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    render_status = models.CharField(max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED)
+    pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    objects = ReportVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "kind", "number"], name="unique_report_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:report-detail", args=[self.pk])
+
+
+class ReportShare(models.Model):
+    """A report version made visible to one lender's users, until withdrawn."""
+
+    report = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="shares")
+    lender = models.ForeignKey("facilities.Lender", on_delete=models.CASCADE, related_name="shares")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-shared_at"]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.lender}"
+
+
+class ReportComment(models.Model):
+    """A message in a report's thread between the advisors and the lender."""
+
+    report = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"), max_length=5000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.report}"
+
+
+class DecisionKind(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    CHANGES = "changes", _("Ask for changes")
+    DECLINE = "decline", _("Decline")
+    WAIVE = "waive", _("Waive a point")
+
+
+class ReportDecision(models.Model):
+    """A lender's decision on a report version, with its date and author."""
+
+    report = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="decisions")
+    lender = models.ForeignKey("facilities.Lender", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=DecisionKind.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} – {self.report}"
+
+
+class Certification(models.Model):
+    """The client's authorised signatory certifying a borrowing base certificate."""
+
+    report = models.OneToOneField(ReportVersion, on_delete=models.CASCADE, related_name="certification")
+    signatory_name = models.CharField(_("signatory name"), max_length=200)
+    signatory_title = models.CharField(_("title"), max_length=200, blank=True)
+    statement = models.TextField(_("statement"))
+    certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    certified_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.signatory_name} – {self.report}"
+
+
+class ReportAccess(models.Model):
+    """Each view and download of a report, for the lender-access log."""
+
+    report = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10, choices=[("view", _("Viewed")), ("download", _("Downloaded"))])
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.report}"

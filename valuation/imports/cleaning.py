@@ -1,0 +1,147 @@
+"""Vectorised (polars) parsing of text cells into canonical values.
+
+Every function takes and returns polars expressions over String columns, so a column of a
+million cells is cleaned in a few native passes and no value goes through a Python loop or a
+float. Invalid cells come out null; the validator compares with the input to report them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import polars as pl
+
+# Spaces used as thousands separators: normal, no-break (U+00A0), narrow no-break (U+202F),
+# thin (U+2009); apostrophes are the Swiss separator.
+_GROUPING = "[ \u00a0\u202f\u2009'’]"
+_CURRENCY = r"(?i)(€|\$|£|¥|￥|eur|usd|cny|rmb|chf)"
+_PLAIN_DECIMAL = r"^-?\d+(\.\d+)?$"
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, skipping its fictitious 29 Feb 1900
+MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
+
+TRUE_WORDS = ("1", "true", "yes", "y", "x", "oui", "o", "vrai", "t", "是", "√", "✓", "on")
+FALSE_WORDS = ("0", "false", "no", "n", "non", "faux", "f", "否", "off", "-")
+
+
+def _strip(expr: pl.Expr) -> pl.Expr:
+    """Trim ordinary and Unicode spaces; an empty result becomes null."""
+    trimmed = expr.str.strip_chars(" \t\r\n\u00a0\u202f\u2009\u3000")
+    return pl.when(trimmed.str.len_bytes() == 0).then(None).otherwise(trimmed)
+
+
+def clean_text(expr: pl.Expr) -> pl.Expr:
+    """Trim a text cell; an empty cell becomes null."""
+    return _strip(expr)
+
+
+def decimal_evidence(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Return two count expressions: cells proving a comma decimal, cells proving a dot decimal.
+
+    Proof means a value that only one convention can read: ``1.234,5`` or ``12,5`` (not three
+    digits after the comma) for comma; the mirror forms for dot.
+    """
+    s = expr.str.replace_all(_GROUPING, "")
+    comma = s.str.contains(r"^[-+(]?\d{1,3}(\.\d{3})+,\d+") | s.str.contains(
+        r"^[-+(]?\d*,(\d{1,2}|\d{4,})\)?-?$"
+    )
+    dot = s.str.contains(r"^[-+(]?\d{1,3}(,\d{3})+\.\d+") | s.str.contains(
+        r"^[-+(]?\d*\.(\d{1,2}|\d{4,})\)?-?$"
+    )
+    return comma.sum(), dot.sum()
+
+
+def parse_decimal(expr: pl.Expr, decimal_mark: str) -> pl.Expr:
+    """Turn a number as written in an export into normalised decimal text, or null.
+
+    Accepts thousands separators (space, U+00A0, U+202F, apostrophe, and the mark that is not
+    the decimal one), currency symbols, a leading ``+``/``-``, a trailing ``-`` (SAP) and
+    accounting parentheses. A value holding both ``.`` and ``,`` uses the last one as decimal
+    mark whatever ``decimal_mark`` says; ``decimal_mark`` settles the ambiguous ``1,234``.
+    Output: ``"-1234.5"``, ``"0.125"``, ``"3"``; no exponent, no trailing zeros.
+    """
+    s = _strip(expr).str.replace_all(_CURRENCY, "").str.replace_all(_GROUPING, "")
+    negative = (
+        s.str.starts_with("-")
+        | s.str.ends_with("-")
+        | (s.str.starts_with("(") & s.str.ends_with(")"))
+    )
+    s = s.str.strip_chars("+-() ")
+    has_dot = s.str.contains(".", literal=True)
+    has_comma = s.str.contains(",", literal=True)
+    # "1,234" or "1.234": one grouping-sized block after a single mark, readable either way;
+    # the file's convention decides (a leading 0, as in "0,125", can only be a decimal).
+    ambiguous = s.str.contains(r"^[1-9]\d{0,2}[.,]\d{3}$")
+    comma_is_decimal = (
+        pl.when(has_dot)
+        .then(s.str.contains(r",\d*$"))  # both marks: the last one is the decimal mark
+        .otherwise((s.str.count_matches(",", literal=True) == 1) & ~(ambiguous & (decimal_mark == ".")))
+    )
+    dot_is_grouping = ~has_comma & (
+        (s.str.count_matches(".", literal=True) > 1) | (ambiguous & (decimal_mark == ","))
+    )
+    plain = (
+        pl.when(has_comma & comma_is_decimal)
+        .then(s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .when(dot_is_grouping)
+        .then(s.str.replace_all(".", "", literal=True))
+        .otherwise(s.str.replace_all(",", "", literal=True))
+    )
+    plain = pl.when(plain.str.starts_with(".")).then(pl.lit("0") + plain).otherwise(plain)
+    plain = pl.when(plain.str.contains(_PLAIN_DECIMAL)).then(plain).otherwise(None)
+    # Canonical text: no leading zeros, no trailing fractional zeros, no "-0".
+    plain = plain.str.replace(r"^0+(\d)", "$1")
+    plain = pl.when(plain.str.contains(".", literal=True)).then(
+        plain.str.strip_chars_end("0").str.strip_chars_end(".")
+    ).otherwise(plain)
+    signed = pl.when(negative & (plain != "0")).then(pl.lit("-") + plain).otherwise(plain)
+    return signed
+
+
+def integer_digits(normalised: pl.Expr) -> pl.Expr:
+    """Number of digits before the decimal point of normalised decimal text."""
+    return normalised.str.strip_chars_start("-").str.split(".").list.first().str.len_chars()
+
+
+def is_negative(normalised: pl.Expr) -> pl.Expr:
+    """True for normalised decimal text below zero."""
+    return normalised.str.starts_with("-")
+
+
+def parse_date(expr: pl.Expr, *, day_first: bool = True) -> pl.Expr:
+    """Parse ISO (2026-12-31, with or without time), French (31/12/2026, 31.12.2026,
+    31-12-2026, 31/12/26), Chinese (2026年12月31日, 2026/12/31) and Excel serial (46387) dates
+    to ``pl.Date``; anything else becomes null. ``day_first=False`` reads 12/31/2026 (US)."""
+    s = _strip(expr)
+    dmy = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+    slashed = s.str.slice(0, 10).str.replace_all(r"[.\-]", "/")
+    serial = s.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False)
+    return (
+        pl.when(s.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}"))
+        .then(s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        .when(s.str.contains(r"^\d{4}/\d{1,2}/\d{1,2}"))
+        .then(s.str.slice(0, 10).str.to_date("%Y/%m/%d", strict=False))
+        .when(s.str.contains(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}"))
+        .then(slashed.str.to_date(dmy, strict=False))
+        .when(s.str.contains(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}$"))
+        .then(slashed.str.to_date(dmy.replace("Y", "y"), strict=False))
+        .when(s.str.contains(r"^\d{4}\s*年"))
+        .then(s.str.replace_all(r"\s", "").str.to_date("%Y年%m月%d日", strict=False))
+        .when(serial.is_between(1, MAX_EXCEL_SERIAL) & s.str.contains(r"^\d{1,7}(\.0*)?$"))
+        .then(pl.lit(EXCEL_EPOCH) + pl.duration(days=serial))
+        .otherwise(None)
+        .cast(pl.Date)
+    )
+
+
+def flag_mapping() -> dict[str, bool]:
+    """Return the yes/no words a flag column may hold, lower-cased."""
+    words = {word: True for word in TRUE_WORDS}
+    words.update({word: False for word in FALSE_WORDS})
+    return words
+
+
+def parse_flag(expr: pl.Expr) -> pl.Expr:
+    """Read yes/no cells (yes/no, oui/non, 1/0, x, true/false, 是/否) as booleans; other -> null."""
+    key = _strip(expr).str.to_lowercase()
+    return key.replace_strict(flag_mapping(), default=None, return_dtype=pl.Boolean)

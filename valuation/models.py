@@ -1,0 +1,167 @@
+"""Stock files as uploaded, their validated lines, and the valuation runs computed from them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from borrowers.models import MONEY, ClientCompany, User
+
+
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Processing")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
+
+
+class StockUploadQuerySet(models.QuerySet["StockUpload"]):
+    def visible_to(self, user: User) -> StockUploadQuerySet:
+        from borrowers import access
+
+        return access.scope(self, user)
+
+
+def upload_path(instance: StockUpload, filename: str) -> str:
+    return f"stock-files/{instance.client_id}/{instance.checksum[:2]}/{instance.checksum}-{filename[-80:]}"
+
+
+class StockUpload(models.Model):
+    """One stock file as the borrower's ERP exported it, and the state of its processing."""
+
+    client = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, related_name="uploads")
+    file = models.FileField(upload_to=upload_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    checksum = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.BigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    as_of = models.DateField(_("stock date"))
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text=_("An earlier upload of exactly the same file."),
+    )
+    status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
+    stage = models.CharField(_("stage"), max_length=30, blank=True)
+    rows_read = models.BigIntegerField(default=0)
+    line_count = models.BigIntegerField(default=0)
+    mapping = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(_("validation report"), default=dict, blank=True)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StockUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.as_of})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("valuation:upload-detail", args=[self.pk])
+
+
+class StockLine(models.Model):
+    """One validated line of an accepted stock file, in the canonical columns of the engine."""
+
+    # No database constraint: lines arrive by COPY, and a deferred FK check per row doubles the
+    # load time (PERFORMANCE.md). The pipeline writes lines only for an upload it has just claimed.
+    upload = models.ForeignKey(StockUpload, on_delete=models.DO_NOTHING, db_constraint=False, related_name="lines")
+    row = models.IntegerField()
+    sku = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    category = models.CharField(max_length=20)
+    sub_category = models.CharField(max_length=50, blank=True)
+    warehouse = models.CharField(max_length=50, blank=True)
+    quantity = models.DecimalField(max_digits=18, decimal_places=3)
+    unit = models.CharField(max_length=20, blank=True)
+    unit_cost = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    book_value = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, blank=True)
+    last_movement_date = models.DateField(null=True)
+    receipt_date = models.DateField(null=True)
+    annual_consumption_qty = models.DecimalField(max_digits=18, decimal_places=3, null=True)
+    unpaid_amount = models.DecimalField(**MONEY, null=True)
+    retention_of_title = models.BooleanField(null=True)
+    supplier_consignment = models.BooleanField(null=True)
+    reverse_factoring = models.BooleanField(null=True)
+    defective = models.BooleanField(null=True)
+    expiry_date = models.DateField(null=True)
+    in_transit = models.BooleanField(null=True)
+    customer_return = models.BooleanField(null=True)
+    firm_order = models.BooleanField(null=True)
+    sellable_as_is = models.BooleanField(null=True)
+    resale_unit_price = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    transport_cost = models.DecimalField(**MONEY, null=True)
+    storage_cost = models.DecimalField(**MONEY, null=True)
+    commission_cost = models.DecimalField(**MONEY, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["upload", "row"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku} (row {self.row})"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Computing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ValuationRunQuerySet(models.QuerySet["ValuationRun"]):
+    def visible_to(self, user: User) -> ValuationRunQuerySet:
+        from borrowers import access
+
+        return access.scope(self, user)
+
+    def current(self) -> ValuationRunQuerySet:
+        """The latest completed run per facility: a newer run becomes current only once done."""
+        return self.filter(status=RunStatus.DONE).order_by("facility_id", "-as_of", "-finished_at", "-id")
+
+
+class ValuationRun(models.Model):
+    """The engine's result for one facility's terms applied to one accepted stock file."""
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="runs")
+    upload = models.ForeignKey(StockUpload, on_delete=models.CASCADE, related_name="runs")
+    as_of = models.DateField()
+    terms = models.JSONField(default=dict)
+    terms_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    stage = models.CharField(max_length=30, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    book_value = models.DecimalField(**MONEY, null=True)
+    eligible_value = models.DecimalField(**MONEY, null=True)
+    liquidation_value = models.DecimalField(**MONEY, null=True)
+    financing = models.DecimalField(**MONEY, null=True)
+    availability = models.DecimalField(**MONEY, null=True)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ValuationRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Running the same terms on the same file twice yields one run (idempotent tasks).
+            models.UniqueConstraint(fields=["facility", "upload", "terms_hash"], name="one_run_per_terms")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} @ {self.as_of}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("valuation:run-detail", args=[self.pk])
