@@ -166,14 +166,10 @@ def scope(queryset: QuerySet[M], user: Any, action: Action = "view") -> QuerySet
     return scoped.distinct() if queryset.model._meta.label == "reports.ReportVersion" else scoped
 
 
-def get_or_404(
-    user: Any, model_or_queryset: type[M] | QuerySet[M], action: Action = "view", **lookup: Any
-) -> M:
+def get_or_404(user: Any, model_or_queryset: type[M] | QuerySet[M], action: Action = "view", **lookup: Any) -> M:
     """The one object `user` may reach, or 404 — logged as a denial when the object exists."""
     queryset = (
-        model_or_queryset
-        if isinstance(model_or_queryset, QuerySet)
-        else model_or_queryset._default_manager.all()
+        model_or_queryset if isinstance(model_or_queryset, QuerySet) else model_or_queryset._default_manager.all()
     )
     try:
         return scope(queryset, user, action).get(**lookup)
@@ -207,8 +203,4 @@ def rules_cover_all_models() -> list[str]:
     """Labels of the project's models that have no access rule (the tests require none missing
     for models that views or APIs serve)."""
     project = {"borrowers", "facilities", "valuation", "reports"}
-    return [
-        m._meta.label
-        for m in apps.get_models()
-        if m._meta.app_label in project and m._meta.label not in _RULES
-    ]
+    return [m._meta.label for m in apps.get_models() if m._meta.app_label in project and m._meta.label not in _RULES]

@@ -1,3 +1,4 @@
+import contextlib
 from typing import Any
 
 from django.contrib import admin
@@ -13,11 +14,15 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        try:
-            audit.record(actor=request.user, action="admin-" + ("update" if change else "create"),
-                         instance=obj, before=before, after=audit.snapshot(obj))
-        except ValueError:
-            pass  # records with no firm (a superuser without one) have no tenant audit trail
+        # Records with no firm (made by a superuser without one) have no tenant audit trail.
+        with contextlib.suppress(ValueError):
+            audit.record(
+                actor=request.user,
+                action="admin-" + ("update" if change else "create"),
+                instance=obj,
+                before=before,
+                after=audit.snapshot(obj),
+            )
 
 
 @admin.register(Firm)
@@ -39,8 +44,12 @@ class UserAdmin(DjangoUserAdmin):
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "firm", "client", "lender",
-                                                               "password1", "password2")}),)
+    add_fieldsets = (
+        (
+            None,
+            {"classes": ("wide",), "fields": ("email", "role", "firm", "client", "lender", "password1", "password2")},
+        ),
+    )
 
 
 class WarehouseInline(admin.TabularInline):

@@ -79,9 +79,21 @@ class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClientCompany
         fields = [
-            "id", "legal_name", "registration_number", "country", "currency", "sector", "business_model",
-            "situation", "language", "annual_cost_of_sales", "average_stock", "total_debt",
-            "tangible_net_worth", "receivables_borrowing", "created_at",
+            "id",
+            "legal_name",
+            "registration_number",
+            "country",
+            "currency",
+            "sector",
+            "business_model",
+            "situation",
+            "language",
+            "annual_cost_of_sales",
+            "average_stock",
+            "total_debt",
+            "tangible_net_worth",
+            "receivables_borrowing",
+            "created_at",
         ]
         read_only_fields = ["created_at"]
 
@@ -100,8 +112,17 @@ class WarehouseSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Warehouse
         fields = [
-            "id", "client", "code", "name", "address", "tenure", "landlord_waiver", "dispossession_possible",
-            "physical_control_rating", "insured", "insurance_details",
+            "id",
+            "client",
+            "code",
+            "name",
+            "address",
+            "tenure",
+            "landlord_waiver",
+            "dispossession_possible",
+            "physical_control_rating",
+            "insured",
+            "insurance_details",
         ]
 
 

@@ -31,9 +31,20 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = ClientCompany
         fields = [
-            "legal_name", "registration_number", "country", "currency", "sector", "business_model",
-            "situation", "language", "annual_cost_of_sales", "average_stock", "total_debt",
-            "tangible_net_worth", "receivables_borrowing", "internal_notes",
+            "legal_name",
+            "registration_number",
+            "country",
+            "currency",
+            "sector",
+            "business_model",
+            "situation",
+            "language",
+            "annual_cost_of_sales",
+            "average_stock",
+            "total_debt",
+            "tangible_net_worth",
+            "receivables_borrowing",
+            "internal_notes",
         ]
         widgets = {"internal_notes": forms.Textarea(attrs={"rows": 3})}
 
@@ -58,8 +69,15 @@ class WarehouseForm(forms.ModelForm):
     class Meta:
         model = Warehouse
         fields = [
-            "code", "name", "address", "tenure", "landlord_waiver", "dispossession_possible",
-            "physical_control_rating", "insured", "insurance_details",
+            "code",
+            "name",
+            "address",
+            "tenure",
+            "landlord_waiver",
+            "dispossession_possible",
+            "physical_control_rating",
+            "insured",
+            "insurance_details",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 

@@ -91,9 +91,7 @@ class User(AbstractUser):
         related_name="users",
     )
     is_firm_admin = models.BooleanField(_("firm administrator"), default=False)
-    language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
-    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -161,16 +159,17 @@ class ClientCompany(models.Model):
     business_model = models.CharField(
         _("business model"), max_length=20, choices=BusinessModel.choices, default=BusinessModel.MAKE_TO_STOCK
     )
-    situation = models.CharField(
-        _("situation"), max_length=20, choices=Situation.choices, default=Situation.HEALTHY
-    )
+    situation = models.CharField(_("situation"), max_length=20, choices=Situation.choices, default=Situation.HEALTHY)
     language = models.CharField(_("report language"), max_length=10, choices=settings.LANGUAGES, default="fr")
     annual_cost_of_sales = models.DecimalField(_("annual cost of sales"), **MONEY, null=True, blank=True)
     average_stock = models.DecimalField(_("average stock"), **MONEY, null=True, blank=True)
     total_debt = models.DecimalField(_("total debt"), **MONEY, null=True, blank=True)
     tangible_net_worth = models.DecimalField(_("tangible net worth"), **MONEY, null=True, blank=True)
     receivables_borrowing = models.DecimalField(
-        _("receivables borrowing"), **MONEY, null=True, blank=True,
+        _("receivables borrowing"),
+        **MONEY,
+        null=True,
+        blank=True,
         help_text=_("Advances drawn against receivables, used by the inventory cap."),
     )
     internal_notes = models.TextField(_("advisor notes"), blank=True, help_text=_("Never shown to the client."))
@@ -182,9 +181,7 @@ class ClientCompany(models.Model):
         ordering = ["legal_name"]
         verbose_name = _("client company")
         verbose_name_plural = _("client companies")
-        constraints = [
-            models.UniqueConstraint(fields=["firm", "legal_name"], name="unique_client_name_per_firm")
-        ]
+        constraints = [models.UniqueConstraint(fields=["firm", "legal_name"], name="unique_client_name_per_firm")]
 
     def __str__(self) -> str:
         return self.legal_name
@@ -210,8 +207,10 @@ class Warehouse(models.Model):
     landlord_waiver = models.BooleanField(_("landlord waiver"), default=False)
     dispossession_possible = models.BooleanField(_("dispossession possible"), default=False)
     physical_control_rating = models.PositiveSmallIntegerField(
-        _("physical-control rating"), default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=_("1 (weak) to 5 (strong)"),
+        _("physical-control rating"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 (weak) to 5 (strong)"),
     )
     insured = models.BooleanField(_("insured"), default=True)
     insurance_details = models.CharField(_("insurance"), max_length=200, blank=True)
@@ -252,11 +251,17 @@ class StockCategory(models.Model):
         _("liquidity class"), max_length=10, choices=LiquidityClass.choices, default=LiquidityClass.MEDIUM
     )
     default_recovery_pct = models.DecimalField(
-        _("default recovery rate (%)"), **PERCENT, null=True, blank=True,
+        _("default recovery rate (%)"),
+        **PERCENT,
+        null=True,
+        blank=True,
         help_text=_("Net realisable value as a share of cost when no resale price is given."),
     )
     selling_costs_pct = models.DecimalField(
-        _("selling costs (% of resale)"), **PERCENT, null=True, blank=True,
+        _("selling costs (% of resale)"),
+        **PERCENT,
+        null=True,
+        blank=True,
         help_text=_("Transport, storage and commissions as a share of resale value."),
     )
 

@@ -96,7 +96,7 @@ def _form_page(request: HttpRequest, form, *, title: str, cancel_url: str):  # t
 @require_http_methods(["GET", "POST"])
 def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     client = access.get_or_404(request.user, ClientCompany, "change", pk=pk) if pk else None
-    form = ClientForm(request.POST or None, instance=client, firm_id=request.user.firm_id)
+    form = ClientForm(request.POST if request.method == "POST" else None, instance=client, firm_id=request.user.firm_id)
     if request.method == "POST" and form.is_valid():
         client = services.save_record(by=request.user, instance=form.instance)
         messages.success(request, _("Client saved."))
@@ -111,7 +111,7 @@ def client_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def warehouse_edit(request: HttpRequest, client_pk: int, pk: int | None = None) -> HttpResponse:
     client = access.get_or_404(request.user, ClientCompany, "change", pk=client_pk)
     warehouse = access.get_or_404(request.user, Warehouse, "change", pk=pk, client=client) if pk else None
-    form = WarehouseForm(request.POST or None, instance=warehouse, client=client)
+    form = WarehouseForm(request.POST if request.method == "POST" else None, instance=warehouse, client=client)
     if request.method == "POST" and form.is_valid():
         services.save_record(by=request.user, instance=form.instance)
         messages.success(request, _("Warehouse saved."))
@@ -124,7 +124,7 @@ def warehouse_edit(request: HttpRequest, client_pk: int, pk: int | None = None) 
 @advisor_required
 @require_http_methods(["GET", "POST"])
 def category_list(request: HttpRequest) -> HttpResponse:
-    form = StockCategoryForm(request.POST or None, firm_id=request.user.firm_id)
+    form = StockCategoryForm(request.POST if request.method == "POST" else None, firm_id=request.user.firm_id)
     if request.method == "POST" and form.is_valid():
         services.save_record(by=request.user, instance=form.instance)
         messages.success(request, _("Category saved."))
@@ -137,7 +137,9 @@ def category_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     category = access.get_or_404(request.user, StockCategory, "change", pk=pk)
-    form = StockCategoryForm(request.POST or None, instance=category, firm_id=request.user.firm_id)
+    form = StockCategoryForm(
+        request.POST if request.method == "POST" else None, instance=category, firm_id=request.user.firm_id
+    )
     if request.method == "POST" and form.is_valid():
         services.save_record(by=request.user, instance=form.instance)
         messages.success(request, _("Category saved."))
@@ -148,7 +150,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @advisor_required
 @require_http_methods(["GET", "POST"])
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None, inviter=request.user)
+    form = InvitationForm(request.POST if request.method == "POST" else None, inviter=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.invite(
@@ -174,7 +176,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation, token=token)
     if not invitation.is_usable:
         return render(request, "registration/invitation_expired.html", status=410)
-    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    form = AcceptInvitationForm(request.POST if request.method == "POST" else None, invitation=invitation)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.accept_invitation(

@@ -12,9 +12,7 @@ from borrowers.errors import DomainError
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     if isinstance(exc, DomainError):
         return Response(exc.as_json(), status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from borrowers.formatting import plain_percent
 from borrowers.models import MONEY, PERCENT, ClientCompany, Firm
 
 OC_MIN, OC_MAX = Decimal("100"), Decimal("300")
@@ -72,7 +73,10 @@ class Facility(models.Model):
     # Pledge terms.
     fungibility_share_pct = models.DecimalField(_("fungibility share (%)"), **PERCENT, default=Decimal("75"))
     over_collateralisation_pct = models.DecimalField(
-        _("over-collateralisation rate (%)"), max_digits=7, decimal_places=3, default=Decimal("150"),
+        _("over-collateralisation rate (%)"),
+        max_digits=7,
+        decimal_places=3,
+        default=Decimal("150"),
         validators=[MinValueValidator(OC_MIN), MaxValueValidator(OC_MAX)],
     )
     pledged_guarantee = models.DecimalField(
@@ -82,9 +86,7 @@ class Facility(models.Model):
     # Eligibility and method settings: the engine's own vocabulary, validated by the engine.
     eligibility_settings = models.JSONField(_("eligibility rules"), default=dict, blank=True)
     criteria_settings = models.JSONField(_("criteria method settings"), default=dict, blank=True)
-    nolv_appraisal = models.JSONField(
-        _("NOLV appraisal (% of cost by category)"), default=dict, blank=True
-    )
+    nolv_appraisal = models.JSONField(_("NOLV appraisal (% of cost by category)"), default=dict, blank=True)
     ltv_caps = models.JSONField(_("LTV caps by liquidity class (%)"), default=dict, blank=True)
 
     # Cost of the financing.
@@ -119,6 +121,6 @@ class Facility(models.Model):
         """Outside 120–200 % the rate is legal but unusual: funders will ask why."""
         if self.is_pledge and not (OC_USUAL_MIN <= self.over_collateralisation_pct <= OC_USUAL_MAX):
             return _("Over-collateralisation of %(rate)s %% is outside the usual 120–200 %% range.") % {
-                "rate": self.over_collateralisation_pct.normalize()
+                "rate": plain_percent(self.over_collateralisation_pct)
             }
         return None

@@ -19,7 +19,7 @@ from facilities.models import Facility, Lender
 @advisor_required
 @require_http_methods(["GET", "POST"])
 def lender_list(request: HttpRequest) -> HttpResponse:
-    form = LenderForm(request.POST or None, firm_id=request.user.firm_id)
+    form = LenderForm(request.POST if request.method == "POST" else None, firm_id=request.user.firm_id)
     if request.method == "POST" and form.is_valid():
         borrower_services.save_record(by=request.user, instance=form.instance)
         messages.success(request, _("Lender saved."))
@@ -32,7 +32,7 @@ def lender_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def lender_edit(request: HttpRequest, pk: int) -> HttpResponse:
     lender = access.get_or_404(request.user, Lender, "change", pk=pk)
-    form = LenderForm(request.POST or None, instance=lender, firm_id=request.user.firm_id)
+    form = LenderForm(request.POST if request.method == "POST" else None, instance=lender, firm_id=request.user.firm_id)
     if request.method == "POST" and form.is_valid():
         borrower_services.save_record(by=request.user, instance=form.instance)
         messages.success(request, _("Lender saved."))
@@ -42,9 +42,7 @@ def lender_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    facility = access.get_or_404(
-        request.user, Facility.objects.select_related("client", "lender"), pk=pk
-    )
+    facility = access.get_or_404(request.user, Facility.objects.select_related("client", "lender"), pk=pk)
     return render(
         request,
         "facilities/facility_detail.html",
@@ -57,7 +55,9 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def facility_edit(request: HttpRequest, client_pk: int, pk: int | None = None) -> HttpResponse:
     client = access.get_or_404(request.user, ClientCompany, "change", pk=client_pk)
     facility = access.get_or_404(request.user, Facility, "change", pk=pk, client=client) if pk else None
-    form = FacilityForm(request.POST or None, instance=facility, client=client, user=request.user)
+    form = FacilityForm(
+        request.POST if request.method == "POST" else None, instance=facility, client=client, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         facility = services.save_facility(by=request.user, facility=form.instance)
         messages.success(request, _("Facility saved."))

@@ -49,9 +49,7 @@ class ReportVersion(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["facility", "kind", "number"], name="unique_report_number")
-        ]
+        constraints = [models.UniqueConstraint(fields=["facility", "kind", "number"], name="unique_report_number")]
 
     def __str__(self) -> str:
         return f"{self.title} v{self.number}"

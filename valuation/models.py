@@ -42,7 +42,11 @@ class StockUpload(models.Model):
     as_of = models.DateField(_("stock date"))
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("An earlier upload of exactly the same file."),
     )
     status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.QUEUED)

@@ -7,3 +7,7 @@ from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-development-only-key-never-in-production"
+
+# Serve static files straight from the finders: no collectstatic needed to develop or test.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

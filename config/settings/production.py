@@ -9,9 +9,7 @@ from .base import SECRET_KEY, env_bool
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random string of at least 50 characters in production."
-    )
+    raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters in production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

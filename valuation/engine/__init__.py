@@ -1,0 +1,21 @@
+"""The pure valuation engine: stock lines (pandas) and facility terms in, a frozen result out.
+
+No Django, DRF or Celery here (an import-linter contract enforces it), so the same code runs in
+a Celery task, a management command, a notebook or a test. Entry point: ``valuate``.
+"""
+
+from valuation.engine.errors import EngineInputError, LineProblem, TermsError
+from valuation.engine.result import ValuationResult
+from valuation.engine.run import valuate
+from valuation.engine.terms import FacilityTerms, terms_from_dict, terms_to_dict
+
+__all__ = [
+    "EngineInputError",
+    "FacilityTerms",
+    "LineProblem",
+    "TermsError",
+    "ValuationResult",
+    "terms_from_dict",
+    "terms_to_dict",
+    "valuate",
+]

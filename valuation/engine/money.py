@@ -85,6 +85,41 @@ def _value_text(value: object) -> str:
 
 
 def _parse_text(text: pa.Array, decimals: int) -> ScaledColumn:
+    fast = _parse_clean_text(text, decimals)
+    if fast is not None:
+        return fast
+    return _parse_any_text(text, decimals)
+
+
+def _parse_clean_text(text: pa.Array, decimals: int) -> ScaledColumn | None:
+    """Arrow's own string → decimal128 cast: ~20× faster than the regex path, exact.
+
+    It refuses the whole column on the first cell it cannot take exactly (blank, spaces, more
+    decimals than the scale): then None, and the regex path finds and rounds each cell.
+    Exponents, which Arrow would accept, are not canonical: they go to the regex path too.
+    """
+    if pc.any(pc.match_substring(text, "e")).as_py() or pc.any(pc.match_substring(text, "E")).as_py():
+        return None
+    try:
+        scaled = pc.cast(text, pa.decimal128(38, decimals))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if isinstance(scaled, pa.ChunkedArray):
+        scaled = scaled.combine_chunks()
+    # A decimal128 is a 16-byte two's-complement integer of the unscaled value: read its words.
+    words = np.frombuffer(
+        scaled.buffers()[1], dtype=np.int64, count=2 * len(scaled), offset=scaled.offset * 16
+    ).reshape(-1, 2)
+    low, high = words[:, 0], words[:, 1]
+    missing = scaled.is_null().to_numpy(zero_copy_only=False)
+    limit = 10**MAX_SCALED_DIGITS
+    invalid = ~missing & ((high != (low >> 63)) | (np.abs(low) >= limit))
+    values = np.where(missing | invalid, 0, low).astype(np.int64)
+    return ScaledColumn(values, missing, invalid)
+
+
+def _parse_any_text(text: pa.Array, decimals: int) -> ScaledColumn:
+    """Regex path: trims spaces, rounds extra decimals half-up, flags anything else."""
     text = pc.utf8_trim_whitespace(text)
     missing = pc.fill_null(pc.equal(text, ""), True)
     valid = pc.fill_null(pc.match_substring_regex(text, _DECIMAL_TEXT), False)

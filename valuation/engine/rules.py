@@ -10,6 +10,7 @@ All amounts are int64 cents; no rounding happens here (the inputs are already ce
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -74,6 +75,7 @@ class Waterfall:
     taken: tuple[np.ndarray, ...]
     eligible: np.ndarray
     first_reason: np.ndarray
+    matched: np.ndarray
 
 
 def assess_rules(lines: Lines, terms: FacilityTerms) -> tuple[list[RuleTake], list[RuleStatus]]:
@@ -98,19 +100,22 @@ def run_waterfall(book: np.ndarray, takes: list[RuleTake], index: np.ndarray | N
     """Run the rules in order over ``book`` (cents), optionally restricted to lines ``index``."""
     remaining = book.copy() if index is None else book[index].copy()
     first = np.full(len(remaining), -1, dtype=np.int8)
+    matched = np.zeros(len(remaining), dtype=bool)
     taken: list[np.ndarray] = []
     for position, take in enumerate(takes):
         if take.share is not None:
             share = take.share if index is None else take.share[index]
             amount = np.minimum(share, remaining)
+            matched |= share > 0
         else:
             assert take.mask is not None
             mask = take.mask if index is None else take.mask[index]
             amount = np.where(mask, remaining, 0)
+            matched |= mask
         remaining = remaining - amount
         first[(first < 0) & (amount > 0)] = position
         taken.append(amount)
-    return Waterfall(tuple(t.rule for t in takes), tuple(taken), remaining, first)
+    return Waterfall(tuple(t.rule for t in takes), tuple(taken), remaining, first, matched)
 
 
 def _assess(lines: Lines, terms: FacilityTerms, setting: RuleSetting) -> tuple[RuleTake, RuleStatus]:
@@ -205,7 +210,9 @@ def _slow_moving(lines: Lines, setting: RuleSetting) -> tuple[RuleTake, RuleStat
     return RuleTake(Rule.SLOW_MOVING, mask=mask), status
 
 
-def turns_below(consumption: np.ndarray, quantity: np.ndarray, limit, *, inclusive: bool) -> np.ndarray:
+def turns_below(
+    consumption: np.ndarray, quantity: np.ndarray, limit: Decimal, *, inclusive: bool
+) -> np.ndarray:
     """Exact test of consumption ÷ quantity < limit (≤ when ``inclusive``), both at 3 decimals.
 
     Lines with zero quantity have no turns to speak of and never test true. The comparison is
@@ -214,9 +221,12 @@ def turns_below(consumption: np.ndarray, quantity: np.ndarray, limit, *, inclusi
     """
     num, den = limit.as_integer_ratio()
     product, remainder = mul_div_remainder(num, quantity, den)
-    # consumption < product + remainder/den  ⇔  consumption ≤ product when remainder > 0
-    strictly = np.where(remainder > 0, consumption <= product, consumption < product)
-    result = strictly | (consumption == product) & (remainder == 0) if inclusive else strictly
+    if inclusive:
+        # consumption ≤ product + remainder/den  ⇔  consumption ≤ product (integers)
+        result = consumption <= product
+    else:
+        # consumption < product + remainder/den  ⇔  consumption ≤ product when remainder > 0
+        result = np.where(remainder > 0, consumption <= product, consumption < product)
     return result & (quantity > 0)
 
 

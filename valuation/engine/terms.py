@@ -370,6 +370,7 @@ def validate_terms(terms: FacilityTerms) -> None:
         if terms.borrowing_base is None:
             raise TermsError("borrowing_base", "required for the borrowing_base structure")
         _validate_borrowing_base(terms.borrowing_base)
+        _validate_borrowing_base_facts(terms.borrowing_base, terms.borrower)
     elif terms.pledge is None:
         raise TermsError("pledge", f"required for the {terms.structure} structure")
     if terms.pledge is not None:
@@ -441,6 +442,20 @@ def _validate_borrowing_base(terms: BorrowingBaseTerms) -> None:
     if terms.cost_advance_rate_pct is None and not terms.leverage_grid:
         raise TermsError(
             "borrowing_base.cost_advance_rate_pct", "required when there is no leverage grid"
+        )
+
+
+def _validate_borrowing_base_facts(terms: BorrowingBaseTerms, facts: BorrowerFacts) -> None:
+    if terms.cost_advance_rate_pct is None:
+        for name in ("total_debt", "tangible_net_worth"):
+            if getattr(facts, name) is None:
+                raise TermsError(
+                    f"borrower.{name}",
+                    "needed for the leverage grid when cost_advance_rate_pct is not set",
+                )
+    if terms.receivables_cap_pct is not None and facts.receivables_borrowing is None:
+        raise TermsError(
+            "borrower.receivables_borrowing", "needed when receivables_cap_pct is set"
         )
 
 

@@ -7,7 +7,6 @@ float. Invalid cells come out null; the validator compares with the input to rep
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import polars as pl
@@ -75,7 +74,9 @@ def parse_decimal(expr: pl.Expr, decimal_mark: str) -> pl.Expr:
     comma_is_decimal = (
         pl.when(has_dot)
         .then(s.str.contains(r",\d*$"))  # both marks: the last one is the decimal mark
-        .otherwise((s.str.count_matches(",", literal=True) == 1) & ~(ambiguous & (decimal_mark == ".")))
+        .otherwise(
+            (s.str.count_matches(",", literal=True) == 1) & ~(ambiguous & (decimal_mark == "."))
+        )
     )
     dot_is_grouping = ~has_comma & (
         (s.str.count_matches(".", literal=True) > 1) | (ambiguous & (decimal_mark == ","))
@@ -91,9 +92,11 @@ def parse_decimal(expr: pl.Expr, decimal_mark: str) -> pl.Expr:
     plain = pl.when(plain.str.contains(_PLAIN_DECIMAL)).then(plain).otherwise(None)
     # Canonical text: no leading zeros, no trailing fractional zeros, no "-0".
     plain = plain.str.replace(r"^0+(\d)", "$1")
-    plain = pl.when(plain.str.contains(".", literal=True)).then(
-        plain.str.strip_chars_end("0").str.strip_chars_end(".")
-    ).otherwise(plain)
+    plain = (
+        pl.when(plain.str.contains(".", literal=True))
+        .then(plain.str.strip_chars_end("0").str.strip_chars_end("."))
+        .otherwise(plain)
+    )
     signed = pl.when(negative & (plain != "0")).then(pl.lit("-") + plain).otherwise(plain)
     return signed
 

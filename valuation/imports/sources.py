@@ -105,9 +105,7 @@ def _line_start(text: bytes, lines: int) -> int:
     return offset
 
 
-def read_csv_grid(
-    data: bytes, limits: ImportLimits, saved: ColumnMapping | None = None
-) -> Grid:
+def read_csv_grid(data: bytes, limits: ImportLimits, saved: ColumnMapping | None = None) -> Grid:
     """Decode, sniff and read a CSV export into a Grid.
 
     Detects the encoding, the separator and the header row (title rows above it are left out
@@ -119,7 +117,9 @@ def read_csv_grid(
         text = text.replace(b"\r", b"\n")  # classic Mac line endings
     sample = text[:SAMPLE_CHARS].decode("utf_8", errors="ignore")
     if not sample.strip():
-        raise ImportRejected("The file is empty: it holds no header and no stock line.", kind="empty_file")
+        raise ImportRejected(
+            "The file is empty: it holds no header and no stock line.", kind="empty_file"
+        )
     separator = detect_separator(sample)
     records = _records(sample, separator)
     header_index = find_header_row(records, saved)
@@ -157,10 +157,13 @@ def read_csv_grid(
             infer_schema=False,
             new_columns=names,
             truncate_ragged_lines=True,
-            missing_columns="insert",
             raise_if_empty=False,
         )
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, pl.exceptions.NoDataError) as exc:
+    except (
+        pl.exceptions.ComputeError,
+        pl.exceptions.SchemaError,
+        pl.exceptions.NoDataError,
+    ) as exc:
         raise ImportRejected(
             "The file could not be read as CSV: its rows do not split into the header's columns "
             f"with the separator “{_display(separator)}”.",

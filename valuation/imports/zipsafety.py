@@ -128,7 +128,8 @@ def _check_dimension(head: bytes, part: str, limits: ImportLimits) -> None:
     last_row = match.group(4) or match.group(2)
     if last_row and int(last_row) > limits.max_rows + 1_000:
         raise _reject(
-            f"its sheet declares {int(last_row):,} rows (at most {limits.max_rows:,})", "too_many_rows"
+            f"its sheet declares {int(last_row):,} rows (at most {limits.max_rows:,})",
+            "too_many_rows",
         )
     if last_col and column_number(last_col) > limits.max_columns:
         raise _reject(

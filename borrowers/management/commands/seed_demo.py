@@ -1,0 +1,106 @@
+"""Load the demo firm: one advisor, one client user, one bank user, a client with warehouses,
+categories, a lender, a facility and an uploaded demo stock file. Safe to run again."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from borrowers.models import ClientCompany, Firm, Role, StockCategory, Tenure, User, Warehouse
+from facilities.models import Facility, Lender, Structure
+
+DEMO_PASSWORD = "demo-stockpledge-2026"  # noqa: S105 - printed on purpose: demo only
+LOGINS = {
+    Role.ADVISOR: "advisor@demo.stockpledge.test",
+    Role.CLIENT: "client@demo.stockpledge.test",
+    Role.BANK: "bank@demo.stockpledge.test",
+}
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo data and print the demo log-ins."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        firm, _ = Firm.objects.get_or_create(
+            name="Demo Advisory Partners", defaults={"address": "12 rue de la Bourse, 75002 Paris"}
+        )
+        client, _ = ClientCompany.objects.get_or_create(
+            firm=firm,
+            legal_name="Atelier Lumière SAS",
+            defaults={
+                "registration_number": "812 345 678 RCS Lyon",
+                "country": "FR",
+                "currency": "EUR",
+                "sector": "Lighting manufacturing",
+                "business_model": "make_to_stock",
+                "language": "fr",
+                "annual_cost_of_sales": Decimal("7200000"),
+                "average_stock": Decimal("900000"),
+                "total_debt": Decimal("6000000"),
+                "tangible_net_worth": Decimal("1500000"),
+                "receivables_borrowing": Decimal("2000000"),
+                "internal_notes": "Advisor-only: the CFO wants the pledge signed before year end.",
+            },
+        )
+        for code, name, tenure, waiver in [
+            ("LYO", "Lyon – usine", Tenure.OWNED, False),
+            ("VEN", "Vénissieux – entrepôt loué", Tenure.LEASED, True),
+            ("MAR", "Marseille – dépôt portuaire", Tenure.LEASED, False),
+        ]:
+            Warehouse.objects.get_or_create(
+                client=client, code=code, defaults={"name": name, "tenure": tenure, "landlord_waiver": waiver}
+            )
+        for code, name, base, liquidity in [
+            ("MP", "Matières premières", "raw_material", "high"),
+            ("EC", "En-cours", "wip", "low"),
+            ("PF", "Produits finis", "finished_good", "medium"),
+        ]:
+            StockCategory.objects.get_or_create(
+                firm=firm, code=code, defaults={"name": name, "base_category": base, "liquidity_class": liquidity}
+            )
+        lender, _ = Lender.objects.get_or_create(
+            firm=firm, name="Banque Exemple", defaults={"contact_email": "credit@banque-exemple.test"}
+        )
+        Facility.objects.get_or_create(
+            client=client,
+            lender=lender,
+            name="Gage sur stocks 2026",
+            defaults={
+                "structure": Structure.PLEDGE_WITHOUT_DISPOSSESSION,
+                "fungibility_share_pct": Decimal("75"),
+                "over_collateralisation_pct": Decimal("150"),
+                "currency": "EUR",
+            },
+        )
+        users = {
+            Role.ADVISOR: {"firm": firm, "is_firm_admin": True, "first_name": "Claire", "last_name": "Conseil"},
+            Role.CLIENT: {
+                "firm": firm,
+                "client": client,
+                "first_name": "Marc",
+                "last_name": "Lumière",
+                "language": "fr",
+            },
+            Role.BANK: {"firm": firm, "lender": lender, "first_name": "Sophie", "last_name": "Banque"},
+        }
+        for role, fields in users.items():
+            user = User.objects.filter(email=LOGINS[role]).first()
+            if user is None:
+                User.objects.create_user(LOGINS[role], DEMO_PASSWORD, role=role, **fields)
+            else:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+        self.load_stock_file(client)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/login/ with:"))
+        for role, email in LOGINS.items():
+            self.stdout.write(f"  {role.label:<14} {email:<34} password: {DEMO_PASSWORD}")
+
+    def load_stock_file(self, client: ClientCompany) -> None:
+        """Upload the demo stock file through the real pipeline, once."""
+        from valuation import demo
+
+        demo.ensure_demo_upload(client=client)

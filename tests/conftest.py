@@ -1,0 +1,137 @@
+"""Shared test personas (Healthchecks style): two firms, two client companies, two lenders, and
+one user per role and scope, plus a facility, a stock file, a valuation run and a report shared
+with one lender only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+
+from borrowers.models import ClientCompany, Firm, Role, StockCategory, User, Warehouse
+from facilities.models import Facility, Lender, Structure
+from reports.models import RenderStatus, ReportShare, ReportVersion
+from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class World:
+    firm_a: Firm
+    firm_b: Firm
+    client_x: ClientCompany
+    client_y: ClientCompany
+    client_b: ClientCompany
+    warehouse_x: Warehouse
+    category_a: StockCategory
+    lender_a: Lender
+    lender_a2: Lender
+    lender_b: Lender
+    facility_x: Facility
+    upload_x: StockUpload
+    run_x: ValuationRun
+    report_x: ReportVersion
+    advisor_a: User
+    advisor_b: User
+    client_user_x: User
+    client_user_y: User
+    bank_shared: User
+    bank_unshared: User
+
+    def persona(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PERSONAS = ("anonymous", "advisor_a", "advisor_b", "client_user_x", "client_user_y", "bank_shared", "bank_unshared")
+
+
+def make_user(email: str, role: str, **fields: object) -> User:
+    return User.objects.create_user(email, PASSWORD, role=role, **fields)
+
+
+@pytest.fixture
+def world(db) -> World:
+    firm_a = Firm.objects.create(name="Alpha Advisory")
+    firm_b = Firm.objects.create(name="Beta Conseil")
+    client_x = ClientCompany.objects.create(
+        firm=firm_a, legal_name="Xylo Industries", currency="EUR", internal_notes="Confidential: CFO leaving in March"
+    )
+    client_y = ClientCompany.objects.create(firm=firm_a, legal_name="Yarn & Co", currency="EUR")
+    client_b = ClientCompany.objects.create(firm=firm_b, legal_name="Bravo SA", currency="EUR")
+    warehouse_x = Warehouse.objects.create(client=client_x, code="W01", name="Lyon")
+    category_a = StockCategory.objects.create(
+        firm=firm_a, code="MP", name="Matières premières", base_category="raw_material"
+    )
+    lender_a = Lender.objects.create(firm=firm_a, name="Banque Un")
+    lender_a2 = Lender.objects.create(firm=firm_a, name="Banque Deux")
+    lender_b = Lender.objects.create(firm=firm_b, name="Bank Three")
+    facility_x = Facility.objects.create(
+        client=client_x, lender=lender_a, name="Pledge 2026", structure=Structure.PLEDGE_WITHOUT_DISPOSSESSION
+    )
+    advisor_a = make_user("advisor@alpha.test", Role.ADVISOR, firm=firm_a, is_firm_admin=True)
+    advisor_b = make_user("advisor@beta.test", Role.ADVISOR, firm=firm_b)
+    client_user_x = make_user("cfo@xylo.test", Role.CLIENT, firm=firm_a, client=client_x)
+    client_user_y = make_user("cfo@yarn.test", Role.CLIENT, firm=firm_a, client=client_y)
+    bank_shared = make_user("analyst@banque-un.test", Role.BANK, firm=firm_a, lender=lender_a)
+    bank_unshared = make_user("analyst@banque-deux.test", Role.BANK, firm=firm_a, lender=lender_a2)
+    upload_x = StockUpload(
+        client=client_x,
+        original_name="stock.csv",
+        checksum="0" * 64,
+        size=10,
+        uploaded_by=client_user_x,
+        as_of=dt.date(2026, 10, 31),
+        status=UploadStatus.ACCEPTED,
+    )
+    upload_x.file.save("stock.csv", ContentFile(b"sku;qty\n"), save=False)
+    upload_x.save()
+    run_x = ValuationRun.objects.create(
+        facility=facility_x,
+        upload=upload_x,
+        as_of=upload_x.as_of,
+        terms_hash="t",
+        status=RunStatus.DONE,
+        book_value=Decimal("5000000.00"),
+        eligible_value=Decimal("3200000.00"),
+        financing=Decimal("1600000.00"),
+    )
+    report_x = ReportVersion.objects.create(
+        run=run_x,
+        facility=facility_x,
+        number=1,
+        title="Financing report",
+        author=advisor_a,
+        render_status=RenderStatus.READY,
+    )
+    ReportShare.objects.create(report=report_x, lender=lender_a, shared_by=advisor_a)
+    return World(
+        firm_a,
+        firm_b,
+        client_x,
+        client_y,
+        client_b,
+        warehouse_x,
+        category_a,
+        lender_a,
+        lender_a2,
+        lender_b,
+        facility_x,
+        upload_x,
+        run_x,
+        report_x,
+        advisor_a,
+        advisor_b,
+        client_user_x,
+        client_user_y,
+        bank_shared,
+        bank_unshared,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

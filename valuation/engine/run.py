@@ -1,0 +1,314 @@
+"""The engine's one entry point: ``valuate(lines, terms, as_of=...)``.
+
+Pure: pandas in, a frozen ``ValuationResult`` out; no Django, no I/O, no clock (``as_of`` is
+given). Bad lines raise ``EngineInputError``, bad terms ``TermsError``; either way there is no
+partial result. Everything is int64 cents until the result boundary (``money.to_decimal``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from valuation.engine.criteria import CriteriaOutcome, run_criteria
+from valuation.engine.levers import criteria_levers, waterfall_levers
+from valuation.engine.lines import CATEGORIES, Lines, prepare_lines
+from valuation.engine.liquidation import NO_VALUE, NRV_BASES, eligible_share, line_nrv
+from valuation.engine.money import share_pct, to_cents
+from valuation.engine.money import to_decimal as dec
+from valuation.engine.result import (
+    CategoryLiquidation,
+    DiscountOutcome,
+    Eligibility,
+    GroupAmounts,
+    Liquidation,
+    ReasonAmount,
+    RuleOutcome,
+    ValuationResult,
+)
+from valuation.engine.rules import NOT_ASSESSED, assess_rules, obsolete_mask, run_waterfall
+from valuation.engine.structures import compute_financing
+from valuation.engine.terms import (
+    FacilityTerms,
+    LiquidityClass,
+    Method,
+    over_collateralisation_warning,
+)
+from valuation.engine.working_capital import financing_cost, working_capital
+
+# Columns of ``ValuationResult.lines`` besides one ``ineligible_<reason>_cents`` per reason.
+LINE_COLUMNS = (
+    "row",
+    "category",
+    "warehouse",
+    "book_value_cents",
+    "eligible_cents",
+    "ineligible_cents",
+    "first_reason",
+    "nrv_cents",
+    "eligible_nrv_cents",
+    "nrv_basis",
+)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """Method-independent eligibility per line: reasons, what each took, eligible, first."""
+
+    reasons: tuple[str, ...]
+    taken: tuple[np.ndarray, ...]
+    eligible: np.ndarray
+    first_reason: np.ndarray
+    excluded: np.ndarray
+
+
+def valuate(lines: pd.DataFrame, terms: FacilityTerms, *, as_of: date) -> ValuationResult:
+    """Value a canonical stock-line frame under ``terms`` at ``as_of``.
+
+    Units: money in cents internally, Decimal with 2 places in the result, half-up per line.
+    """
+    prepared = prepare_lines(
+        lines, as_of=as_of, book_value_tolerance_cents=to_cents(terms.book_value_tolerance)
+    )
+    book = prepared.book
+    values = line_nrv(prepared, terms)
+    warnings: list[str] = []
+    rule_outcomes: tuple[RuleOutcome, ...] = ()
+    discount_outcomes: tuple[DiscountOutcome, ...] = ()
+    if terms.method == Method.WATERFALL:
+        takes, statuses = assess_rules(prepared, terms)
+        waterfall = run_waterfall(book, takes)
+        outcome = _Outcome(
+            tuple(str(r) for r in waterfall.reasons),
+            waterfall.taken,
+            waterfall.eligible,
+            waterfall.first_reason,
+            waterfall.matched,
+        )
+        eligible_nrv = eligible_share(values.nrv, outcome.eligible, book, outcome.excluded)
+        levers = waterfall_levers(book, values.nrv, eligible_nrv, takes, waterfall, terms)
+        by_rule = dict(zip(waterfall.reasons, waterfall.taken, strict=True))
+        rule_outcomes = tuple(_rule_outcome(s, by_rule.get(s.rule)) for s in statuses)
+        warnings += [
+            f"rule {s.rule} not assessed: no {' / '.join(s.missing_columns)} column"
+            for s in statuses
+            if s.status == NOT_ASSESSED
+        ]
+    else:
+        criteria = run_criteria(prepared, terms.criteria, terms.borrower)
+        outcome = _criteria_outcome(prepared, criteria, terms)
+        eligible_nrv = eligible_share(values.nrv, outcome.eligible, book, outcome.excluded)
+        levers = criteria_levers(
+            book, values.nrv, eligible_nrv, outcome.excluded, criteria, terms
+        )
+        discount_outcomes = tuple(
+            DiscountOutcome(str(d.discount), d.status, d.basis, dec(d.computed), dec(d.applied))
+            for d in criteria.discounts
+        )
+        warnings += [
+            f"discount {d.discount} not assessed: {d.basis}"
+            for d in criteria.discounts
+            if d.status == NOT_ASSESSED
+        ]
+
+    eligible_total = int(outcome.eligible.sum())
+    nrv_by_category = _sum_by(prepared.category, eligible_nrv, len(CATEGORIES))
+    nrv_by_class: dict[LiquidityClass, int] = {}
+    for code, category in enumerate(CATEGORIES):
+        klass = terms.category_setting(category).liquidity_class
+        nrv_by_class[klass] = nrv_by_class.get(klass, 0) + nrv_by_category[code]
+    financing = compute_financing(eligible_total, int(eligible_nrv.sum()), nrv_by_class, terms)
+    eligibility = _eligibility(prepared, outcome, terms, rule_outcomes, discount_outcomes)
+    liquidation = _liquidation(prepared, values.nrv, values.basis, outcome.eligible, eligible_nrv, terms)
+    warnings += _financing_warnings(terms, financing, liquidation)
+    return ValuationResult(
+        as_of=as_of,
+        structure=str(terms.structure),
+        method=str(terms.method),
+        line_count=len(prepared),
+        eligibility=eligibility,
+        liquidation=liquidation,
+        financing=financing,
+        working_capital=working_capital(terms, int(book.sum())),
+        financing_cost=financing_cost(terms, to_cents(financing.financing)),
+        levers=tuple(levers),
+        warnings=tuple(warnings),
+        lines=_line_frame(prepared, outcome, values.nrv, eligible_nrv, values.basis),
+    )
+
+
+def _criteria_outcome(lines: Lines, criteria: CriteriaOutcome, terms: FacilityTerms) -> _Outcome:
+    if "last_movement_date" in lines.dates:
+        excluded = obsolete_mask(lines, terms.criteria.obsolete_after_days)
+    else:
+        excluded = np.zeros(len(lines), dtype=bool)
+    return _Outcome(
+        tuple(str(d) for d in criteria.reasons),
+        criteria.taken,
+        criteria.eligible,
+        criteria.first_reason,
+        excluded,
+    )
+
+
+def _rule_outcome(status, taken: np.ndarray | None) -> RuleOutcome:
+    amount = 0 if taken is None else int(taken.sum())
+    hit = 0 if taken is None else int(np.count_nonzero(taken))
+    return RuleOutcome(
+        reason=str(status.rule),
+        status=status.status,
+        amount=dec(amount),
+        lines=hit,
+        missing_columns=status.missing_columns,
+        unstated_lines=status.unstated_lines,
+        note=status.note,
+    )
+
+
+def _sum_by(codes: np.ndarray, amounts: np.ndarray, size: int) -> list[int]:
+    """Exact int64 sums of ``amounts`` per code (no float on the way)."""
+    sums = pd.Series(amounts).groupby(codes).sum()
+    return [int(sums.get(code, 0)) for code in range(size)]
+
+
+def _eligibility(
+    lines: Lines,
+    outcome: _Outcome,
+    terms: FacilityTerms,
+    rules: tuple[RuleOutcome, ...],
+    discounts: tuple[DiscountOutcome, ...],
+) -> Eligibility:
+    """Totals and reason × category × warehouse groups, summed exactly in int64."""
+    n_warehouses = len(lines.warehouse_labels)
+    key = lines.category.astype(np.int64) * n_warehouses + lines.warehouse
+    data = {"book": lines.book, "eligible": outcome.eligible}
+    for position, part in enumerate(outcome.taken):
+        data[f"r{position}"] = part
+    sums = pd.DataFrame(data).groupby(key).sum()
+    groups = []
+    for group_key, row in zip(sums.index.to_numpy(), sums.to_numpy(), strict=True):
+        category, warehouse = divmod(int(group_key), n_warehouses)
+        reasons = tuple(
+            ReasonAmount(reason, dec(row[2 + i]))
+            for i, reason in enumerate(outcome.reasons)
+            if row[2 + i]
+        )
+        groups.append(
+            GroupAmounts(
+                str(CATEGORIES[category]),
+                lines.warehouse_labels[warehouse],
+                dec(row[0]),
+                dec(row[1]),
+                reasons,
+            )
+        )
+    by_reason = tuple(
+        ReasonAmount(reason, dec(int(part.sum())))
+        for reason, part in zip(outcome.reasons, outcome.taken, strict=True)
+    )
+    book_total = int(lines.book.sum())
+    eligible_total = int(outcome.eligible.sum())
+    return Eligibility(
+        method=str(terms.method),
+        book_value=dec(book_total),
+        eligible=dec(eligible_total),
+        ineligible=dec(book_total - eligible_total),
+        by_reason=by_reason,
+        groups=tuple(groups),
+        rules=rules,
+        discounts=discounts,
+    )
+
+
+def _liquidation(
+    lines: Lines,
+    nrv: np.ndarray,
+    basis: np.ndarray,
+    eligible: np.ndarray,
+    eligible_nrv: np.ndarray,
+    terms: FacilityTerms,
+) -> Liquidation:
+    size = len(CATEGORIES)
+    book = _sum_by(lines.category, lines.book, size)
+    value = _sum_by(lines.category, nrv, size)
+    elig = _sum_by(lines.category, eligible, size)
+    elig_nrv = _sum_by(lines.category, eligible_nrv, size)
+    present = np.bincount(lines.category, minlength=size)
+    by_category = []
+    for code, category in enumerate(CATEGORIES):
+        if not present[code]:
+            continue
+        setting = terms.category_setting(category)
+        by_category.append(
+            CategoryLiquidation(
+                category=str(category),
+                liquidity_class=str(setting.liquidity_class),
+                book_value=dec(book[code]),
+                liquidation_value=dec(value[code]),
+                eligible=dec(elig[code]),
+                eligible_liquidation_value=dec(elig_nrv[code]),
+                recovery_ratio_pct=share_pct(value[code], book[code]) if book[code] else None,
+                appraisal_nolv_pct=setting.nolv_appraisal_pct,
+            )
+        )
+    counts = np.bincount(basis, minlength=len(NRV_BASES))
+    return Liquidation(
+        liquidation_value=dec(int(nrv.sum())),
+        eligible_liquidation_value=dec(int(eligible_nrv.sum())),
+        by_category=tuple(by_category),
+        lines_without_value=int(counts[NRV_BASES.index(NO_VALUE)]),
+        lines_by_basis=tuple((name, int(counts[i])) for i, name in enumerate(NRV_BASES)),
+    )
+
+
+def _financing_warnings(terms: FacilityTerms, financing, liquidation: Liquidation) -> list[str]:
+    warnings = []
+    oc_warning = over_collateralisation_warning(terms)
+    if oc_warning:
+        warnings.append(oc_warning)
+    if financing.refusal:
+        warnings.append(financing.refusal)
+    if financing.over_advance:
+        warnings.append(f"over-advance: availability is {financing.availability}")
+    if financing.pledge is not None and financing.pledge.replenishment_breached:
+        shortfall = financing.pledge.replenishment_shortfall
+        warnings.append(f"replenishment clause breached: {shortfall} of stock to restore")
+    if financing.ltv.exceeded:
+        warnings.append(
+            f"loan-to-value {financing.ltv.ltv_pct} % is above the liquidity cap "
+            f"{financing.ltv.cap_pct} %"
+        )
+    if liquidation.lines_without_value:
+        warnings.append(
+            f"{liquidation.lines_without_value} line(s) have no resale price and no "
+            "category rate: no liquidation value counted for them"
+        )
+    return warnings
+
+
+def _line_frame(
+    lines: Lines,
+    outcome: _Outcome,
+    nrv: np.ndarray,
+    eligible_nrv: np.ndarray,
+    basis: np.ndarray,
+) -> pd.DataFrame:
+    """The per-line drill-down, columnar (no Python objects), ready for COPY."""
+    data: dict[str, object] = {
+        "row": lines.row,
+        "category": pd.Categorical.from_codes(lines.category, [str(c) for c in CATEGORIES]),
+        "warehouse": pd.Categorical.from_codes(lines.warehouse, list(lines.warehouse_labels)),
+        "book_value_cents": lines.book,
+        "eligible_cents": outcome.eligible,
+        "ineligible_cents": lines.book - outcome.eligible,
+        "first_reason": pd.Categorical.from_codes(outcome.first_reason, list(outcome.reasons)),
+        "nrv_cents": nrv,
+        "eligible_nrv_cents": eligible_nrv,
+        "nrv_basis": pd.Categorical.from_codes(basis, list(NRV_BASES)),
+    }
+    for reason, part in zip(outcome.reasons, outcome.taken, strict=True):
+        data[f"ineligible_{reason}_cents"] = part
+    return pd.DataFrame(data, copy=False)

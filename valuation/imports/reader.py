@@ -1,0 +1,203 @@
+"""The one entry point for stock files: web upload, API and ``manage.py valuate`` alike."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from valuation.engine.columns import COLUMNS, DATE, FLAG
+
+from .limits import ImportLimits
+from .mapping import ColumnMapping, propose_mapping
+from .report import ImportRejected, ValidationReport
+from .sniff import FileFormat, detect_format
+from .sources import Grid, read_csv_grid
+from .spreadsheet import read_spreadsheet_grid
+from .validate import build_lines
+
+Progress = Callable[[str, int], None]
+SNIFF_BYTES = 8 * 1024
+PREVIEW_BYTES = 1024 * 1024
+PREVIEW_ROWS = 20
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    """The result of reading a stock file.
+
+    ``lines`` is the canonical pandas frame (``row`` + the mapped canonical columns, see
+    ``valuation.engine.columns``) when the file is accepted, else None; ``report`` says why;
+    ``mapping`` is the mapping used (to show, correct and save); ``warehouses`` the distinct
+    warehouse codes found, sorted.
+    """
+
+    lines: pd.DataFrame | None
+    report: ValidationReport
+    mapping: ColumnMapping
+    warehouses: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        """True when the lines can be used (warnings allowed)."""
+        return self.lines is not None and self.report.accepted
+
+    def raise_if_rejected(self) -> None:
+        """Raise ImportRejected with the report when the file was rejected."""
+        if not self.accepted:
+            first = self.report.errors[0].message if self.report.errors else "File rejected."
+            raise ImportRejected(first, kind="rejected", report=self.report)
+
+
+@dataclass(slots=True)
+class FilePreview:
+    """What the advisor's mapping screen shows: headers, proposed mapping, first rows."""
+
+    headers: list[str]
+    mapping: ColumnMapping
+    conflicts: list[str]
+    sample_rows: list[list[str | None]]
+    detected: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the preview as a JSON-able dict."""
+        return {
+            "headers": list(self.headers),
+            "mapping": self.mapping.to_json(),
+            "conflicts": list(self.conflicts),
+            "sample_rows": [list(r) for r in self.sample_rows],
+            "detected": dict(self.detected),
+        }
+
+
+def _open(
+    path: Path,
+    *,
+    filename: str | None,
+    sheet: str | int | None,
+    limits: ImportLimits,
+    mapping: ColumnMapping | None,
+    preview: bool = False,
+) -> Grid:
+    """Check size and type, then read the file into a grid of text cells."""
+    name = filename or path.name
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise ImportRejected(f"The file “{name}” could not be opened.", kind="unreadable") from exc
+    if size == 0:
+        raise ImportRejected(f"The file “{name}” is empty.", kind="empty_file")
+    if size > limits.max_bytes:
+        raise ImportRejected(
+            f"The file “{name}” is {size / 1e6:,.1f} MB; at most {limits.max_bytes / 1e6:,.0f} MB "
+            "can be imported. Export a narrower selection or split the file.",
+            kind="too_large",
+        )
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        file_format = detect_format(head, name)
+        if file_format is FileFormat.CSV:
+            data = head + handle.read(PREVIEW_BYTES - len(head) if preview else -1)
+    if file_format is not FileFormat.CSV:
+        return read_spreadsheet_grid(path, file_format, sheet=sheet, limits=limits, saved=mapping)
+    if preview and len(data) >= PREVIEW_BYTES:
+        data = data[: data.rfind(b"\n") + 1] or data  # whole lines only
+    return read_csv_grid(data, limits, mapping)
+
+
+def read_stock_file(
+    path: Path,
+    *,
+    filename: str | None = None,
+    mapping: ColumnMapping | None = None,
+    sheet: str | int | None = None,
+    category_aliases: Mapping[str, str] | None = None,
+    limits: ImportLimits = ImportLimits(),  # noqa: B008 - frozen, so a shared default is safe
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Read, map and validate a stock export (CSV, XLSX, XLS or ODS) into canonical lines.
+
+    ``filename`` is the name the user uploaded (its extension announces the format; the
+    content must agree). ``mapping`` is a saved mapping to reuse (headers it does not know are
+    guessed). ``sheet`` picks a sheet by name or 0-based index (default: the first).
+    ``category_aliases`` are firm-wide category names -> ``Category`` values (the mapping's own
+    aliases take precedence). ``today`` is the reference for future-date warnings.
+    ``progress(stage, percent)`` is called at each stage.
+
+    Bad input never raises: a rejected file gives ``lines=None`` and a report whose problems
+    say why (whole-file problems as a single error).
+    """
+    notify = progress or (lambda _stage, _percent: None)
+    notify("reading", 0)
+    try:
+        grid = _open(path, filename=filename, sheet=sheet, limits=limits, mapping=mapping)
+    except ImportRejected as exc:
+        fallback = mapping or ColumnMapping()
+        return ImportOutcome(lines=None, report=exc.report, mapping=fallback)
+    notify("validating", 40)
+    report = ValidationReport(detected=dict(grid.detected))
+    frame, used = build_lines(
+        grid, mapping, category_aliases=category_aliases, today=today or date.today(), report=report
+    )
+    warehouses: list[str] = []
+    if frame is not None and "warehouse" in frame.columns:
+        warehouses = sorted(frame.get_column("warehouse").drop_nulls().unique().to_list())
+    notify("converting", 80)
+    lines = to_pandas(frame) if frame is not None and report.accepted else None
+    notify("done", 100)
+    return ImportOutcome(lines=lines, report=report, mapping=used, warehouses=warehouses)
+
+
+def preview_stock_file(
+    path: Path,
+    *,
+    filename: str | None = None,
+    mapping: ColumnMapping | None = None,
+    sheet: str | int | None = None,
+    limits: ImportLimits = ImportLimits(),  # noqa: B008
+) -> FilePreview:
+    """Return the headers, proposed mapping and first rows without validating the lines.
+
+    Reads only the first MB of a CSV. Raises ImportRejected for whole-file problems.
+    """
+    grid = _open(path, filename=filename, sheet=sheet, limits=limits, mapping=mapping, preview=True)
+    proposed, conflicts = propose_mapping(grid.headers, mapping)
+    rows = grid.frame.head(PREVIEW_ROWS).select(pl.exclude("__extra__")).rows()
+    return FilePreview(
+        headers=list(grid.headers),
+        mapping=proposed,
+        conflicts=conflicts,
+        sample_rows=[list(r) for r in rows],
+        detected=dict(grid.detected),
+    )
+
+
+def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
+    """Convert canonical polars lines to the pandas representation of ``engine.columns``.
+
+    Text and decimal text stay Arrow-backed strings (no copy into Python objects); dates
+    become ``datetime64[ms]`` and flags pandas' nullable ``boolean``.
+    """
+    casts = []
+    for name in frame.columns:
+        kind = COLUMNS.get(name)
+        if kind == DATE:
+            casts.append(pl.col(name).cast(pl.Datetime("ms")))
+    frame = frame.with_columns(casts) if casts else frame
+    flags = [c for c in frame.columns if COLUMNS.get(c) == FLAG]
+    dates = [c for c in frame.columns if COLUMNS.get(c) == DATE]
+    others = [c for c in frame.columns if c not in flags and c not in dates]
+    result = frame.select(others).to_pandas(use_pyarrow_extension_array=True)
+    result["row"] = result["row"].astype("int64")
+    for name in dates:
+        result[name] = frame.get_column(name).to_pandas()
+    for name in flags:
+        result[name] = pd.array(frame.get_column(name).to_list(), dtype="boolean")
+    return result[frame.columns]

@@ -1,0 +1,480 @@
+"""From a grid of text cells to the canonical stock-line frame, with a validation report.
+
+All work on the data is done with polars expressions over whole columns; Python only loops
+over columns, over the distinct values of the category column and over the (capped) examples
+listed in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from valuation.engine.columns import COLUMNS, DATE, DECIMAL, FLAG, REQUIRED, TEXT, VALUE_COLUMNS
+
+from .cleaning import (
+    clean_text,
+    decimal_evidence,
+    integer_digits,
+    is_negative,
+    parse_date,
+    parse_decimal,
+    parse_flag,
+)
+from .mapping import ColumnMapping, category_lookup, normalise, propose_mapping
+from .report import Problem, Severity, ValidationReport
+from .sources import EXTRA_COLUMN, Grid
+
+MAX_INTEGER_DIGITS = 12  # above 10^12 per line (quantity, cost or value) is not a stock line
+ROW = "row"
+RAW = "__raw_"
+_TOTAL_PATTERN = (
+    r"(?i)^\s*(sous[- ]?|sub[- ]?|grand[- ]?)?totale?s?\b|^\s*(合\s*计|总\s*计|小\s*计|總計|合計)"
+)
+_CAN_BE_NEGATIVE = frozenset({"quantity", "book_value", "annual_consumption_qty"})
+_FUTURE_CHECKED = ("last_movement_date", "receipt_date")
+
+EXPECTED = {
+    DECIMAL: "a number such as 1234,56 or 1 234.56",
+    DATE: "a date such as 31/12/2026 or 2026-12-31",
+    FLAG: "yes/no (oui/non, 1/0, x or empty)",
+}
+
+
+@dataclass(slots=True)
+class Columns:
+    """Where each canonical column comes from: source header text and grid column name."""
+
+    header: dict[str, str]  # canonical -> source header
+    grid: dict[str, str]  # canonical -> grid column (c0, c1...)
+
+
+def resolve_columns(
+    grid: Grid, saved: ColumnMapping | None, report: ValidationReport
+) -> tuple[ColumnMapping, Columns]:
+    """Map the grid's headers and report duplicates and conflicts; return mapping and sources."""
+    mapping, conflicts = propose_mapping(grid.headers, saved)
+    seen: dict[str, int] = {}
+    header: dict[str, str] = {}
+    source: dict[str, str] = {}
+    for index, text in enumerate(grid.headers):
+        if not text:
+            continue
+        seen[text] = seen.get(text, 0) + 1
+        target = mapping.columns.get(text)
+        if seen[text] > 1:
+            severity = Severity.ERROR if target else Severity.WARNING
+            report.add(
+                Problem(
+                    severity=severity,
+                    kind="duplicate_header",
+                    row=grid.header_row,
+                    column=text,
+                    field=target,
+                    message=(
+                        f"Row {grid.header_row}: the header “{text}” appears more than once; "
+                        + (
+                            f"rename one of them so it is clear which one is the {target}."
+                            if target
+                            else "only the first one is considered."
+                        )
+                    ),
+                )
+            )
+            continue
+        if target:
+            header[target] = text
+            source[target] = f"c{index}"
+    for text in conflicts:
+        target = _guess_target(text)
+        report.add(
+            Problem(
+                severity=Severity.WARNING,
+                kind="duplicate_column",
+                row=grid.header_row,
+                column=text,
+                field=target,
+                message=(
+                    f"The column “{text}” also looks like the {target}, which already comes from "
+                    f"“{header.get(target or '', '?')}”; it is ignored (change the mapping to use it)."
+                ),
+            )
+        )
+    return mapping, Columns(header=header, grid=source)
+
+
+def _guess_target(text: str) -> str | None:
+    from .mapping import guess_column
+
+    return guess_column(text)
+
+
+def check_required(columns: Columns, report: ValidationReport) -> bool:
+    """Report each missing required column; return True when all are present."""
+    missing = [name for name in REQUIRED if name not in columns.grid]
+    if not any(name in columns.grid for name in VALUE_COLUMNS):
+        missing.append("unit_cost or book_value")
+    for name in missing:
+        report.add(
+            Problem(
+                severity=Severity.ERROR,
+                kind="missing_column",
+                field=name,
+                expected=name,
+                message=(
+                    f"No column was recognised as the {name.replace('_', ' ')}: add it to the "
+                    "export or map one of the file's columns to it."
+                ),
+            )
+        )
+    return not missing
+
+
+def _decimal_mark(frame: pl.DataFrame, decimal_sources: list[str], default: str) -> str:
+    """Decide the file's decimal mark from values only one convention can read."""
+    if not decimal_sources:
+        return default
+    exprs = []
+    for index, name in enumerate(decimal_sources):
+        comma, dot = decimal_evidence(pl.col(name))
+        exprs += [comma.alias(f"comma{index}"), dot.alias(f"dot{index}")]
+    totals = frame.select(exprs).row(0)
+    comma_total = sum(totals[0::2])
+    dot_total = sum(totals[1::2])
+    if comma_total == dot_total:
+        return default
+    return "," if comma_total > dot_total else "."
+
+
+def _category_expr(
+    frame: pl.DataFrame, column: str, aliases: Mapping[str, str]
+) -> tuple[pl.Expr, dict[str, str | None]]:
+    """Map the category column's distinct values to Category values (unknown -> null)."""
+    lookup = category_lookup(aliases)
+    distinct = frame.get_column(column).drop_nulls().unique().to_list()
+    table: dict[str, str | None] = {}
+    for value in distinct:
+        found = lookup.get(normalise(value))
+        table[value] = found.value if found is not None else None
+    expr = pl.col(column).replace_strict(table, default=None, return_dtype=pl.String)
+    return expr, table
+
+
+class Checker:
+    """Collects one kind of problem at a time: an exact count and the first listed examples."""
+
+    def __init__(self, frame: pl.DataFrame, columns: Columns, report: ValidationReport) -> None:
+        self.frame = frame
+        self.columns = columns
+        self.report = report
+
+    def check(
+        self,
+        mask: pl.Expr,
+        *,
+        kind: str,
+        severity: Severity,
+        field: str | None,
+        message: Callable[[int, str | None], str],
+        expected: str | None = None,
+        value: pl.Expr | None = None,
+    ) -> int:
+        """Count rows where ``mask`` holds; list up to the report's room as Problems."""
+        value_expr = (
+            value
+            if value is not None
+            else (
+                pl.col(RAW + field) if field and RAW + field in self.frame.columns else pl.lit(None)
+            )
+        )
+        count = int(self.frame.select(mask.fill_null(False).sum()).item())
+        if count == 0:
+            return 0
+        room = max(self.report.max_listed - len(self.report.problems), 0)
+        examples: list[Problem] = []
+        if room:
+            rows = (
+                self.frame.filter(mask.fill_null(False))
+                .head(room)
+                .select(pl.col(ROW), value_expr.cast(pl.String).alias("value"))
+                .rows()
+            )
+            column = self.columns.header.get(field) if field else None
+            examples = [
+                Problem(
+                    severity=severity,
+                    kind=kind,
+                    row=row,
+                    column=column,
+                    field=field,
+                    value=raw,
+                    expected=expected,
+                    message=message(row, raw),
+                )
+                for row, raw in rows
+            ]
+        self.report.add_many(kind, severity, count, examples)
+        return count
+
+
+def _where(columns: Columns, field: str) -> str:
+    return f"column “{columns.header[field]}” ({field.replace('_', ' ')})"
+
+
+def build_lines(
+    grid: Grid,
+    saved: ColumnMapping | None,
+    *,
+    category_aliases: Mapping[str, str] | None,
+    today: date,
+    report: ValidationReport,
+) -> tuple[pl.DataFrame | None, ColumnMapping]:
+    """Validate the grid and return (canonical polars frame or None, mapping used).
+
+    The frame is None when a required column is missing; line-level errors still return the
+    frame (the caller decides from ``report.accepted``).
+    """
+    mapping, columns = resolve_columns(grid, saved, report)
+    report.rows_read = grid.frame.height
+    if not check_required(columns, report):
+        return None, mapping
+    frame = grid.frame
+    n = frame.height
+    grid_cols = [c for c in frame.columns if c != EXTRA_COLUMN]
+    raw = frame.select(
+        pl.int_range(grid.first_row, grid.first_row + n, dtype=pl.Int64).alias(ROW),
+        *[pl.col(src).alias(RAW + name) for name, src in columns.grid.items()],
+        pl.all_horizontal(pl.col(grid_cols).str.strip_chars().fill_null("") == "").alias("__blank"),
+        (
+            pl.col(EXTRA_COLUMN).is_not_null() if EXTRA_COLUMN in frame.columns else pl.lit(False)
+        ).alias("__extra"),
+        pl.col(grid_cols[0]).alias("__first"),
+    )
+    # Totals: a row whose SKU is empty or itself says "Total", with a "Total"-like label.
+    label_cols = ["__first"] + [
+        RAW + c for c in ("sku", "description", "category", "warehouse") if c in columns.grid
+    ]
+    says_total = pl.any_horizontal([pl.col(c).str.contains(_TOTAL_PATTERN) for c in label_cols])
+    sku_raw = pl.col(RAW + "sku").str.strip_chars()
+    total = says_total & (
+        sku_raw.is_null() | (sku_raw == "") | sku_raw.str.contains(_TOTAL_PATTERN)
+    )
+    value_fields = [RAW + c for c in ("sku", "quantity", *VALUE_COLUMNS) if c in columns.grid]
+    empty_line = pl.all_horizontal(
+        [pl.col(c).str.strip_chars().fill_null("") == "" for c in value_fields]
+    )
+    raw = raw.with_columns(
+        total.fill_null(False).alias("__total"),
+        (empty_line & ~pl.col("__blank")).alias("__note"),
+    )
+    checker = Checker(raw, columns, report)
+    notes = checker.check(
+        pl.col("__note") & ~pl.col("__total"),
+        kind="row_ignored",
+        severity=Severity.WARNING,
+        field=None,
+        value=pl.concat_str(pl.col(grid_cols).fill_null(""), separator=" ").str.strip_chars(),
+        message=lambda row, value: (
+            f"Row {row} has no SKU, quantity or value and was ignored: “{(value or '')[:80]}”."
+        ),
+    )
+    skipped = raw.select((pl.col("__blank") | pl.col("__total") | pl.col("__note")).sum()).item()
+    report.rows_skipped = int(skipped)
+    data = raw.filter(~(pl.col("__blank") | pl.col("__total") | pl.col("__note")))
+    del notes
+    checker = Checker(data, columns, report)
+    checker.check(
+        pl.col("__extra"),
+        kind="too_many_values",
+        severity=Severity.ERROR,
+        field=None,
+        message=lambda row, _v: (
+            f"Row {row} has more values than the header has columns: a separator inside an "
+            "unquoted text (such as a description) probably split it."
+        ),
+    )
+
+    default_mark = "," if report.detected.get("separator") in (";", "tab", "|") else "."
+    decimals = [c for c in columns.grid if COLUMNS[c] == DECIMAL]
+    mark = _decimal_mark(data, [RAW + c for c in decimals], default_mark)
+    report.detected["decimal"] = mark
+
+    cleaned: list[pl.Expr] = [pl.col(ROW)]
+    category_table: dict[str, str | None] = {}
+    for name in COLUMNS:
+        if name not in columns.grid:
+            continue
+        source = pl.col(RAW + name)
+        kind = COLUMNS[name]
+        if name == "category":
+            expr, category_table = _category_expr(
+                data, RAW + name, _aliases(mapping, category_aliases)
+            )
+        elif kind == TEXT:
+            expr = clean_text(source)
+        elif kind == DECIMAL:
+            expr = parse_decimal(source, mark)
+        elif kind == DATE:
+            expr = parse_date(source)
+        else:
+            expr = parse_flag(source)
+        cleaned.append(expr.alias(name))
+    data = data.with_columns(cleaned)
+    checker = Checker(data, columns, report)
+    _check_cells(checker, columns, category_table)
+    _check_values(checker, columns, today)
+    lines = data.select([ROW, *[c for c in COLUMNS if c in columns.grid]])
+    report.lines = lines.height
+    return lines, mapping
+
+
+def _aliases(mapping: ColumnMapping, firm: Mapping[str, str] | None) -> dict[str, str]:
+    """Firm-wide aliases, overridden by the client's own (saved with its mapping)."""
+    merged = dict(firm or {})
+    merged.update(mapping.category_aliases)
+    return merged
+
+
+def _check_cells(checker: Checker, columns: Columns, category_table: dict[str, str | None]) -> None:
+    """Report unreadable cells (present in the file, null once parsed) and missing required."""
+    for name in columns.grid:
+        kind = COLUMNS[name]
+        raw = pl.col(RAW + name)
+        present = raw.str.strip_chars().fill_null("") != ""
+        where = _where(columns, name)
+        if name == "category":
+            unknown = sorted(k for k, v in category_table.items() if v is None)[:10]
+            known = "raw materials (MP, RM), work in progress (WIP, en-cours) or finished goods (PF, FG)"
+            checker.check(
+                present & pl.col(name).is_null(),
+                kind="unknown_category",
+                severity=Severity.ERROR,
+                field=name,
+                expected=known,
+                message=lambda row, value, where=where, known=known: (
+                    f"Row {row}, {where}: “{value}” is not a known category; expected {known}, "
+                    "or add it as a category alias."
+                ),
+            )
+            del unknown
+        elif kind in (DECIMAL, DATE, FLAG):
+            what = {DECIMAL: "a number", DATE: "a date", FLAG: "a yes/no value"}[kind]
+            checker.check(
+                present & pl.col(name).is_null(),
+                kind={DECIMAL: "not_a_number", DATE: "bad_date", FLAG: "bad_flag"}[kind],
+                severity=Severity.ERROR,
+                field=name,
+                expected=EXPECTED[kind],
+                message=lambda row, value, where=where, what=what, kind=kind: (
+                    f"Row {row}, {where}: “{value}” is not {what}; expected {EXPECTED[kind]}."
+                ),
+            )
+        if name in REQUIRED:
+            checker.check(
+                ~present,
+                kind="missing_value",
+                severity=Severity.ERROR,
+                field=name,
+                expected=name.replace("_", " "),
+                message=lambda row, _v, where=where: f"Row {row}, {where}: the value is missing.",
+            )
+    present_values = [c for c in VALUE_COLUMNS if c in columns.grid]
+    if present_values:
+        names = " or ".join(f"“{columns.header[c]}”" for c in present_values)
+        checker.check(
+            pl.all_horizontal(
+                [pl.col(RAW + c).str.strip_chars().fill_null("") == "" for c in present_values]
+            ),
+            kind="missing_value",
+            severity=Severity.ERROR,
+            field=present_values[0],
+            expected="unit cost or book value",
+            message=lambda row, _v: f"Row {row}: no cost or value is given (column {names}).",
+        )
+
+
+def _check_values(checker: Checker, columns: Columns, today: date) -> None:
+    """Report values that parse but make no sense: negative, absurd, inconsistent, future."""
+    for name in columns.grid:
+        kind = COLUMNS[name]
+        where = _where(columns, name)
+        if kind == DECIMAL:
+            value = pl.col(name)
+            checker.check(
+                integer_digits(value) > MAX_INTEGER_DIGITS,
+                kind="absurd_value",
+                severity=Severity.ERROR,
+                field=name,
+                expected="less than 1,000,000,000,000",
+                message=lambda row, v, where=where: (
+                    f"Row {row}, {where}: {v} is implausibly large (over 10^12 for one line)."
+                ),
+            )
+            negative_severity = Severity.WARNING if name in _CAN_BE_NEGATIVE else Severity.ERROR
+            checker.check(
+                is_negative(value),
+                kind="negative_stock" if name in _CAN_BE_NEGATIVE else "negative_value",
+                severity=negative_severity,
+                field=name,
+                expected="zero or more",
+                message=lambda row, v, where=where, s=negative_severity: (
+                    f"Row {row}, {where}: {v} is negative"
+                    + (
+                        " (negative stock: check the ERP)."
+                        if s is Severity.WARNING
+                        else "; expected zero or more."
+                    )
+                ),
+            )
+        elif kind == DATE and name in _FUTURE_CHECKED:
+            checker.check(
+                pl.col(name) > pl.lit(today),
+                kind="future_date",
+                severity=Severity.WARNING,
+                field=name,
+                expected=f"on or before {today:%d/%m/%Y}",
+                message=lambda row, v, where=where: f"Row {row}, {where}: {v} is in the future.",
+            )
+    if all(c in columns.grid for c in ("quantity", "unit_cost", "book_value")):
+        _check_book_value(checker, columns)
+
+
+def _check_book_value(checker: Checker, columns: Columns) -> None:
+    """Warn when book value differs from quantity × unit cost beyond rounding.
+
+    Floats are used only for this comparison (never for the values kept): the tolerance is the
+    unit cost's own rounding (half its last decimal, times the quantity) plus one cent.
+    """
+    qty = pl.col("quantity").cast(pl.Float64)
+    cost = pl.col("unit_cost").cast(pl.Float64)
+    value = pl.col("book_value").cast(pl.Float64)
+    cost_decimals = (
+        pl.col("unit_cost")
+        .str.split(".")
+        .list.get(1, null_on_oob=True)
+        .str.len_chars()
+        .fill_null(0)
+    )
+    tolerance = (
+        qty.abs() * pl.lit(10.0).pow(-cost_decimals.cast(pl.Float64)) / 2
+        + 0.01
+        + value.abs() * 1e-9
+    )
+    computed = (qty * cost).round(2)
+    checker.check(
+        (computed - value).abs() > tolerance,
+        kind="inconsistent_book_value",
+        severity=Severity.WARNING,
+        field="book_value",
+        value=pl.format(
+            "{} (quantity {} × unit cost {})",
+            pl.col("book_value"),
+            pl.col("quantity"),
+            pl.col("unit_cost"),
+        ),
+        expected="quantity × unit cost",
+        message=lambda row, v: f"Row {row}: book value {v} does not match quantity × unit cost.",
+    )
