@@ -31,12 +31,21 @@ TERMS = {
     "structure": "borrowing_base",
     "borrowing_base": {"cost_advance_rate_pct": "60", "nolv_advance_rate_pct": "85"},
     "categories": [
-        {"category": "raw_material", "liquidity_class": "high", "transport_pct": "3",
-         "storage_pct": "2", "commission_pct": "5"},
-        {"category": "wip", "liquidity_class": "low", "transport_pct": "3",
-         "storage_pct": "2", "commission_pct": "5"},
-        {"category": "finished_good", "liquidity_class": "medium", "transport_pct": "3",
-         "storage_pct": "2", "commission_pct": "5"},
+        {
+            "category": "raw_material",
+            "liquidity_class": "high",
+            "transport_pct": "3",
+            "storage_pct": "2",
+            "commission_pct": "5",
+        },
+        {"category": "wip", "liquidity_class": "low", "transport_pct": "3", "storage_pct": "2", "commission_pct": "5"},
+        {
+            "category": "finished_good",
+            "liquidity_class": "medium",
+            "transport_pct": "3",
+            "storage_pct": "2",
+            "commission_pct": "5",
+        },
     ],
 }
 

@@ -36,9 +36,7 @@ def synthetic_lines(n: int, seed: int = 42) -> pd.DataFrame:
     last_move = as_of - rng.integers(0, 900, size=n).astype("timedelta64[D]")
     receipt = last_move - rng.integers(0, 400, size=n).astype("timedelta64[D]")
     perishable = rng.random(n) < 0.10
-    expiry = np.where(
-        perishable, as_of + rng.integers(-30, 400, size=n).astype("timedelta64[D]"), np.datetime64("NaT")
-    )
+    expiry = np.where(perishable, as_of + rng.integers(-30, 400, size=n).astype("timedelta64[D]"), np.datetime64("NaT"))
     turns = rng.gamma(2.0, 2.0, size=n)  # median about 3.4 turns a year
     consumption = (quantity * turns).astype(np.int64)
     retention = rng.random(n) < 0.08

@@ -83,4 +83,24 @@ class FacilityForm(forms.ModelForm):
             value = data.get(name)
             if value is not None and not isinstance(value, dict):
                 self.add_error(name, _("Enter a JSON object, e.g. {}."))
+        if not self.errors:
+            self._check_with_the_engine()
         return data
+
+    def _check_with_the_engine(self) -> None:
+        """The engine validates every setting; its complaint lands next to the field concerned."""
+        from django.core.exceptions import ValidationError
+
+        from facilities.terms import engine_terms
+
+        candidate = self.instance
+        for name, value in self.cleaned_data.items():
+            setattr(candidate, name, value)
+        try:
+            engine_terms(candidate)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                self.add_error(None, error.messages)
+                return
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)

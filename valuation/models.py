@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +21,26 @@ class UploadStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class StockUploadQuerySet(models.QuerySet["StockUpload"]):
+class ClaimableQuerySet(models.QuerySet):
+    """Work claimed with a conditional UPDATE, so one job runs once however often it is delivered.
+
+    A claim is a lease: the worker refreshes `claimed_at` at each stage. A job still "running"
+    whose lease has lapsed belonged to a worker that died; it may be claimed again.
+    """
+
+    def claim(self, pk: int, *, lease_seconds: int) -> bool:
+        stale = timezone.now() - timedelta(seconds=lease_seconds)
+        claimable = models.Q(status="queued") | models.Q(status="running", claimed_at__lt=stale)
+        updated = self.filter(claimable, pk=pk).update(
+            status="running", claimed_at=timezone.now(), attempts=models.F("attempts") + 1
+        )
+        return updated == 1
+
+    def heartbeat(self, pk: int, **fields: object) -> None:
+        self.filter(pk=pk, status="running").update(claimed_at=timezone.now(), **fields)
+
+
+class StockUploadQuerySet(ClaimableQuerySet):
     def visible_to(self, user: User) -> StockUploadQuerySet:
         from borrowers import access
 
@@ -54,6 +76,8 @@ class StockUpload(models.Model):
     rows_read = models.BigIntegerField(default=0)
     line_count = models.BigIntegerField(default=0)
     mapping = models.JSONField(default=dict, blank=True)
+    columns = models.JSONField(default=list, blank=True, help_text=_("Canonical columns the file provided."))
+    warehouses = models.JSONField(default=list, blank=True, help_text=_("Warehouse codes found in the file."))
     report = models.JSONField(_("validation report"), default=dict, blank=True)
     failure_reason = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -70,6 +94,18 @@ class StockUpload(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("valuation:upload-detail", args=[self.pk])
+
+
+class ClientMapping(models.Model):
+    """A client's confirmed column mapping, reused for its next uploads."""
+
+    client = models.OneToOneField(ClientCompany, on_delete=models.CASCADE, related_name="column_mapping")
+    mapping = models.JSONField(default=dict)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Column mapping of {self.client}"
 
 
 class StockLine(models.Model):
@@ -121,7 +157,7 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ValuationRunQuerySet(models.QuerySet["ValuationRun"]):
+class ValuationRunQuerySet(ClaimableQuerySet):
     def visible_to(self, user: User) -> ValuationRunQuerySet:
         from borrowers import access
 
@@ -149,6 +185,10 @@ class ValuationRun(models.Model):
     liquidation_value = models.DecimalField(**MONEY, null=True)
     financing = models.DecimalField(**MONEY, null=True)
     availability = models.DecimalField(**MONEY, null=True)
+    lines_file = models.FileField(
+        upload_to="valuation-lines/%Y/%m/", blank=True,
+        help_text=_("Per-line results (Parquet) for drill-down; derivable again from the stored lines."),
+    )
     failure_reason = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,21 +1,389 @@
-"""Workflows on stock files and valuation runs."""
+"""Workflows on stock files and valuation runs: upload, process, recompute.
+
+The Celery tasks in `tasks.py` only load an id and call these functions. Processing is idempotent:
+a job is claimed with a conditional UPDATE (a lease), and everything it writes (lines, runs, the
+upload's outcome) is committed in one transaction, so the previous valuation stays current until a
+new one is complete, and a re-run after a crash leaves exactly one set of lines and one run.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+import io
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from borrowers.models import User
-    from facilities.models import Facility
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from borrowers import audit
+from borrowers.errors import DomainError
+from borrowers.models import ClientCompany, User
+from facilities.models import Facility
+from facilities.terms import engine_terms, engine_terms_dict
+from valuation.engine.errors import EngineInputError, TermsError
+from valuation.engine.lines import prepare_lines
+from valuation.engine.money import to_cents
+from valuation.engine.run import valuate
+from valuation.engine.serialize import result_to_dict
+from valuation.imports.limits import ImportLimits
+from valuation.imports.mapping import ColumnMapping
+from valuation.imports.reader import read_stock_file
+from valuation.models import ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.storage import store_lines
+
+log = logging.getLogger("stockpledge.valuation")
+
+MAX_ATTEMPTS = 3
 
 
-def recompute_latest(*, facility: Facility, by: User) -> None:
-    """Recompute the facility's latest valuation with its current terms.
+class JobBusy(Exception):  # noqa: N818 - not an error: another worker holds the lease
+    """Another worker holds this job's lease; try again once it may have lapsed."""
 
-    Nothing to do until the facility has an accepted stock file; the upload pipeline fills this in.
-    """
-    from valuation.models import UploadStatus
 
-    latest = facility.client.uploads.filter(status=UploadStatus.ACCEPTED).first()
-    if latest is None:
+def lease_seconds() -> int:
+    return int(getattr(settings, "JOB_LEASE_SECONDS", 120))
+
+
+def import_limits() -> ImportLimits:
+    return ImportLimits(max_bytes=settings.STOCK_FILE_MAX_BYTES, max_rows=settings.STOCK_FILE_MAX_ROWS)
+
+
+def terms_hash(terms: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(terms, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------ uploading
+
+
+@transaction.atomic
+def create_upload(
+    *, client: ClientCompany, by: User, file: UploadedFile, as_of: date, sheet: str = ""
+) -> StockUpload:
+    """Store the original file with its checksum, size, uploader and time; process it after commit."""
+    if file.size is None or file.size == 0:
+        raise DomainError(_("The file is empty."), field="file")
+    if file.size > settings.STOCK_FILE_MAX_BYTES:
+        raise DomainError(
+            _("The file is %(size)s MB; at most %(max)s MB can be uploaded.")
+            % {"size": round(file.size / 1e6, 1), "max": round(settings.STOCK_FILE_MAX_BYTES / 1e6)},
+            field="file",
+        )
+    if as_of > timezone.localdate():
+        raise DomainError(_("The stock date cannot be in the future."), field="as_of")
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    checksum = digest.hexdigest()
+    name = get_valid_filename(Path(file.name or "stock-file").name)[-200:] or "stock-file"
+    upload = StockUpload(
+        client=client,
+        original_name=name,
+        checksum=checksum,
+        size=file.size,
+        uploaded_by=by,
+        as_of=as_of,
+        sheet=sheet.strip(),
+        duplicate_of=client.uploads.filter(checksum=checksum).order_by("uploaded_at", "id").first(),
+    )
+    file.seek(0)
+    upload.file.save(name, file, save=False)
+    upload.save()
+    audit.record(actor=by, action="upload", instance=upload, after=audit.snapshot(upload, exclude=("report",)))
+    enqueue_upload(upload)
+    return upload
+
+
+def enqueue_upload(upload: StockUpload) -> None:
+    from valuation import tasks
+
+    upload_id = upload.pk
+    transaction.on_commit(lambda: tasks.process_upload.delay(upload_id))
+
+
+@transaction.atomic
+def reprocess_upload(*, upload: StockUpload, by: User, mapping: ColumnMapping | None = None) -> StockUpload:
+    """Process an upload again (after the advisor corrected the mapping, or after a failure)."""
+    if mapping is not None:
+        ClientMapping.objects.update_or_create(
+            client=upload.client, defaults={"mapping": mapping.to_json(), "confirmed_by": by}
+        )
+        audit.record(actor=by, action="confirm-mapping", instance=upload, after=mapping.to_json())
+    StockUpload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.QUEUED, stage="", failure_reason="", attempts=0, claimed_at=None
+    )
+    upload.refresh_from_db()
+    enqueue_upload(upload)
+    return upload
+
+
+@contextmanager
+def _local_copy(upload: StockUpload) -> Iterator[Path]:
+    """A local path to the stored file, whatever the storage backend (S3, shared disk…)."""
+    try:
+        yield Path(upload.file.path)
         return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.original_name).suffix) as handle:
+        with upload.file.open("rb") as source:
+            shutil.copyfileobj(source, handle)
+        handle.flush()
+        yield Path(handle.name)
+
+
+def _saved_mapping(client: ClientCompany) -> ColumnMapping | None:
+    saved = ClientMapping.objects.filter(client=client).first()
+    return ColumnMapping.from_json(saved.mapping) if saved else None
+
+
+def _engine_problems_report(error: EngineInputError, base: dict[str, Any]) -> dict[str, Any]:
+    problems = [
+        {"severity": "error", "kind": "invalid_value", "row": p.row, "column": p.column, "field": p.column,
+         "value": p.value, "expected": p.expected, "message": str(p)}
+        for p in error.problems
+    ]
+    report = dict(base)
+    report["accepted"] = False
+    report["problems"] = problems + [p for p in base.get("problems", []) if p.get("severity") != "error"]
+    counts = dict(report.get("counts", {}))
+    counts["invalid_value"] = counts.get("invalid_value", 0) + error.total
+    report["counts"] = counts
+    return report
+
+
+def process_upload(*, upload_id: int) -> None:
+    """Parse, validate, store the lines and value them for each of the client's facilities."""
+    if not StockUpload.objects.claim(upload_id, lease_seconds=lease_seconds()):
+        state = StockUpload.objects.filter(pk=upload_id).values_list("status", flat=True).first()
+        if state == UploadStatus.RUNNING:
+            raise JobBusy(upload_id)
+        return  # done, rejected, failed, or deleted: nothing to do
+    upload = StockUpload.objects.select_related("client").get(pk=upload_id)
+    if upload.attempts > MAX_ATTEMPTS:
+        _finish_upload(upload, UploadStatus.FAILED, reason=_(
+            "Processing stopped after %(n)s attempts. The team has been told; you may upload the file again."
+        ) % {"n": MAX_ATTEMPTS})
+        log.error("upload failed too often", extra={"object": f"upload:{upload_id}", "outcome": "failed"})
+        return
+
+    def progress(stage: str, percent: int) -> None:
+        StockUpload.objects.heartbeat(upload_id, stage=stage)
+
+    with _local_copy(upload) as path:
+        outcome = read_stock_file(
+            path,
+            filename=upload.original_name,
+            mapping=_saved_mapping(upload.client),
+            sheet=upload.sheet or None,
+            limits=import_limits(),
+            today=upload.as_of,
+            progress=progress,
+        )
+    report = outcome.report.to_json()
+    upload.mapping = outcome.mapping.to_json()
+    upload.warehouses = list(outcome.warehouses)
+    upload.rows_read = int(report.get("rows_read") or 0)
+    if not outcome.accepted:
+        upload.report = report
+        _finish_upload(upload, UploadStatus.REJECTED)
+        return
+    lines = outcome.lines
+    assert lines is not None  # accepted implies lines
+    StockUpload.objects.heartbeat(upload_id, stage="valuing", rows_read=len(lines))
+    try:
+        prepared = prepare_lines(lines, as_of=upload.as_of, book_value_tolerance_cents=1)
+    except EngineInputError as error:
+        upload.report = _engine_problems_report(error, report)
+        _finish_upload(upload, UploadStatus.REJECTED)
+        return
+    runs = []
+    for facility in Facility.objects.filter(client=upload.client).select_related("client"):
+        runs.append(_value(facility=facility, upload=upload, lines=lines))
+    StockUpload.objects.heartbeat(upload_id, stage="storing")
+    with transaction.atomic():
+        count = store_lines(upload_id=upload.pk, lines=lines, book_value_cents=prepared.book)
+        for run_fields in runs:
+            _save_run(upload=upload, **run_fields)
+        upload.line_count = count
+        upload.columns = [c for c in lines.columns if c != "row"]
+        upload.report = report
+        _finish_upload(upload, UploadStatus.ACCEPTED)
+    log.info("upload processed", extra={"object": f"upload:{upload_id}", "outcome": "accepted", "lines": count})
+
+
+def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> None:
+    upload.status = status
+    upload.stage = "done"
+    upload.failure_reason = reason
+    upload.finished_at = timezone.now()
+    upload.save()
+
+
+def _value(*, facility: Facility, upload: StockUpload, lines: Any) -> dict[str, Any]:
+    """Value the lines under the facility's terms (pure computation; nothing saved yet)."""
+    terms_dict = engine_terms_dict(facility)
+    fields: dict[str, Any] = {"facility": facility, "terms": terms_dict}
+    try:
+        terms = engine_terms(facility)
+        result = valuate(lines, terms, as_of=upload.as_of)
+    except (ValidationError, TermsError) as error:
+        fields["failure"] = _("The facility's terms are not valid: %(error)s") % {"error": "; ".join(
+            error.messages if isinstance(error, ValidationError) else [str(error)])}
+        return fields
+    except EngineInputError as error:
+        fields["failure"] = str(error)
+        return fields
+    fields["result"] = result
+    return fields
+
+
+def _lines_parquet(result: Any) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(result.lines, preserve_index=False), buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _save_run(
+    *, upload: StockUpload, facility: Facility, terms: dict[str, Any], result: Any = None, failure: str = "",
+    run: ValuationRun | None = None,
+) -> ValuationRun:
+    if run is None:
+        run, _created = ValuationRun.objects.get_or_create(
+            facility=facility, upload=upload, terms_hash=terms_hash(terms),
+            defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
+        )
+    run.terms = terms
+    run.finished_at = timezone.now()
+    run.stage = "done"
+    if result is None:
+        run.status = RunStatus.FAILED
+        run.failure_reason = failure
+    else:
+        run.status = RunStatus.DONE
+        run.failure_reason = ""
+        run.result = result_to_dict(result)
+        run.book_value = result.eligibility.book_value
+        run.eligible_value = result.eligibility.eligible
+        run.liquidation_value = result.liquidation.liquidation_value
+        run.financing = result.financing.financing
+        run.availability = result.financing.availability
+        if run.lines_file:
+            run.lines_file.delete(save=False)
+        run.lines_file.save(f"run-{run.pk}-lines.parquet", ContentFile(_lines_parquet(result)), save=False)
+    run.save()
+    return run
+
+
+# ------------------------------------------------------------------------------------ recompute
+
+
+def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | None:
+    """Queue a valuation of the latest accepted stock file under the facility's current terms."""
+    upload = facility.client.uploads.filter(status=UploadStatus.ACCEPTED).order_by("-as_of", "-uploaded_at").first()
+    if upload is None:
+        return None
+    terms = engine_terms_dict(facility)
+    run, created = ValuationRun.objects.get_or_create(
+        facility=facility, upload=upload, terms_hash=terms_hash(terms),
+        defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
+    )
+    if created or run.status == RunStatus.FAILED:
+        if not created:
+            ValuationRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, attempts=0, claimed_at=None)
+        from valuation import tasks
+
+        run_id = run.pk
+        transaction.on_commit(lambda: tasks.compute_run.delay(run_id))
+    return run
+
+
+def compute_run(*, run_id: int) -> None:
+    """Value stored lines under a run's terms (a terms change); idempotent like uploads."""
+    from valuation.frames import lines_frame
+
+    if not ValuationRun.objects.claim(run_id, lease_seconds=lease_seconds()):
+        state = ValuationRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
+        if state == RunStatus.RUNNING:
+            raise JobBusy(run_id)
+        return
+    run = ValuationRun.objects.select_related("facility__client", "upload").get(pk=run_id)
+    if run.attempts > MAX_ATTEMPTS:
+        _save_run(upload=run.upload, facility=run.facility, terms=run.terms, run=run,
+                  failure=_("Computation stopped after %(n)s attempts.") % {"n": MAX_ATTEMPTS})
+        return
+    lines = lines_frame(run.upload)
+    ValuationRun.objects.heartbeat(run_id, stage="valuing")
+    fields = _value(facility=run.facility, upload=run.upload, lines=lines)
+    fields["terms"] = run.terms  # the terms this run was queued for
+    with transaction.atomic():
+        _save_run(upload=run.upload, run=run, **fields)
+
+
+def current_run(facility: Facility) -> ValuationRun | None:
+    """The facility's current valuation: the latest completed one."""
+    return (
+        ValuationRun.objects.filter(facility=facility, status=RunStatus.DONE)
+        .order_by("-as_of", "-finished_at", "-id")
+        .first()
+    )
+
+
+def money_cents(value: Any) -> int:
+    return to_cents(value)
+
+
+GENERIC_FAILURE = "Processing failed because of an error on our side. The team has been told; please try again later."
+
+
+def fail_upload(*, upload_id: int) -> None:
+    """Mark a crashed upload failed with a readable reason (the traceback is in the logs)."""
+    StockUpload.objects.filter(pk=upload_id).exclude(status=UploadStatus.ACCEPTED).update(
+        status=UploadStatus.FAILED, stage="done", failure_reason=_(GENERIC_FAILURE), finished_at=timezone.now()
+    )
+
+
+def fail_run(*, run_id: int) -> None:
+    ValuationRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
+        status=RunStatus.FAILED, stage="done", failure_reason=_(GENERIC_FAILURE), finished_at=timezone.now()
+    )
+
+
+def sweep_stuck_jobs(*, older_than_seconds: int | None = None) -> int:
+    """Enqueue again the jobs nobody is working on: queued for long (a lost message) or running
+    with a lapsed lease (a dead worker). Claiming keeps a double delivery harmless."""
+    from datetime import timedelta
+
+    from valuation import tasks
+
+    age = timedelta(seconds=older_than_seconds if older_than_seconds is not None else lease_seconds())
+    cutoff = timezone.now() - age
+    count = 0
+    stuck_uploads = StockUpload.objects.filter(
+        status__in=[UploadStatus.QUEUED, UploadStatus.RUNNING], uploaded_at__lt=cutoff
+    ).exclude(claimed_at__gte=cutoff)
+    for upload_id in stuck_uploads.values_list("pk", flat=True):
+        tasks.process_upload.delay(upload_id)
+        count += 1
+    stuck_runs = ValuationRun.objects.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING], created_at__lt=cutoff
+    ).exclude(claimed_at__gte=cutoff)
+    for run_id in stuck_runs.values_list("pk", flat=True):
+        tasks.compute_run.delay(run_id)
+        count += 1
+    return count

@@ -118,6 +118,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 840
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "960")),
 }
+# A job's claim is a lease refreshed at each stage; a lapsed lease means its worker died.
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-jobs": {"task": "valuation.sweep_stuck_jobs", "schedule": 300.0},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

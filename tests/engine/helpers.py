@@ -28,9 +28,7 @@ def frame(**columns: list[Any]) -> pd.DataFrame:
     for name, values in columns.items():
         kind = cols.COLUMNS.get(name)
         if kind == cols.DECIMAL:
-            data[name] = pd.Series(
-                [None if v is None else str(v) for v in values], dtype="str"
-            )
+            data[name] = pd.Series([None if v is None else str(v) for v in values], dtype="str")
         elif kind == cols.FLAG:
             data[name] = pd.array(values, dtype="boolean")
         elif kind == cols.DATE:

@@ -109,9 +109,7 @@ def _obsolescence(
 ) -> tuple[np.ndarray, DiscountOutcome]:
     """Obsolete stock (no movement for ``obsolete_after_days``) is discounted in full."""
     if obsolete is None:
-        outcome = DiscountOutcome(
-            Discount.OBSOLESCENCE, NOT_ASSESSED, "no last_movement_date column", 0, 0
-        )
+        outcome = DiscountOutcome(Discount.OBSOLESCENCE, NOT_ASSESSED, "no last_movement_date column", 0, 0)
         return np.zeros(len(book), dtype=np.int64), outcome
     wanted = np.where(obsolete, book, 0)
     amount = int(wanted.sum())
@@ -152,9 +150,7 @@ def _turnover(
 
         def test(band: TurnoverBand) -> np.ndarray:
             assert band.max_turns is not None
-            return turns_below(
-                consumption.values, lines.quantity, band.max_turns, inclusive=band.inclusive
-            )
+            return turns_below(consumption.values, lines.quantity, band.max_turns, inclusive=band.inclusive)
 
         pct = band_for(test, bands, n)
         wanted = np.where(known, apply_pct_lines(book, pct), 0)
@@ -167,9 +163,7 @@ def _turnover(
     cost_of_sales, average = borrower.annual_cost_of_sales, borrower.average_stock
     if cost_of_sales is None or not average:
         basis = "no annual_consumption_qty column and no borrower cost of sales / average stock"
-        return np.zeros(n, dtype=np.int64), DiscountOutcome(
-            Discount.TURNOVER, NOT_ASSESSED, basis, 0, 0
-        )
+        return np.zeros(n, dtype=np.int64), DiscountOutcome(Discount.TURNOVER, NOT_ASSESSED, basis, 0, 0)
     turns = cost_of_sales / average
     band_pct = _portfolio_band(turns, bands)
     wanted = np.where(not_obsolete, apply_pct_lines(book, band_pct), 0)
@@ -187,20 +181,14 @@ def _portfolio_band(turns: Decimal, bands: tuple[TurnoverBand, ...]) -> Decimal:
     return Decimal(0)
 
 
-def _turnover_basis(
-    book: np.ndarray, pct: np.ndarray, known: np.ndarray, bands: tuple[TurnoverBand, ...]
-) -> str:
+def _turnover_basis(book: np.ndarray, pct: np.ndarray, known: np.ndarray, bands: tuple[TurnoverBand, ...]) -> str:
     parts = []
     previous = "0"
     for band in bands:
         micro = pct_to_micro(band.discount_pct)
         in_band = known & (pct == micro)
         value = int(book[in_band].sum())
-        bound = (
-            f"≥ {previous}"
-            if band.max_turns is None
-            else f"{'≤' if band.inclusive else '<'} {band.max_turns}"
-        )
+        bound = f"≥ {previous}" if band.max_turns is None else f"{'≤' if band.inclusive else '<'} {band.max_turns}"
         if band.max_turns is not None:
             previous = str(band.max_turns)
         if value:
@@ -254,8 +242,6 @@ def _portfolio(discount: Discount, criteria: CriteriaTerms, total: int) -> Disco
     else:
         pct = criteria.physical_controls_pct
         reason = criteria.physical_controls_reason.strip()
-        basis = f"physical controls {pct} % × total stock {total / 100:,.2f}" + (
-            f": {reason}" if reason else ""
-        )
+        basis = f"physical controls {pct} % × total stock {total / 100:,.2f}" + (f": {reason}" if reason else "")
     amount = apply_pct(total, pct)
     return DiscountOutcome(discount, APPLIED, basis, amount, amount)

@@ -138,11 +138,7 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
         if name in frame.columns
     }
     flags = {name: _flag(frame[name], name, problems) for name in FLAG_COLUMNS if name in frame}
-    dates = {
-        name: _date(frame[name], name, as_of_day, problems)
-        for name in DATE_COLUMNS
-        if name in frame.columns
-    }
+    dates = {name: _date(frame[name], name, as_of_day, problems) for name in DATE_COLUMNS if name in frame.columns}
     problems.raise_if_any()
     warehouse, labels = _warehouses(frame)
     return Lines(
@@ -161,16 +157,13 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
 
 
 def _row_numbers(frame: pd.DataFrame) -> np.ndarray:
-    if "row" in frame.columns and pd.api.types.is_integer_dtype(frame["row"].dtype):
-        if not frame["row"].isna().any():
-            return frame["row"].to_numpy(dtype=np.int64)
+    if "row" in frame.columns and pd.api.types.is_integer_dtype(frame["row"].dtype) and not frame["row"].isna().any():
+        return frame["row"].to_numpy(dtype=np.int64)
     return np.arange(1, len(frame) + 1, dtype=np.int64)
 
 
 def _arrow_text(series: pd.Series) -> pa.Array:
-    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
-        series.dtype
-    ):
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
         return pa.array(series, type=pa.large_string(), from_pandas=True)
     return pa.array(series.astype("string"), type=pa.large_string(), from_pandas=True)
 
@@ -200,9 +193,7 @@ def _parse(frame: pd.DataFrame, name: str, scale: int, problems: _Problems) -> S
     return parsed
 
 
-def _non_negative(
-    frame: pd.DataFrame, name: str, scale: int, problems: _Problems, *, required: bool
-) -> np.ndarray:
+def _non_negative(frame: pd.DataFrame, name: str, scale: int, problems: _Problems, *, required: bool) -> np.ndarray:
     parsed = _parse(frame, name, scale, problems)
     if required and parsed.missing.any():
         problems.add(name, parsed.missing, frame[name], "a value")
@@ -220,19 +211,19 @@ def _optional_decimal(frame: pd.DataFrame, name: str, scale: int, problems: _Pro
     return Optional(parsed.values, parsed.missing)
 
 
-def _book_values(
-    frame: pd.DataFrame, quantity: np.ndarray, problems: _Problems, tolerance_cents: int
-) -> np.ndarray:
+def _book_values(frame: pd.DataFrame, quantity: np.ndarray, problems: _Problems, tolerance_cents: int) -> np.ndarray:
     """Book value in cents: the file's figure, else round_half_up(quantity × unit cost)."""
     n = len(frame)
     computed = np.zeros(n, dtype=np.int64)
     cost_known = np.zeros(n, dtype=bool)
+    reported = np.zeros(n, dtype=bool)  # unreadable cells already reported once
     if "unit_cost" in frame.columns:
         cost = _parse(frame, "unit_cost", cols.UNIT_COST_DECIMALS, problems)
         negative = cost.values < 0
         if negative.any():
             problems.add("unit_cost", negative, frame["unit_cost"], "zero or more")
         cost_known = ~cost.missing & ~cost.invalid
+        reported = cost.invalid
         too_big = quantity.astype(np.float64) * cost.values.astype(np.float64) / 1e5
         absurd = cost_known & (too_big >= MAX_LINE_CENTS)
         if absurd.any():
@@ -241,7 +232,7 @@ def _book_values(
         # quantity has 3 decimals, unit cost 4: the product has 7, cents have 2.
         computed = mul_div(quantity, safe_cost, 10**5)
     if "book_value" not in frame.columns:
-        _require_cost(cost_known, frame, problems)
+        _require_cost(cost_known | reported, frame, problems)
         return computed
     given = _parse(frame, "book_value", cols.MONEY_DECIMALS, problems)
     negative = given.values < 0
@@ -251,14 +242,13 @@ def _book_values(
     if too_big.any():
         problems.add("book_value", too_big, frame["book_value"], "below 10^13")
     has_given = ~given.missing & ~given.invalid
-    _require_cost(cost_known | has_given, frame, problems)
+    # An unreadable book value is already reported; do not report the line twice.
+    _require_cost(cost_known | has_given | given.invalid | reported, frame, problems)
     # A unit cost rounded to 4 decimals is off by up to 0.00005 per unit: allow for it.
     allowance = tolerance_cents + (quantity * 5 + 999_999) // 1_000_000
     inconsistent = has_given & cost_known & (np.abs(given.values - computed) > allowance)
     if inconsistent.any():
-        expected = [
-            f"quantity × unit cost = {c / 100:.2f}" for c in computed[inconsistent][:MAX_PROBLEMS]
-        ]
+        expected = [f"quantity × unit cost = {c / 100:.2f}" for c in computed[inconsistent][:MAX_PROBLEMS]]
         _add_each(problems, "book_value", inconsistent, frame["book_value"], expected)
     book = np.where(has_given, given.values, computed)
     if float(book.sum(dtype=np.float64)) >= MAX_TOTAL_CENTS:
@@ -266,9 +256,7 @@ def _book_values(
     return book
 
 
-def _add_each(
-    problems: _Problems, column: str, mask: np.ndarray, series: pd.Series, expected: list[str]
-) -> None:
+def _add_each(problems: _Problems, column: str, mask: np.ndarray, series: pd.Series, expected: list[str]) -> None:
     positions = np.flatnonzero(mask)
     problems.total += len(positions)
     room = max(MAX_PROBLEMS - len(problems.items), 0)

@@ -86,9 +86,7 @@ def _per_category(lines: Lines, pcts: list) -> np.ndarray:
     return table[lines.category]
 
 
-def eligible_share(
-    amount: np.ndarray, eligible: np.ndarray, book: np.ndarray, excluded: np.ndarray
-) -> np.ndarray:
+def eligible_share(amount: np.ndarray, eligible: np.ndarray, book: np.ndarray, excluded: np.ndarray) -> np.ndarray:
     """``amount`` × eligible ÷ book per line, half-up; whole and nil lines skip the division.
 
     A line with zero book value has no share to go by: ``excluded`` (a rule or discount wanted

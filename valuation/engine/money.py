@@ -63,9 +63,7 @@ def _scale_integers(ints: np.ndarray, decimals: int) -> ScaledColumn:
 
 
 def _as_arrow_text(series: pd.Series) -> pa.Array:
-    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
-        series.dtype
-    ):
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
         return pa.array(series, type=pa.large_string(), from_pandas=True)
     # Hand-built frames (tests, notebooks): a slow but exact path through each value's text.
     texts = [None if _is_missing(v) else _value_text(v) for v in series.tolist()]
@@ -145,9 +143,7 @@ def _parse_any_text(text: pa.Array, decimals: int) -> ScaledColumn:
     return ScaledColumn(values, missing_np, invalid_np)
 
 
-def mul_div(
-    a: np.ndarray | int, b: np.ndarray | int, c: np.ndarray | int, *, half_up: bool = True
-) -> np.ndarray:
+def mul_div(a: np.ndarray | int, b: np.ndarray | int, c: np.ndarray | int, *, half_up: bool = True) -> np.ndarray:
     """Exact ``a × b ÷ c`` element-wise in int64, rounded half-up (or floored), without overflow.
 
     ``a × b`` may exceed int64 (it often does: a quantity in thousandths times a price in

@@ -210,9 +210,7 @@ def _slow_moving(lines: Lines, setting: RuleSetting) -> tuple[RuleTake, RuleStat
     return RuleTake(Rule.SLOW_MOVING, mask=mask), status
 
 
-def turns_below(
-    consumption: np.ndarray, quantity: np.ndarray, limit: Decimal, *, inclusive: bool
-) -> np.ndarray:
+def turns_below(consumption: np.ndarray, quantity: np.ndarray, limit: Decimal, *, inclusive: bool) -> np.ndarray:
     """Exact test of consumption ÷ quantity < limit (≤ when ``inclusive``), both at 3 decimals.
 
     Lines with zero quantity have no turns to speak of and never test true. The comparison is

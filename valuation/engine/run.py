@@ -70,9 +70,7 @@ def valuate(lines: pd.DataFrame, terms: FacilityTerms, *, as_of: date) -> Valuat
 
     Units: money in cents internally, Decimal with 2 places in the result, half-up per line.
     """
-    prepared = prepare_lines(
-        lines, as_of=as_of, book_value_tolerance_cents=to_cents(terms.book_value_tolerance)
-    )
+    prepared = prepare_lines(lines, as_of=as_of, book_value_tolerance_cents=to_cents(terms.book_value_tolerance))
     book = prepared.book
     values = line_nrv(prepared, terms)
     warnings: list[str] = []
@@ -101,17 +99,13 @@ def valuate(lines: pd.DataFrame, terms: FacilityTerms, *, as_of: date) -> Valuat
         criteria = run_criteria(prepared, terms.criteria, terms.borrower)
         outcome = _criteria_outcome(prepared, criteria, terms)
         eligible_nrv = eligible_share(values.nrv, outcome.eligible, book, outcome.excluded)
-        levers = criteria_levers(
-            book, values.nrv, eligible_nrv, outcome.excluded, criteria, terms
-        )
+        levers = criteria_levers(book, values.nrv, eligible_nrv, outcome.excluded, criteria, terms)
         discount_outcomes = tuple(
             DiscountOutcome(str(d.discount), d.status, d.basis, dec(d.computed), dec(d.applied))
             for d in criteria.discounts
         )
         warnings += [
-            f"discount {d.discount} not assessed: {d.basis}"
-            for d in criteria.discounts
-            if d.status == NOT_ASSESSED
+            f"discount {d.discount} not assessed: {d.basis}" for d in criteria.discounts if d.status == NOT_ASSESSED
         ]
 
     eligible_total = int(outcome.eligible.sum())
@@ -191,11 +185,7 @@ def _eligibility(
     groups = []
     for group_key, row in zip(sums.index.to_numpy(), sums.to_numpy(), strict=True):
         category, warehouse = divmod(int(group_key), n_warehouses)
-        reasons = tuple(
-            ReasonAmount(reason, dec(row[2 + i]))
-            for i, reason in enumerate(outcome.reasons)
-            if row[2 + i]
-        )
+        reasons = tuple(ReasonAmount(reason, dec(row[2 + i])) for i, reason in enumerate(outcome.reasons) if row[2 + i])
         groups.append(
             GroupAmounts(
                 str(CATEGORIES[category]),
@@ -206,8 +196,7 @@ def _eligibility(
             )
         )
     by_reason = tuple(
-        ReasonAmount(reason, dec(int(part.sum())))
-        for reason, part in zip(outcome.reasons, outcome.taken, strict=True)
+        ReasonAmount(reason, dec(int(part.sum()))) for reason, part in zip(outcome.reasons, outcome.taken, strict=True)
     )
     book_total = int(lines.book.sum())
     eligible_total = int(outcome.eligible.sum())
@@ -276,11 +265,10 @@ def _financing_warnings(terms: FacilityTerms, financing, liquidation: Liquidatio
     if financing.pledge is not None and financing.pledge.replenishment_breached:
         shortfall = financing.pledge.replenishment_shortfall
         warnings.append(f"replenishment clause breached: {shortfall} of stock to restore")
-    if financing.ltv.exceeded:
-        warnings.append(
-            f"loan-to-value {financing.ltv.ltv_pct} % is above the liquidity cap "
-            f"{financing.ltv.cap_pct} %"
-        )
+    if financing.ltv.exceeded and financing.ltv.ltv_pct is None:
+        warnings.append(f"financing {financing.financing} rests on no liquidation value of eligible stock")
+    elif financing.ltv.exceeded:
+        warnings.append(f"loan-to-value {financing.ltv.ltv_pct} % is above the liquidity cap {financing.ltv.cap_pct} %")
     if liquidation.lines_without_value:
         warnings.append(
             f"{liquidation.lines_without_value} line(s) have no resale price and no "

@@ -20,11 +20,7 @@ from valuation.engine.result import ValuationResult
 
 def result_to_dict(result: ValuationResult) -> dict[str, Any]:
     """Every field of the result except ``lines``, JSON-able; amounts stay exact as strings."""
-    return {
-        f.name: _dump(getattr(result, f.name))
-        for f in dataclasses.fields(result)
-        if f.name != "lines"
-    }
+    return {f.name: _dump(getattr(result, f.name)) for f in dataclasses.fields(result) if f.name != "lines"}
 
 
 def _dump(value: Any) -> Any:
@@ -67,8 +63,10 @@ def _load(kind: Any, value: Any) -> Any:
         return date.fromisoformat(value)
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
-        return kind(**{
-            f.name: value[f.name] if f.name == "lines" else _load(hints[f.name], value[f.name])
-            for f in dataclasses.fields(kind)
-        })
+        return kind(
+            **{
+                f.name: value[f.name] if f.name == "lines" else _load(hints[f.name], value[f.name])
+                for f in dataclasses.fields(kind)
+            }
+        )
     return value

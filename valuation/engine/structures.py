@@ -41,9 +41,7 @@ def cost_advance_rate(terms: FacilityTerms) -> AdvanceRate:
     worth = terms.borrower.tangible_net_worth
     assert debt is not None and worth is not None  # validate_terms guarantees it
     if worth <= 0:
-        return AdvanceRate(
-            Decimal(0), "grid", None, "tangible net worth is not positive: no inventory line"
-        )
+        return AdvanceRate(Decimal(0), "grid", None, "tangible net worth is not positive: no inventory line")
     leverage = Fraction(debt) / Fraction(worth)
     shown = ratio(to_cents(debt), to_cents(worth), places=4)
     for step in bb.leverage_grid:
@@ -131,14 +129,11 @@ def financing_cents(eligible: int, eligible_nrv: int, terms: FacilityTerms) -> i
     return amount
 
 
-def loan_to_value(
-    financing: int, nrv_by_class: dict[LiquidityClass, int], terms: FacilityTerms
-) -> LoanToValue:
+def loan_to_value(financing: int, nrv_by_class: dict[LiquidityClass, int], terms: FacilityTerms) -> LoanToValue:
     """LTV = financing ÷ eligible liquidation value, against the liquidity-class caps."""
     value = sum(nrv_by_class.values())
     max_financing = sum(
-        apply_pct(amount, terms.ltv_caps.get(klass, Decimal(0)))
-        for klass, amount in nrv_by_class.items()
+        apply_pct(amount, terms.ltv_caps.get(klass, Decimal(0))) for klass, amount in nrv_by_class.items()
     )
     return LoanToValue(
         financing=dec(financing),

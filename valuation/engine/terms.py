@@ -440,9 +440,7 @@ def _validate_borrowing_base(terms: BorrowingBaseTerms) -> None:
             raise TermsError(f"{name}.max_leverage", "steps must have increasing max_leverage")
         previous = step.max_leverage
     if terms.cost_advance_rate_pct is None and not terms.leverage_grid:
-        raise TermsError(
-            "borrowing_base.cost_advance_rate_pct", "required when there is no leverage grid"
-        )
+        raise TermsError("borrowing_base.cost_advance_rate_pct", "required when there is no leverage grid")
 
 
 def _validate_borrowing_base_facts(terms: BorrowingBaseTerms, facts: BorrowerFacts) -> None:
@@ -454,9 +452,7 @@ def _validate_borrowing_base_facts(terms: BorrowingBaseTerms, facts: BorrowerFac
                     "needed for the leverage grid when cost_advance_rate_pct is not set",
                 )
     if terms.receivables_cap_pct is not None and facts.receivables_borrowing is None:
-        raise TermsError(
-            "borrower.receivables_borrowing", "needed when receivables_cap_pct is set"
-        )
+        raise TermsError("borrower.receivables_borrowing", "needed when receivables_cap_pct is set")
 
 
 def _validate_pledge(terms: PledgeTerms) -> None:
@@ -635,7 +631,7 @@ def _enum(name: str, value: Any, choices: type[StrEnum]) -> Any:
 
 def _decimal(name: str, value: Any) -> Decimal:
     # Floats are refused: 0.1 in a JSON file must be written "0.1" to mean exactly 0.1.
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TermsError(name, f"write decimals as strings or integers, got {value!r}")
     try:
         number = Decimal(str(value)) if isinstance(value, int | str) else value

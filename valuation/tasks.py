@@ -1,0 +1,61 @@
+"""Celery tasks: load by id, call a service. Late ack + reject on worker loss: a killed worker's
+job is delivered again, and the claim (a lease) makes the re-delivery harmless."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from valuation import services
+
+log = logging.getLogger("stockpledge.tasks")
+
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+    "soft_time_limit": 840,
+    "time_limit": 900,
+}
+
+
+@shared_task(name="valuation.process_upload", **TASK_OPTIONS)
+def process_upload(self, upload_id: int) -> None:  # type: ignore[no-untyped-def]
+    try:
+        services.process_upload(upload_id=upload_id)
+    except services.JobBusy:
+        # Another worker holds the lease (or held it before dying): look again once it may lapse.
+        raise self.retry(countdown=services.lease_seconds(), max_retries=20) from None
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.exception("upload processing crashed", extra={"object": f"upload:{upload_id}", "outcome": "failed"})
+        services.fail_upload(upload_id=upload_id)
+        raise
+
+
+@shared_task(name="valuation.compute_run", **TASK_OPTIONS)
+def compute_run(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    try:
+        services.compute_run(run_id=run_id)
+    except services.JobBusy:
+        raise self.retry(countdown=services.lease_seconds(), max_retries=20) from None
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.exception("valuation crashed", extra={"object": f"run:{run_id}", "outcome": "failed"})
+        services.fail_run(run_id=run_id)
+        raise
+
+
+@shared_task(name="valuation.sweep_stuck_jobs", acks_late=True)
+def sweep_stuck_jobs() -> int:
+    """Re-queue jobs left 'queued' (their message lost) or 'running' with a lapsed lease."""
+    return services.sweep_stuck_jobs()
