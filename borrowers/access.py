@@ -204,3 +204,14 @@ def rules_cover_all_models() -> list[str]:
     for models that views or APIs serve)."""
     project = {"borrowers", "facilities", "valuation", "reports"}
     return [m._meta.label for m in apps.get_models() if m._meta.app_label in project and m._meta.label not in _RULES]
+
+
+def clients_for_upload(user: Any) -> QuerySet:
+    """The companies `user` may upload stock files for: an advisor's firm clients, a client
+    user's own company."""
+    ClientCompany = apps.get_model("borrowers", "ClientCompany")
+    if _firm_advisor(user):
+        return ClientCompany.objects.filter(firm_id=user.firm_id)
+    if _client_user(user):
+        return ClientCompany.objects.filter(pk=user.client_id)
+    return ClientCompany.objects.none()

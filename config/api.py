@@ -6,12 +6,15 @@ from rest_framework.routers import DefaultRouter
 
 from borrowers.api import ClientViewSet, WarehouseViewSet
 from facilities.api import FacilityViewSet, LenderViewSet
+from valuation.api import RunViewSet, UploadViewSet
 
 router = DefaultRouter()
 router.register("clients", ClientViewSet, basename="client")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("lenders", LenderViewSet, basename="lender")
 router.register("facilities", FacilityViewSet, basename="facility")
+router.register("uploads", UploadViewSet, basename="upload")
+router.register("runs", RunViewSet, basename="run")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

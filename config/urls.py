@@ -23,6 +23,7 @@ urlpatterns = [
     path("language/", borrower_views.set_language, name="set-language"),
     path("", include("borrowers.urls")),
     path("", include("facilities.urls")),
+    path("", include("valuation.urls")),
     path("", include("reports.urls")),
     path("api/", include("config.api")),
     path("admin/", admin.site.urls),

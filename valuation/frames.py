@@ -29,16 +29,17 @@ def lines_frame(upload: StockUpload) -> pd.DataFrame:
         frame = pl.read_csv(buffer.getvalue(), infer_schema=False)
     else:
         rows = StockLine.objects.filter(upload=upload).order_by("row").values_list(*names)
-        frame = pl.DataFrame(
-            [[None if v is None else str(v) for v in row] for row in rows], schema=names, orient="row"
-        )
+        frame = pl.DataFrame([[None if v is None else str(v) for v in row] for row in rows], schema=names, orient="row")
     casts = []
     for name in present:
         kind = COLUMNS[name]
         if kind == DATE:
             casts.append(pl.col(name).str.to_date("%Y-%m-%d", strict=True))
         elif kind == FLAG:
-            casts.append(pl.col(name).replace_strict({"t": True, "f": False, "True": True, "False": False},
-                                                     default=None, return_dtype=pl.Boolean))
+            casts.append(
+                pl.col(name).replace_strict(
+                    {"t": True, "f": False, "True": True, "False": False}, default=None, return_dtype=pl.Boolean
+                )
+            )
     frame = frame.with_columns([pl.col("row").cast(pl.Int64), *casts])
     return to_pandas(frame)

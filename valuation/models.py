@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.models import MONEY, ClientCompany, User
@@ -186,7 +186,8 @@ class ValuationRun(models.Model):
     financing = models.DecimalField(**MONEY, null=True)
     availability = models.DecimalField(**MONEY, null=True)
     lines_file = models.FileField(
-        upload_to="valuation-lines/%Y/%m/", blank=True,
+        upload_to="valuation-lines/%Y/%m/",
+        blank=True,
         help_text=_("Per-line results (Parquet) for drill-down; derivable again from the stored lines."),
     )
     failure_reason = models.TextField(blank=True)

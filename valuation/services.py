@@ -72,9 +72,7 @@ def terms_hash(terms: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def create_upload(
-    *, client: ClientCompany, by: User, file: UploadedFile, as_of: date, sheet: str = ""
-) -> StockUpload:
+def create_upload(*, client: ClientCompany, by: User, file: UploadedFile, as_of: date, sheet: str = "") -> StockUpload:
     """Store the original file with its checksum, size, uploader and time; process it after commit."""
     if file.size is None or file.size == 0:
         raise DomainError(_("The file is empty."), field="file")
@@ -154,8 +152,16 @@ def _saved_mapping(client: ClientCompany) -> ColumnMapping | None:
 
 def _engine_problems_report(error: EngineInputError, base: dict[str, Any]) -> dict[str, Any]:
     problems = [
-        {"severity": "error", "kind": "invalid_value", "row": p.row, "column": p.column, "field": p.column,
-         "value": p.value, "expected": p.expected, "message": str(p)}
+        {
+            "severity": "error",
+            "kind": "invalid_value",
+            "row": p.row,
+            "column": p.column,
+            "field": p.column,
+            "value": p.value,
+            "expected": p.expected,
+            "message": str(p),
+        }
         for p in error.problems
     ]
     report = dict(base)
@@ -176,9 +182,12 @@ def process_upload(*, upload_id: int) -> None:
         return  # done, rejected, failed, or deleted: nothing to do
     upload = StockUpload.objects.select_related("client").get(pk=upload_id)
     if upload.attempts > MAX_ATTEMPTS:
-        _finish_upload(upload, UploadStatus.FAILED, reason=_(
-            "Processing stopped after %(n)s attempts. The team has been told; you may upload the file again."
-        ) % {"n": MAX_ATTEMPTS})
+        _finish_upload(
+            upload,
+            UploadStatus.FAILED,
+            reason=_("Processing stopped after %(n)s attempts. The team has been told; you may upload the file again.")
+            % {"n": MAX_ATTEMPTS},
+        )
         log.error("upload failed too often", extra={"object": f"upload:{upload_id}", "outcome": "failed"})
         return
 
@@ -243,8 +252,9 @@ def _value(*, facility: Facility, upload: StockUpload, lines: Any) -> dict[str, 
         terms = engine_terms(facility)
         result = valuate(lines, terms, as_of=upload.as_of)
     except (ValidationError, TermsError) as error:
-        fields["failure"] = _("The facility's terms are not valid: %(error)s") % {"error": "; ".join(
-            error.messages if isinstance(error, ValidationError) else [str(error)])}
+        fields["failure"] = _("The facility's terms are not valid: %(error)s") % {
+            "error": "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)])
+        }
         return fields
     except EngineInputError as error:
         fields["failure"] = str(error)
@@ -260,12 +270,19 @@ def _lines_parquet(result: Any) -> bytes:
 
 
 def _save_run(
-    *, upload: StockUpload, facility: Facility, terms: dict[str, Any], result: Any = None, failure: str = "",
+    *,
+    upload: StockUpload,
+    facility: Facility,
+    terms: dict[str, Any],
+    result: Any = None,
+    failure: str = "",
     run: ValuationRun | None = None,
 ) -> ValuationRun:
     if run is None:
         run, _created = ValuationRun.objects.get_or_create(
-            facility=facility, upload=upload, terms_hash=terms_hash(terms),
+            facility=facility,
+            upload=upload,
+            terms_hash=terms_hash(terms),
             defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
         )
     run.terms = terms
@@ -300,7 +317,9 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
         return None
     terms = engine_terms_dict(facility)
     run, created = ValuationRun.objects.get_or_create(
-        facility=facility, upload=upload, terms_hash=terms_hash(terms),
+        facility=facility,
+        upload=upload,
+        terms_hash=terms_hash(terms),
         defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
     )
     if created or run.status == RunStatus.FAILED:
@@ -324,8 +343,13 @@ def compute_run(*, run_id: int) -> None:
         return
     run = ValuationRun.objects.select_related("facility__client", "upload").get(pk=run_id)
     if run.attempts > MAX_ATTEMPTS:
-        _save_run(upload=run.upload, facility=run.facility, terms=run.terms, run=run,
-                  failure=_("Computation stopped after %(n)s attempts.") % {"n": MAX_ATTEMPTS})
+        _save_run(
+            upload=run.upload,
+            facility=run.facility,
+            terms=run.terms,
+            run=run,
+            failure=_("Computation stopped after %(n)s attempts.") % {"n": MAX_ATTEMPTS},
+        )
         return
     lines = lines_frame(run.upload)
     ValuationRun.objects.heartbeat(run_id, stage="valuing")

@@ -29,7 +29,11 @@ def _text_limits() -> dict[str, int]:
 
 
 def _not_null_text() -> list[str]:
-    return [f.column for f in StockLine._meta.concrete_fields if f.name in COLUMNS and not f.null and COLUMNS[f.name] == TEXT]
+    return [
+        f.column
+        for f in StockLine._meta.concrete_fields
+        if f.name in COLUMNS and not f.null and COLUMNS[f.name] == TEXT
+    ]
 
 
 def storage_frame(*, upload_id: int, lines: pd.DataFrame, book_value_cents: np.ndarray) -> pl.DataFrame:

@@ -94,6 +94,12 @@ MATRIX: dict[str, tuple[Callable[[World], dict[str, Any]], Expect]] = {
         lambda w: {"pk": w.report_x.pk},
         pages(advisor_a=200, client_user_x=200, bank_shared=200),
     ),
+    "valuation:upload-list": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "valuation:upload-create": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "valuation:upload-detail": (lambda w: {"pk": w.upload_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "valuation:upload-status": (lambda w: {"pk": w.upload_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "valuation:upload-mapping": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
+    "valuation:run-detail": (lambda w: {"pk": w.run_x.pk}, pages(advisor_a=200, client_user_x=200)),
     # API
     "api-schema": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "api-docs": (lambda w: {}, api(**ALL_LOGGED_IN)),
@@ -106,6 +112,10 @@ MATRIX: dict[str, tuple[Callable[[World], dict[str, Any]], Expect]] = {
     "lender-detail": (lambda w: {"pk": w.lender_a.pk}, api(advisor_a=200, bank_shared=200)),
     "facility-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "facility-detail": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200, client_user_x=200)),
+    "upload-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "upload-detail": (lambda w: {"pk": w.upload_x.pk}, api(advisor_a=200, client_user_x=200)),
+    "run-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "run-detail": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
 }
 
 
@@ -171,6 +181,7 @@ def test_every_project_model_has_an_access_rule():
         "borrowers.Firm",
         "borrowers.FailedLogin",
         "valuation.StockLine",
+        "valuation.ClientMapping",
         "reports.ReportShare",
         "reports.ReportComment",
         "reports.ReportDecision",

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from valuation.engine import columns as cols
 from valuation.engine.columns import Category
 from valuation.engine.errors import MAX_PROBLEMS, EngineInputError, LineProblem
-from valuation.engine.money import ScaledColumn, mul_div, parse_scaled, to_cents
+from valuation.engine.money import ScaledColumn, mul_div, parse_scaled
 
 CATEGORIES: tuple[Category, ...] = tuple(Category)
 WIP_CODE = CATEGORIES.index(Category.WIP)
@@ -317,7 +317,3 @@ def _warehouses(frame: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, labels
 
-
-def tolerance_cents(amount: object) -> int:
-    """The book-value tolerance setting in cents."""
-    return to_cents(amount)  # type: ignore[arg-type]

@@ -315,7 +315,7 @@ class FacilityTerms:
 
     def category_setting(self, category: Category) -> CategorySetting:
         """The settings of a category; a category the terms do not list gets the defaults."""
-        for setting in self.categories:
+        for setting in self.categories + DEFAULT_CATEGORIES:
             if setting.category == category:
                 return setting
         return CategorySetting(category)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from valuation.engine.columns import COLUMNS
+
+ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx", ".xls", ".ods")
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Stock file"), help_text=_("CSV, XLSX, XLS or ODS, as your ERP exports it."))
+    as_of = forms.DateField(label=_("Stock date"), widget=forms.DateInput(attrs={"type": "date"}))
+    sheet = forms.CharField(label=_("Sheet (optional)"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].initial = timezone.localdate()
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ACCEPTED_EXTENSIONS):
+            raise forms.ValidationError(
+                _("Upload a CSV, XLSX, XLS or ODS file (this one is “%(name)s”).") % {"name": upload.name}
+            )
+        return upload
+
+    def clean_as_of(self) -> Any:
+        as_of = self.cleaned_data["as_of"]
+        if as_of > timezone.localdate():
+            raise forms.ValidationError(_("The stock date cannot be in the future."))
+        return as_of
+
+
+CANONICAL_CHOICES = [("", _("— ignore this column —"))] + [(name, name.replace("_", " ")) for name in COLUMNS]
+
+
+class MappingForm(forms.Form):
+    """One choice per source header: which canonical column it feeds (or none)."""
+
+    def __init__(self, *args: Any, headers: list[str], current: dict[str, str | None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        for index, header in enumerate(headers):
+            self.fields[f"h{index}"] = forms.ChoiceField(
+                label=header, choices=CANONICAL_CHOICES, required=False, initial=current.get(header) or ""
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        seen: dict[str, str] = {}
+        for index, header in enumerate(self.headers):
+            target = data.get(f"h{index}")
+            if target and target in seen:
+                self.add_error(
+                    f"h{index}",
+                    _("“%(column)s” is already fed by “%(other)s”.") % {"column": target, "other": seen[target]},
+                )
+            elif target:
+                seen[target] = header
+        return data
+
+    def columns(self) -> dict[str, str | None]:
+        return {header: (self.cleaned_data.get(f"h{i}") or None) for i, header in enumerate(self.headers)}

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from valuation import views
+
+app_name = "valuation"
+urlpatterns = [
+    path("clients/<int:client_pk>/uploads/", views.upload_list, name="upload-list"),
+    path("clients/<int:client_pk>/uploads/new/", views.upload_create, name="upload-create"),
+    path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
+    path("uploads/<int:pk>/status/", views.upload_status, name="upload-status"),
+    path("uploads/<int:pk>/mapping/", views.upload_mapping, name="upload-mapping"),
+    path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+]
