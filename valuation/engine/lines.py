@@ -8,6 +8,8 @@ collected (up to ``MAX_PROBLEMS``) and raised together, so a borrower fixes its 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -128,14 +130,13 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
     problems.raise_if_any()
 
     as_of_day = int(np.datetime64(as_of, "D").astype(np.int64))
+    parsed = _parse_columns(frame)
     category = _categories(frame["category"], problems)
     _require_text(frame["sku"], "sku", problems)
-    quantity = _non_negative(frame, "quantity", cols.QUANTITY_DECIMALS, problems, required=True)
-    book = _book_values(frame, quantity, problems, book_value_tolerance_cents)
+    quantity = _non_negative(frame, parsed, "quantity", problems, required=True)
+    book = _book_values(frame, parsed, quantity, problems, book_value_tolerance_cents)
     decimals = {
-        name: _optional_decimal(frame, name, scale, problems)
-        for name, scale in OPTIONAL_DECIMALS.items()
-        if name in frame.columns
+        name: _optional_decimal(frame, parsed, name, problems) for name in OPTIONAL_DECIMALS if name in frame.columns
     }
     flags = {name: _flag(frame[name], name, problems) for name in FLAG_COLUMNS if name in frame}
     dates = {name: _date(frame[name], name, as_of_day, problems) for name in DATE_COLUMNS if name in frame.columns}
@@ -186,15 +187,42 @@ def _require_text(series: pd.Series, name: str, problems: _Problems) -> None:
         problems.add(name, empty, series, "a non-empty value")
 
 
-def _parse(frame: pd.DataFrame, name: str, scale: int, problems: _Problems) -> ScaledColumn:
-    parsed = parse_scaled(frame[name], scale)
-    if parsed.invalid.any():
-        problems.add(name, parsed.invalid, frame[name], "a decimal number of plausible size")
-    return parsed
+SCALES: dict[str, int] = {
+    "quantity": cols.QUANTITY_DECIMALS,
+    "unit_cost": cols.UNIT_COST_DECIMALS,
+    "book_value": cols.MONEY_DECIMALS,
+    **OPTIONAL_DECIMALS,
+}
 
 
-def _non_negative(frame: pd.DataFrame, name: str, scale: int, problems: _Problems, *, required: bool) -> np.ndarray:
-    parsed = _parse(frame, name, scale, problems)
+def _parse_columns(frame: pd.DataFrame) -> dict[str, ScaledColumn]:
+    """Parse every decimal column present, in threads: Arrow's cast releases the GIL, and the
+    decimal columns are most of the engine's time on a large file."""
+    names = [name for name in SCALES if name in frame.columns]
+    workers = min(len(names), os.cpu_count() or 1, 4)
+    if workers <= 1 or len(frame) < 50_000:
+        return {name: parse_scaled(frame[name], SCALES[name]) for name in names}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(parse_scaled, frame[name], SCALES[name]) for name in names}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _parse(frame: pd.DataFrame, parsed: dict[str, ScaledColumn], name: str, problems: _Problems) -> ScaledColumn:
+    column = parsed[name]
+    if column.invalid.any():
+        problems.add(name, column.invalid, frame[name], "a decimal number of plausible size")
+    return column
+
+
+def _non_negative(
+    frame: pd.DataFrame,
+    parsed_columns: dict[str, ScaledColumn],
+    name: str,
+    problems: _Problems,
+    *,
+    required: bool,
+) -> np.ndarray:
+    parsed = _parse(frame, parsed_columns, name, problems)
     if required and parsed.missing.any():
         problems.add(name, parsed.missing, frame[name], "a value")
     negative = parsed.values < 0
@@ -203,22 +231,30 @@ def _non_negative(frame: pd.DataFrame, name: str, scale: int, problems: _Problem
     return parsed.values
 
 
-def _optional_decimal(frame: pd.DataFrame, name: str, scale: int, problems: _Problems) -> Optional:
-    parsed = _parse(frame, name, scale, problems)
+def _optional_decimal(
+    frame: pd.DataFrame, parsed_columns: dict[str, ScaledColumn], name: str, problems: _Problems
+) -> Optional:
+    parsed = _parse(frame, parsed_columns, name, problems)
     negative = parsed.values < 0
     if negative.any():
         problems.add(name, negative, frame[name], "zero or more")
     return Optional(parsed.values, parsed.missing)
 
 
-def _book_values(frame: pd.DataFrame, quantity: np.ndarray, problems: _Problems, tolerance_cents: int) -> np.ndarray:
+def _book_values(
+    frame: pd.DataFrame,
+    parsed: dict[str, ScaledColumn],
+    quantity: np.ndarray,
+    problems: _Problems,
+    tolerance_cents: int,
+) -> np.ndarray:
     """Book value in cents: the file's figure, else round_half_up(quantity × unit cost)."""
     n = len(frame)
     computed = np.zeros(n, dtype=np.int64)
     cost_known = np.zeros(n, dtype=bool)
     reported = np.zeros(n, dtype=bool)  # unreadable cells already reported once
     if "unit_cost" in frame.columns:
-        cost = _parse(frame, "unit_cost", cols.UNIT_COST_DECIMALS, problems)
+        cost = _parse(frame, parsed, "unit_cost", problems)
         negative = cost.values < 0
         if negative.any():
             problems.add("unit_cost", negative, frame["unit_cost"], "zero or more")
@@ -234,7 +270,7 @@ def _book_values(frame: pd.DataFrame, quantity: np.ndarray, problems: _Problems,
     if "book_value" not in frame.columns:
         _require_cost(cost_known | reported, frame, problems)
         return computed
-    given = _parse(frame, "book_value", cols.MONEY_DECIMALS, problems)
+    given = _parse(frame, parsed, "book_value", problems)
     negative = given.values < 0
     if negative.any():
         problems.add("book_value", negative, frame["book_value"], "zero or more")
@@ -316,4 +352,3 @@ def _warehouses(frame: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
     labels = tuple(str(v) for v in encoded.dictionary.to_pylist())
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, labels
-

@@ -110,9 +110,9 @@ def run_waterfall(book: np.ndarray, takes: list[RuleTake], index: np.ndarray | N
         else:
             assert take.mask is not None
             mask = take.mask if index is None else take.mask[index]
-            amount = np.where(mask, remaining, 0)
+            amount = remaining * mask  # a bool mask keeps or zeroes the line: one pass
             matched |= mask
-        remaining = remaining - amount
+        remaining -= amount
         first[(first < 0) & (amount > 0)] = position
         taken.append(amount)
     return Waterfall(tuple(t.rule for t in takes), tuple(taken), remaining, first, matched)

@@ -163,9 +163,16 @@ def _rule_outcome(status, taken: np.ndarray | None) -> RuleOutcome:
 
 
 def _sum_by(codes: np.ndarray, amounts: np.ndarray, size: int) -> list[int]:
-    """Exact int64 sums of ``amounts`` per code (no float on the way)."""
-    sums = pd.Series(amounts).groupby(codes).sum()
-    return [int(sums.get(code, 0)) for code in range(size)]
+    """Exact sums of non-negative cents per code.
+
+    ``np.bincount`` adds in float64, which is exact while every partial sum is an integer below
+    2^53 cents (90 trillion): checked on the total first, else exact int64 pandas groupby.
+    """
+    if int(amounts.sum()) < 2**53 and (amounts >= 0).all():
+        sums = np.bincount(codes, weights=amounts, minlength=size)
+        return [int(v) for v in sums[:size]]
+    grouped = pd.Series(amounts).groupby(codes).sum()
+    return [int(grouped.get(code, 0)) for code in range(size)]
 
 
 def _eligibility(
@@ -178,12 +185,13 @@ def _eligibility(
     """Totals and reason × category × warehouse groups, summed exactly in int64."""
     n_warehouses = len(lines.warehouse_labels)
     key = lines.category.astype(np.int64) * n_warehouses + lines.warehouse
-    data = {"book": lines.book, "eligible": outcome.eligible}
-    for position, part in enumerate(outcome.taken):
-        data[f"r{position}"] = part
-    sums = pd.DataFrame(data).groupby(key).sum()
+    size = len(CATEGORIES) * n_warehouses
+    columns = [lines.book, outcome.eligible, *outcome.taken]
+    table = np.array([_sum_by(key, column, size) for column in columns], dtype=object).T
+    present = np.bincount(key, minlength=size) > 0
     groups = []
-    for group_key, row in zip(sums.index.to_numpy(), sums.to_numpy(), strict=True):
+    for group_key in np.flatnonzero(present):
+        row = table[group_key]
         category, warehouse = divmod(int(group_key), n_warehouses)
         reasons = tuple(ReasonAmount(reason, dec(row[2 + i])) for i, reason in enumerate(outcome.reasons) if row[2 + i])
         groups.append(

@@ -1,0 +1,126 @@
+"""`manage.py valuate`: the same readers and engine as the web upload, from the command line.
+
+Pure: no Django import, so it can also be called from a notebook or a script.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from valuation.engine.run import valuate
+from valuation.engine.serialize import result_to_dict
+from valuation.engine.terms import terms_from_dict
+from valuation.imports.limits import ImportLimits
+from valuation.imports.mapping import ColumnMapping
+from valuation.imports.reader import read_stock_file
+from valuation.imports.report import ImportRejected
+
+
+class CliError(Exception):
+    """A problem to print to the user (bad file, bad terms), with no traceback."""
+
+
+def load_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CliError(f"Cannot read the {what} file {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise CliError(f"The {what} file {path} is not valid JSON (line {error.lineno}: {error.msg})") from None
+
+
+def run(
+    stock_file: Path,
+    *,
+    terms: dict[str, Any],
+    as_of: date,
+    mapping: ColumnMapping | None = None,
+    sheet: str | None = None,
+    limits: ImportLimits = ImportLimits(),  # noqa: B008 - frozen
+) -> dict[str, Any]:
+    """Read, validate and value a stock file; the whole result as a JSON-able dict."""
+    from valuation.engine.errors import EngineInputError, TermsError
+
+    try:
+        facility_terms = terms_from_dict(terms)
+    except TermsError as error:
+        raise CliError(f"Terms: {error}") from None
+    outcome = read_stock_file(stock_file, mapping=mapping, sheet=sheet, limits=limits, today=as_of)
+    if not outcome.accepted:
+        problems = "\n".join(f"  - {p['message']}" for p in outcome.report.to_json()["problems"][:50])
+        raise CliError(f"The stock file was rejected:\n{problems}")
+    try:
+        result = valuate(outcome.lines, facility_terms, as_of=as_of)
+    except EngineInputError as error:
+        raise CliError(str(error)) from None
+    body = result_to_dict(result)
+    body["import_report"] = outcome.report.to_json()
+    return body
+
+
+def _money(value: Any) -> str:
+    """Amounts (Decimal or their exact text) rounded half-up for display; other text as it is."""
+    if value is None:
+        return "—"
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except ArithmeticError:
+        return str(value)
+    return f"{amount:,.2f}"
+
+
+def _rows(title: str, rows: list[tuple[str, Any]]) -> list[str]:
+    width = max((len(label) for label, _ in rows), default=10)
+    out = [title, "-" * len(title)]
+    out += [f"  {label:<{width}}  {_money(value):>20}" for label, value in rows]
+    return [*out, ""]
+
+
+def as_table(body: dict[str, Any]) -> str:
+    """The result as a readable text report (amounts rounded half-up to the cent for display)."""
+    eligibility, financing = body["eligibility"], body["financing"]
+    lines = [f"Valuation as of {body['as_of']} · {body['structure']} · {body['method']} · {body['line_count']} lines", ""]
+    waterfall = [("Book value", eligibility["book_value"])]
+    waterfall += [(f"− {item['reason']}", item["amount"]) for item in eligibility["by_reason"]]
+    waterfall += [("= Eligible stock", eligibility["eligible"])]
+    lines += _rows("Waterfall", waterfall)
+    if eligibility.get("discounts"):
+        lines += _rows("Criteria discounts", [(f"{d['discount']} ({d['basis']})", d["amount"]) for d in eligibility["discounts"]])
+    liquidation = body["liquidation"]
+    lines += _rows("Liquidation value", [
+        ("Liquidation value", liquidation["liquidation_value"]),
+        ("of eligible stock", liquidation["eligible_liquidation_value"]),
+    ])
+    structure_rows: list[tuple[str, Any]] = []
+    if financing.get("borrowing_base"):
+        base = financing["borrowing_base"]
+        structure_rows += [
+            (f"Cost leg ({base['cost_advance_rate_pct']} % × eligible cost)", base["cost_leg"]),
+            (f"NOLV leg ({base['nolv_advance_rate_pct']} % × NOLV)", base["nolv_leg"]),
+            ("Reserves", base["reserves"]),
+            ("Borrowing base", base["borrowing_base"]),
+        ]
+    if financing.get("pledge"):
+        pledge = financing["pledge"]
+        structure_rows += [
+            ("Mobilisable stock", pledge["mobilisable"]),
+            (f"Guarantee ({pledge['fungibility_share_pct']} % fungibility)", pledge["guarantee"]),
+            (f"Over-collateralisation {pledge['over_collateralisation_pct']} %", "÷"),
+        ]
+    structure_rows += [
+        ("Financing", financing["financing"]),
+        ("Outstanding", financing["outstanding"]),
+        ("Availability", financing["availability"]),
+    ]
+    if financing.get("refusal"):
+        structure_rows.append(("Refusal", financing["refusal"]))
+    lines += _rows("Financing", structure_rows)
+    if body.get("levers"):
+        lines += _rows("Levers (extra financing if cleared)", [(lever["reason"], lever["financing_gain"]) for lever in body["levers"]])
+    if body.get("warnings"):
+        lines += ["Warnings", "--------", *[f"  ! {w}" for w in body["warnings"]], ""]
+    return "\n".join(lines)

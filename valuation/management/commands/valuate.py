@@ -1,0 +1,59 @@
+"""python manage.py valuate STOCKFILE --terms TERMS.json [--as-of DATE] [--format json|table]"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from valuation import cli
+from valuation.imports.limits import ImportLimits
+from valuation.imports.mapping import ColumnMapping
+
+
+class Command(BaseCommand):
+    help = "Value a stock file (CSV, XLSX, XLS, ODS) under the terms of a JSON file; print the whole result."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("stock_file", type=Path)
+        parser.add_argument("--terms", type=Path, required=True, help="JSON terms file (see the README)")
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="stock date, YYYY-MM-DD (default: today)")
+        parser.add_argument("--format", choices=["json", "table"], default="table")
+        parser.add_argument("--mapping", type=Path, help="a saved column mapping (JSON) to reuse")
+        parser.add_argument("--client", type=int, help="reuse the confirmed column mapping of this client id")
+        parser.add_argument("--sheet", help="sheet name or 0-based index for spreadsheets")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        mapping = None
+        if options["mapping"]:
+            mapping = ColumnMapping.from_json(cli.load_json(options["mapping"], "mapping"))
+        elif options["client"]:
+            from valuation.models import ClientMapping
+
+            saved = ClientMapping.objects.filter(client_id=options["client"]).first()
+            if saved is None:
+                raise CommandError(f"Client {options['client']} has no confirmed column mapping.")
+            mapping = ColumnMapping.from_json(saved.mapping)
+        sheet = options["sheet"]
+        if sheet is not None and sheet.isdigit():
+            sheet = int(sheet)
+        limits = ImportLimits(max_bytes=settings.STOCK_FILE_MAX_BYTES, max_rows=settings.STOCK_FILE_MAX_ROWS)
+        try:
+            body = cli.run(
+                options["stock_file"],
+                terms=cli.load_json(options["terms"], "terms"),
+                as_of=options["as_of"] or date.today(),
+                mapping=mapping,
+                sheet=sheet,
+                limits=limits,
+            )
+        except cli.CliError as error:
+            raise CommandError(str(error)) from None
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(body, indent=2, ensure_ascii=False))
+        else:
+            self.stdout.write(cli.as_table(body))
