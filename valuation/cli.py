@@ -17,7 +17,6 @@ from valuation.engine.terms import terms_from_dict
 from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import read_stock_file
-from valuation.imports.report import ImportRejected
 
 
 class CliError(Exception):
@@ -83,18 +82,26 @@ def _rows(title: str, rows: list[tuple[str, Any]]) -> list[str]:
 def as_table(body: dict[str, Any]) -> str:
     """The result as a readable text report (amounts rounded half-up to the cent for display)."""
     eligibility, financing = body["eligibility"], body["financing"]
-    lines = [f"Valuation as of {body['as_of']} · {body['structure']} · {body['method']} · {body['line_count']} lines", ""]
+    lines = [
+        f"Valuation as of {body['as_of']} · {body['structure']} · {body['method']} · {body['line_count']} lines",
+        "",
+    ]
     waterfall = [("Book value", eligibility["book_value"])]
     waterfall += [(f"− {item['reason']}", item["amount"]) for item in eligibility["by_reason"]]
     waterfall += [("= Eligible stock", eligibility["eligible"])]
     lines += _rows("Waterfall", waterfall)
     if eligibility.get("discounts"):
-        lines += _rows("Criteria discounts", [(f"{d['discount']} ({d['basis']})", d["amount"]) for d in eligibility["discounts"]])
+        lines += _rows(
+            "Criteria discounts", [(f"{d['discount']} ({d['basis']})", d["amount"]) for d in eligibility["discounts"]]
+        )
     liquidation = body["liquidation"]
-    lines += _rows("Liquidation value", [
-        ("Liquidation value", liquidation["liquidation_value"]),
-        ("of eligible stock", liquidation["eligible_liquidation_value"]),
-    ])
+    lines += _rows(
+        "Liquidation value",
+        [
+            ("Liquidation value", liquidation["liquidation_value"]),
+            ("of eligible stock", liquidation["eligible_liquidation_value"]),
+        ],
+    )
     structure_rows: list[tuple[str, Any]] = []
     if financing.get("borrowing_base"):
         base = financing["borrowing_base"]
@@ -120,7 +127,10 @@ def as_table(body: dict[str, Any]) -> str:
         structure_rows.append(("Refusal", financing["refusal"]))
     lines += _rows("Financing", structure_rows)
     if body.get("levers"):
-        lines += _rows("Levers (extra financing if cleared)", [(lever["reason"], lever["financing_gain"]) for lever in body["levers"]])
+        lines += _rows(
+            "Levers (extra financing if cleared)",
+            [(lever["reason"], lever["financing_gain"]) for lever in body["levers"]],
+        )
     if body.get("warnings"):
         lines += ["Warnings", "--------", *[f"  ! {w}" for w in body["warnings"]], ""]
     return "\n".join(lines)

@@ -50,55 +50,82 @@ def decimal_evidence(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return comma.sum(), dot.sum()
 
 
-def parse_decimal(expr: pl.Expr, decimal_mark: str) -> pl.Expr:
-    """Turn a number as written in an export into normalised decimal text, or null.
+def parse_decimal(values: pl.Series, decimal_mark: str) -> pl.Series:
+    """Turn numbers as written in an export into normalised decimal text (null if unreadable).
 
     Accepts thousands separators (space, U+00A0, U+202F, apostrophe, and the mark that is not
     the decimal one), currency symbols, a leading ``+``/``-``, a trailing ``-`` (SAP) and
     accounting parentheses. A value holding both ``.`` and ``,`` uses the last one as decimal
     mark whatever ``decimal_mark`` says; ``decimal_mark`` settles the ambiguous ``1,234``.
     Output: ``"-1234.5"``, ``"0.125"``, ``"3"``; no exponent, no trailing zeros.
+
+    Works in materialised stages: chaining these steps as one expression would reference each
+    intermediate several times and grow the expression tree exponentially.
     """
-    s = _strip(expr).str.replace_all(_CURRENCY, "").str.replace_all(_GROUPING, "")
-    negative = (
-        s.str.starts_with("-")
+    s = pl.col("s")
+    frame = values.rename("s").to_frame().with_columns(_strip(s).alias("s"))
+    if frame.select(s.str.contains(r"[^\d\s.,'’\-+()\u00a0\u202f\u2009]").any()).item():
+        frame = frame.with_columns(s.str.replace_all(_CURRENCY, ""))
+    frame = frame.with_columns(s.str.replace_all(_GROUPING, ""))
+    simple = r"^-?\d+(,\d+)?$" if decimal_mark == "," else r"^-?\d+(\.\d+)?$"
+    if frame.select((s.str.contains(simple) | s.is_null()).all()).item():
+        # Fast path, the usual case: plain numbers in the file's own convention.
+        return _canonical(frame.with_columns(s.str.replace(",", ".", literal=True)), values.name)
+    frame = frame.with_columns(
+        negative=s.str.starts_with("-")
         | s.str.ends_with("-")
-        | (s.str.starts_with("(") & s.str.ends_with(")"))
+        | (s.str.starts_with("(") & s.str.ends_with(")")),
+        s=s.str.strip_chars("+-() "),  # sign handled by ``negative``
     )
-    s = s.str.strip_chars("+-() ")
-    has_dot = s.str.contains(".", literal=True)
-    has_comma = s.str.contains(",", literal=True)
     # "1,234" or "1.234": one grouping-sized block after a single mark, readable either way;
     # the file's convention decides (a leading 0, as in "0,125", can only be a decimal).
-    ambiguous = s.str.contains(r"^[1-9]\d{0,2}[.,]\d{3}$")
-    comma_is_decimal = (
-        pl.when(has_dot)
-        .then(s.str.contains(r",\d*$"))  # both marks: the last one is the decimal mark
-        .otherwise(
-            (s.str.count_matches(",", literal=True) == 1) & ~(ambiguous & (decimal_mark == "."))
-        )
+    frame = frame.with_columns(
+        has_dot=s.str.contains(".", literal=True),
+        has_comma=s.str.contains(",", literal=True),
+        ambiguous=s.str.contains(r"^[1-9]\d{0,2}[.,]\d{3}$"),
+        last_comma=s.str.contains(r",\d*$"),
+        commas=s.str.count_matches(",", literal=True),
+        dots=s.str.count_matches(".", literal=True),
     )
-    dot_is_grouping = ~has_comma & (
-        (s.str.count_matches(".", literal=True) > 1) | (ambiguous & (decimal_mark == ","))
+    comma_mark = decimal_mark == ","
+    frame = frame.with_columns(
+        comma_is_decimal=pl.when(pl.col("has_dot"))
+        .then(pl.col("last_comma"))  # both marks: the last one is the decimal mark
+        .otherwise((pl.col("commas") == 1) & ~(pl.col("ambiguous") & (not comma_mark))),
+        dot_is_grouping=~pl.col("has_comma")
+        & ((pl.col("dots") > 1) | (pl.col("ambiguous") & comma_mark)),
     )
-    plain = (
-        pl.when(has_comma & comma_is_decimal)
+    frame = frame.with_columns(
+        s=pl.when(pl.col("has_comma") & pl.col("comma_is_decimal"))
         .then(s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
-        .when(dot_is_grouping)
+        .when(pl.col("dot_is_grouping"))
         .then(s.str.replace_all(".", "", literal=True))
         .otherwise(s.str.replace_all(",", "", literal=True))
     )
-    plain = pl.when(plain.str.starts_with(".")).then(pl.lit("0") + plain).otherwise(plain)
-    plain = pl.when(plain.str.contains(_PLAIN_DECIMAL)).then(plain).otherwise(None)
-    # Canonical text: no leading zeros, no trailing fractional zeros, no "-0".
-    plain = plain.str.replace(r"^0+(\d)", "$1")
-    plain = (
-        pl.when(plain.str.contains(".", literal=True))
-        .then(plain.str.strip_chars_end("0").str.strip_chars_end("."))
-        .otherwise(plain)
+    frame = frame.with_columns(
+        s=pl.when(s.str.starts_with(".")).then(pl.lit("0") + s).otherwise(s)
     )
-    signed = pl.when(negative & (plain != "0")).then(pl.lit("-") + plain).otherwise(plain)
-    return signed
+    frame = frame.with_columns(
+        s=pl.when(s.str.contains(_PLAIN_DECIMAL))
+        .then(pl.when(pl.col("negative")).then(pl.lit("-") + s).otherwise(s))
+    )
+    return _canonical(frame, values.name)
+
+
+def _canonical(frame: pl.DataFrame, name: str) -> pl.Series:
+    """Normalise plain decimal text in column ``s``: no leading zeros, no trailing fractional
+    zeros, no "-0" (each step only when some value needs it)."""
+    s = pl.col("s")
+    if frame.select(s.str.contains(r"^-?0\d").any()).item():
+        frame = frame.with_columns(s.str.replace(r"^(-?)0+(\d)", "${1}${2}"))
+    if frame.select(s.str.contains(r"\.\d*0$|\.$").any()).item():
+        frame = frame.with_columns(
+            pl.when(s.str.contains(".", literal=True))
+            .then(s.str.strip_chars_end("0").str.strip_chars_end("."))
+            .otherwise(s)
+        )
+    frame = frame.with_columns(pl.when(s == "-0").then(pl.lit("0")).otherwise(s).alias("s"))
+    return frame.get_column("s").rename(name)
 
 
 def integer_digits(normalised: pl.Expr) -> pl.Expr:
@@ -111,7 +138,7 @@ def is_negative(normalised: pl.Expr) -> pl.Expr:
     return normalised.str.starts_with("-")
 
 
-def parse_date(expr: pl.Expr, *, day_first: bool = True) -> pl.Expr:
+def parse_date_expr(expr: pl.Expr, *, day_first: bool = True) -> pl.Expr:
     """Parse ISO (2026-12-31, with or without time), French (31/12/2026, 31.12.2026,
     31-12-2026, 31/12/26), Chinese (2026年12月31日, 2026/12/31) and Excel serial (46387) dates
     to ``pl.Date``; anything else becomes null. ``day_first=False`` reads 12/31/2026 (US)."""
@@ -137,6 +164,15 @@ def parse_date(expr: pl.Expr, *, day_first: bool = True) -> pl.Expr:
     )
 
 
+def parse_date(values: pl.Series, *, day_first: bool = True) -> pl.Series:
+    """Parse a column of dates (see ``parse_date_expr``), each distinct value only once:
+    stock files repeat a few thousand dates over a million lines."""
+    distinct = values.unique().drop_nulls().rename("s").to_frame()
+    table = distinct.with_columns(parse_date_expr(pl.col("s"), day_first=day_first).alias("d"))
+    lookup = dict(zip(table.get_column("s").to_list(), table.get_column("d").to_list()))
+    return values.replace_strict(lookup, default=None, return_dtype=pl.Date)
+
+
 def flag_mapping() -> dict[str, bool]:
     """Return the yes/no words a flag column may hold, lower-cased."""
     words = {word: True for word in TRUE_WORDS}
@@ -144,7 +180,14 @@ def flag_mapping() -> dict[str, bool]:
     return words
 
 
-def parse_flag(expr: pl.Expr) -> pl.Expr:
+def parse_flag(values: pl.Series) -> pl.Series:
     """Read yes/no cells (yes/no, oui/non, 1/0, x, true/false, 是/否) as booleans; other -> null."""
-    key = _strip(expr).str.to_lowercase()
-    return key.replace_strict(flag_mapping(), default=None, return_dtype=pl.Boolean)
+    key = values.to_frame("s").select(_strip(pl.col("s")).str.to_lowercase()).to_series()
+    return key.replace_strict(flag_mapping(), default=None, return_dtype=pl.Boolean).rename(
+        values.name
+    )
+
+
+def clean_text_series(values: pl.Series) -> pl.Series:
+    """Trim text cells; empty cells become null."""
+    return values.to_frame("s").select(_strip(pl.col("s"))).to_series().rename(values.name)

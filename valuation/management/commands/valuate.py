@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("stock_file", type=Path)
         parser.add_argument("--terms", type=Path, required=True, help="JSON terms file (see the README)")
-        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="stock date, YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, default=None, help="stock date, YYYY-MM-DD (default: today)"
+        )
         parser.add_argument("--format", choices=["json", "table"], default="table")
         parser.add_argument("--mapping", type=Path, help="a saved column mapping (JSON) to reuse")
         parser.add_argument("--client", type=int, help="reuse the confirmed column mapping of this client id")

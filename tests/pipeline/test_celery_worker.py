@@ -1,0 +1,241 @@
+"""The upload pipeline through a real Celery worker process and Redis, including a worker killed
+with SIGKILL in the middle of a job (PITFALLS.md, "Celery with Redis").
+
+The worker is a subprocess on the committed test database (hence transaction=True), on a Redis
+database of its own (15, or 15 - n under pytest-xdist) that is flushed before and after, so a
+developer's worker on the default database never sees these tasks. Its lease (5 s) and
+visibility timeout (10 s) are short so a killed worker's job comes back within seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from config.celery_app import app as celery_app
+from valuation import services
+from valuation.models import RunStatus, StockLine, StockUpload, UploadStatus, ValuationRun
+
+from .conftest import AS_OF, BOOK, ELIGIBLE, FINANCING, GOOD_CSV, GOOD_LINES, csv_file
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CELERY = Path(sys.executable).with_name("celery")
+LEASE_SECONDS = 5
+VISIBILITY_TIMEOUT = 10
+# Big enough that processing lasts seconds (validation runs at a few 10k lines a second here),
+# small enough that the re-run after the kill fits the time budget of this file.
+BIG_FILE_LINES = 60_000
+
+
+def redis_test_url() -> str:
+    """The configured Redis, on a database number reserved for these tests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = 15 - int(worker.removeprefix("gw") or 0) % 8
+    return urlunsplit(urlsplit(django_settings.REDIS_URL)._replace(path=f"/{number}"))
+
+
+def database_url() -> str:
+    """pytest-django's test database, for the worker process."""
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST'] or 'localhost'}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def broker() -> Iterator[str]:
+    """Send tasks from this process to the test Redis database instead of running them eagerly."""
+    if not django_settings.REDIS_URL:
+        pytest.skip("needs Redis for a real worker: set REDIS_URL (scripts/test-env.sh does when Redis answers)")
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: a worker process cannot see the test's SQLite database (set DATABASE_URL)")
+    import redis
+
+    url = redis_test_url()
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    conf = celery_app.conf
+    saved = {key: conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
+    # The result backend is cached on the app (per thread unless thread-safe): swap it too.
+    saved_backend = (celery_app._backend_cache, getattr(celery_app._local, "backend", None))
+    _drop_connections()
+    conf.task_always_eager = False
+    conf.broker_url = url
+    conf.result_backend = url
+    celery_app._backend_cache = celery_app._local.backend = None
+    try:
+        yield url
+    finally:
+        _drop_connections()
+        for key, value in saved.items():
+            conf[key] = value
+        celery_app._backend_cache, celery_app._local.backend = saved_backend
+        client.flushdb()
+        client.close()
+
+
+def _drop_connections() -> None:
+    """Forget pooled broker connections so the next send uses the current broker_url."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+class Worker:
+    """One `celery worker` process group; SIGKILL takes the parent and its pool child at once."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    str(CELERY), "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
+                    "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                    "-n", f"pipeline-test-{os.getpid()}-{log.stem}@%h",
+                ],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def workers(db, broker, settings, tmp_path) -> Iterator[Callable[[], Worker]]:
+    """Start workers on demand; every one is killed at teardown, before the database is flushed."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(BASE_DIR),
+        "DJANGO_SETTINGS_MODULE": "tests.pipeline.worker_settings",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DATABASE_URL": database_url(),
+        "DB_CONN_MAX_AGE": "0",
+        "REDIS_URL": broker,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "LOG_LEVEL": "INFO",
+    }
+    started: list[Worker] = []
+
+    def start() -> Worker:
+        worker = Worker(env, tmp_path / f"worker-{len(started) + 1}.log")
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.kill()
+
+
+def worker_logs(tmp_path: Path) -> str:
+    tails = [f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}" for log in sorted(tmp_path.glob("*.log"))]
+    return "\n".join(tails)
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, tmp_path: Path) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"no {what} within {timeout} s\n{worker_logs(tmp_path)}")
+
+
+def status_of(upload: StockUpload) -> str:
+    return StockUpload.objects.values_list("status", flat=True).get(pk=upload.pk)
+
+
+def finished(upload: StockUpload) -> bool:
+    return status_of(upload) in (UploadStatus.ACCEPTED, UploadStatus.REJECTED, UploadStatus.FAILED)
+
+
+def test_worker_processes_an_upload_end_to_end(world, workers, tmp_path):
+    """An upload committed in the web process is processed by a separate worker through Redis:
+    accepted, lines stored and the facility valued with the hand-worked figures."""
+    workers()
+
+    upload = services.create_upload(
+        client=world.client_x, by=world.client_user_x, file=csv_file(GOOD_CSV), as_of=AS_OF
+    )
+    wait_for(lambda: finished(upload), timeout=60, what="finished upload", tmp_path=tmp_path)
+
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.ACCEPTED, (upload.failure_reason, upload.report, worker_logs(tmp_path))
+    assert upload.attempts == 1
+    assert upload.line_count == GOOD_LINES
+    assert StockLine.objects.filter(upload=upload).count() == GOOD_LINES
+    run = ValuationRun.objects.get(upload=upload, facility=world.facility_x)
+    assert run.status == RunStatus.DONE
+    assert (run.book_value, run.eligible_value, run.financing) == (BOOK, ELIGIBLE, FINANCING)
+    assert Path(run.lines_file.path).is_file()  # written by the worker under the same MEDIA_ROOT
+    assert services.current_run(world.facility_x) == run
+
+
+def test_worker_killed_mid_task_is_redelivered_and_runs_exactly_once(world, workers, tmp_path):
+    """SIGKILL of the whole worker while it processes an upload loses nothing and doubles nothing:
+    the message comes back after the visibility timeout, a new worker re-claims the job once its
+    lease lapsed, and the result is one set of lines, one run and an accepted upload."""
+    from bench.exports import write_french_csv
+    from bench.synthetic import SYNTHETIC_AS_OF, synthetic_lines
+
+    path = write_french_csv(synthetic_lines(BIG_FILE_LINES, seed=7), tmp_path / "etat-stock.csv", seed=3)
+    first = workers()
+    upload = services.create_upload(
+        client=world.client_x,
+        by=world.client_user_x,
+        file=SimpleUploadedFile("etat-stock.csv", path.read_bytes(), content_type="text/csv"),
+        as_of=SYNTHETIC_AS_OF,
+    )
+
+    wait_for(
+        lambda: StockUpload.objects.filter(pk=upload.pk, status=UploadStatus.RUNNING).exclude(stage="").exists(),
+        timeout=60,
+        what="running upload",
+        tmp_path=tmp_path,
+    )
+    first.kill()
+    killed_at = time.monotonic()
+
+    # The kill landed mid-task: nothing of the job was committed.
+    assert status_of(upload) == UploadStatus.RUNNING, worker_logs(tmp_path)
+    assert not StockLine.objects.filter(upload=upload).exists()
+    assert not ValuationRun.objects.filter(upload=upload).exists()
+
+    workers()
+    wait_for(lambda: finished(upload), timeout=120, what="finished upload after the kill", tmp_path=tmp_path)
+
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.ACCEPTED, (upload.failure_reason, worker_logs(tmp_path))
+    assert time.monotonic() - killed_at >= VISIBILITY_TIMEOUT - 1  # redelivered, not resumed
+    assert upload.attempts == 2
+    assert upload.line_count == BIG_FILE_LINES
+    assert StockLine.objects.filter(upload=upload).count() == BIG_FILE_LINES
+    assert StockLine.objects.filter(upload=upload).values("row").distinct().count() == BIG_FILE_LINES
+    runs = ValuationRun.objects.filter(upload=upload, facility=world.facility_x)
+    assert runs.count() == 1
+    assert runs.get().status == RunStatus.DONE
+
