@@ -145,6 +145,19 @@ def _local_copy(upload: StockUpload) -> Iterator[Path]:
         yield Path(handle.name)
 
 
+def firm_category_aliases(client: ClientCompany) -> dict[str, str]:
+    """The firm's own category codes and names (e.g. EC → wip), recognised in its clients' files."""
+    from borrowers.models import StockCategory
+
+    aliases: dict[str, str] = {}
+    for code, name, base in StockCategory.objects.filter(firm_id=client.firm_id).values_list(
+        "code", "name", "base_category"
+    ):
+        aliases[code] = base
+        aliases[name] = base
+    return aliases
+
+
 def _saved_mapping(client: ClientCompany) -> ColumnMapping | None:
     saved = ClientMapping.objects.filter(client=client).first()
     return ColumnMapping.from_json(saved.mapping) if saved else None
@@ -200,6 +213,7 @@ def process_upload(*, upload_id: int) -> None:
             filename=upload.original_name,
             mapping=_saved_mapping(upload.client),
             sheet=upload.sheet or None,
+            category_aliases=firm_category_aliases(upload.client),
             limits=import_limits(),
             today=upload.as_of,
             progress=progress,

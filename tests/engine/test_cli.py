@@ -6,7 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-EXAMPLE_A = """sku,category,quantity,unit_cost,unpaid_amount,retention_of_title,supplier_consignment,firm_order,last_movement_date
+HEADER = (
+    "sku,category,quantity,unit_cost,unpaid_amount,retention_of_title,supplier_consignment,firm_order,"
+    "last_movement_date"
+)
+EXAMPLE_A = f"""{HEADER}
 RM1,raw_material,1,1500000,0,false,false,,2026-10-01
 RM2,raw_material,1,400000,400000,true,false,,2026-10-01
 RM3,raw_material,1,100000,0,false,true,,2026-10-01

@@ -15,7 +15,7 @@ import polars as pl
 # thin (U+2009); apostrophes are the Swiss separator.
 _GROUPING = "[ \u00a0\u202f\u2009'’]"
 _CURRENCY = r"(?i)(€|\$|£|¥|￥|eur|usd|cny|rmb|chf)"
-_PLAIN_DECIMAL = r"^-?\d+(\.\d+)?$"
+_PLAIN_DECIMAL = r"^-?\d+(\.\d*)?$"
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0, skipping its fictitious 29 Feb 1900
 MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
 

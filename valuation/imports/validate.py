@@ -8,6 +8,7 @@ listed in the report.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +17,7 @@ import polars as pl
 from valuation.engine.columns import COLUMNS, DATE, DECIMAL, FLAG, REQUIRED, TEXT, VALUE_COLUMNS
 
 from .cleaning import (
-    clean_text,
+    clean_text_series,
     decimal_evidence,
     integer_digits,
     is_negative,
@@ -28,6 +29,7 @@ from .mapping import ColumnMapping, category_lookup, normalise, propose_mapping
 from .report import Problem, Severity, ValidationReport
 from .sources import EXTRA_COLUMN, Grid
 
+CLEANING_THREADS = 2
 MAX_INTEGER_DIGITS = 12  # above 10^12 per line (quantity, cost or value) is not a stock line
 ROW = "row"
 RAW = "__raw_"
@@ -149,18 +151,17 @@ def _decimal_mark(frame: pl.DataFrame, decimal_sources: list[str], default: str)
     return "," if comma_total > dot_total else "."
 
 
-def _category_expr(
+def _category_table(
     frame: pl.DataFrame, column: str, aliases: Mapping[str, str]
-) -> tuple[pl.Expr, dict[str, str | None]]:
-    """Map the category column's distinct values to Category values (unknown -> null)."""
+) -> dict[str, str | None]:
+    """Map the category column's distinct values to Category values (unknown -> None)."""
     lookup = category_lookup(aliases)
     distinct = frame.get_column(column).drop_nulls().unique().to_list()
     table: dict[str, str | None] = {}
     for value in distinct:
         found = lookup.get(normalise(value))
         table[value] = found.value if found is not None else None
-    expr = pl.col(column).replace_strict(table, default=None, return_dtype=pl.String)
-    return expr, table
+    return table
 
 
 class Checker:
@@ -302,26 +303,27 @@ def build_lines(
     mark = _decimal_mark(data, [RAW + c for c in decimals], default_mark)
     report.detected["decimal"] = mark
 
-    cleaned: list[pl.Expr] = [pl.col(ROW)]
     category_table: dict[str, str | None] = {}
-    for name in COLUMNS:
-        if name not in columns.grid:
-            continue
-        source = pl.col(RAW + name)
+    if "category" in columns.grid:
+        category_table = _category_table(data, RAW + "category", _aliases(mapping, category_aliases))
+
+    def clean(name: str) -> pl.Series:
+        source = data.get_column(RAW + name).rename(name)
         kind = COLUMNS[name]
         if name == "category":
-            expr, category_table = _category_expr(
-                data, RAW + name, _aliases(mapping, category_aliases)
-            )
-        elif kind == TEXT:
-            expr = clean_text(source)
-        elif kind == DECIMAL:
-            expr = parse_decimal(source, mark)
-        elif kind == DATE:
-            expr = parse_date(source)
-        else:
-            expr = parse_flag(source)
-        cleaned.append(expr.alias(name))
+            return source.replace_strict(category_table, default=None, return_dtype=pl.String)
+        if kind == TEXT:
+            return clean_text_series(source)
+        if kind == DECIMAL:
+            return parse_decimal(source, mark)
+        if kind == DATE:
+            return parse_date(source)
+        return parse_flag(source)
+
+    # Columns are independent and polars releases the GIL: clean them on both cores.
+    wanted = [name for name in COLUMNS if name in columns.grid]
+    with ThreadPoolExecutor(max_workers=CLEANING_THREADS) as pool:
+        cleaned = list(pool.map(clean, wanted))
     data = data.with_columns(cleaned)
     checker = Checker(data, columns, report)
     _check_cells(checker, columns, category_table)

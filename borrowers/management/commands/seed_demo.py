@@ -94,7 +94,7 @@ class Command(BaseCommand):
             else:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-        self.load_stock_file(client)
+        transaction.on_commit(lambda: self.load_stock_file(client))
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/login/ with:"))
         for role, email in LOGINS.items():
             self.stdout.write(f"  {role.label:<14} {email:<34} password: {DEMO_PASSWORD}")
