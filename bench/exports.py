@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -156,11 +157,7 @@ def group_thousands(plain: pl.Expr, *, separator: str, decimal: str) -> pl.Expr:
     grouped = pl.concat_str(groups, separator=separator) if separator else padded
     grouped = grouped.str.strip_chars_start("0" + separator)
     grouped = pl.when(grouped == "").then(pl.lit("0")).otherwise(grouped)
-    text = (
-        pl.when(fraction.is_null())
-        .then(grouped)
-        .otherwise(pl.concat_str([grouped, pl.lit(decimal), fraction]))
-    )
+    text = pl.when(fraction.is_null()).then(grouped).otherwise(pl.concat_str([grouped, pl.lit(decimal), fraction]))
     return pl.when(negative).then(pl.lit("-") + text).otherwise(text)
 
 
@@ -183,7 +180,7 @@ def _formatted(frame: pl.DataFrame, style: Style) -> pl.DataFrame:
             expr = group_thousands(col, separator=style.thousands, decimal=style.decimal)
         elif kind == DATE:
             if style.date_format == "serial":
-                expr = (col - pl.lit(pl.date(1899, 12, 30))).dt.total_days().cast(pl.String)
+                expr = (col - pl.lit(date(1899, 12, 30))).dt.total_days().cast(pl.String)
             else:
                 expr = col.dt.strftime(style.date_format)
         elif kind == FLAG:
@@ -194,9 +191,7 @@ def _formatted(frame: pl.DataFrame, style: Style) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def _write_csv(
-    frame: pl.DataFrame, path: Path, style: Style, *, separator: str, encoding: str, today: str
-) -> Path:
+def _write_csv(frame: pl.DataFrame, path: Path, style: Style, *, separator: str, encoding: str, today: str) -> Path:
     table = _formatted(frame, style)
     body = table.write_csv(separator=separator, quote_style="necessary", null_value="")
     if style.title:
@@ -206,9 +201,7 @@ def _write_csv(
             else (f"Inventory valuation report as of {today}\n\n" + body)
         )
     if style.total_row:
-        body += (
-            ("Total" if style.decimal == "," else "TOTAL") + separator * (table.width - 1) + "\n"
-        )
+        body += ("Total" if style.decimal == "," else "TOTAL") + separator * (table.width - 1) + "\n"
     path.write_bytes(body.encode(encoding, errors="replace"))
     return path
 
@@ -220,17 +213,13 @@ def write_french_csv(lines: Any, path: Path, *, seed: int = 0, encoding: str = "
     if encoding.lower().replace("-", "") in ("cp1252", "windows1252", "latin1"):
         # U+202F does not exist in Windows-1252: a real export would print a no-break space.
         style = Style(**{**_asdict(style), "thousands": "\u00a0"})
-    return _write_csv(
-        to_polars(lines), path, style, separator=";", encoding=encoding, today="31/12/2026"
-    )
+    return _write_csv(to_polars(lines), path, style, separator=";", encoding=encoding, today="31/12/2026")
 
 
 def write_english_csv(lines: Any, path: Path, *, seed: int = 0) -> Path:
     """Write an English ERP export: ``,`` separator, dot decimals, UTF-8, ISO dates."""
     style = _style(seed, french=False)
-    return _write_csv(
-        to_polars(lines), path, style, separator=",", encoding="utf_8", today="2026-12-31"
-    )
+    return _write_csv(to_polars(lines), path, style, separator=",", encoding="utf_8", today="2026-12-31")
 
 
 def _asdict(style: Style) -> dict[str, Any]:
@@ -255,27 +244,29 @@ def _xml_escape(text: pl.Expr) -> pl.Expr:
     )
 
 
+_OOXML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_OOXML}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OOXML}.worksheet+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{_OOXML}.styles+xml"/>'
     "</Types>"
 )
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
     "</Relationships>"
 )
 WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_RELS}/styles" Target="styles.xml"/>'
     "</Relationships>"
 )
 WORKBOOK = (
@@ -323,10 +314,8 @@ def write_xlsx(
         if kind == DECIMAL:
             cell = pl.concat_str([pl.lit('<c r="'), ref, pl.lit('"><v>'), col, pl.lit("</v></c>")])
         elif kind == DATE:
-            serial = (col - pl.lit(pl.date(1899, 12, 30))).dt.total_days().cast(pl.String)
-            cell = pl.concat_str(
-                [pl.lit('<c r="'), ref, pl.lit('" s="1"><v>'), serial, pl.lit("</v></c>")]
-            )
+            serial = (col - pl.lit(date(1899, 12, 30))).dt.total_days().cast(pl.String)
+            cell = pl.concat_str([pl.lit('<c r="'), ref, pl.lit('" s="1"><v>'), serial, pl.lit("</v></c>")])
         else:
             if name == "category":
                 text = col.replace_strict(style.categories, default=col)
@@ -344,9 +333,7 @@ def write_xlsx(
                 ]
             )
         cells.append(cell.fill_null(""))
-    rows = frame.with_columns(
-        pl.int_range(offset + 1, offset + 1 + frame.height).alias("__r")
-    ).select(
+    rows = frame.with_columns(pl.int_range(offset + 1, offset + 1 + frame.height).alias("__r")).select(
         pl.concat_str(
             [
                 pl.lit('<row r="'),
@@ -361,17 +348,9 @@ def write_xlsx(
         f'<c r="{_column_letters(i)}{offset}" t="inlineStr"><is><t>{style.headers[n]}</t></is></c>'
         for i, n in enumerate(names)
     )
-    title = (
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>Etat du stock</t></is></c></row>'
-        if style.title
-        else ""
-    )
+    title = '<row r="1"><c r="A1" t="inlineStr"><is><t>Etat du stock</t></is></c></row>' if style.title else ""
     last = offset + frame.height + 1
-    total = (
-        f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>Total</t></is></c></row>'
-        if style.total_row
-        else ""
-    )
+    total = f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>Total</t></is></c></row>' if style.total_row else ""
     sheet = "".join(
         [
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -439,7 +418,9 @@ def sample_lines(n: int, seed: int = 0) -> pl.DataFrame:
         unit_cost=scaled("cost_t", 4),
         book_value=pl.concat_str(
             [(book // 100).cast(pl.String), pl.lit("."), (book % 100).cast(pl.String).str.zfill(2)]
-        ),
+        )
+        .str.strip_chars_end("0")
+        .str.strip_chars_end("."),
     ).select(
         "sku",
         "description",
@@ -462,17 +443,18 @@ def _lines(n: int, seed: int) -> Any:
 
 
 def main() -> None:
-    """Measure export writing and reading: ``python -m bench.exports [lines] [xlsx lines]``."""
+    """Measure export writing and reading: ``python -m bench.exports [lines] [xlsx lines] [sample]``."""
     import resource
     import sys
     import tempfile
     import time
 
-    from valuation.imports import read_stock_file
+    from valuation.imports import ImportLimits, read_stock_file
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     n_xlsx = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
-    lines = _lines(n, 1)
+    # "sample" as third argument: the 9-column sample_lines instead of bench.synthetic (27 columns).
+    lines = sample_lines(n, 1) if sys.argv[3:] == ["sample"] else _lines(n, 1)
     with tempfile.TemporaryDirectory() as folder:
         for label, writer, count in (
             ("French CSV", write_french_csv, n),
@@ -487,7 +469,7 @@ def main() -> None:
             timings = []
             for _ in range(3):
                 started = time.perf_counter()
-                outcome = read_stock_file(path)
+                outcome = read_stock_file(path, limits=ImportLimits(max_bytes=2**30))
                 timings.append(time.perf_counter() - started)
             assert outcome.accepted, outcome.report.to_json()["problems"][:3]
             size = path.stat().st_size / 1e6

@@ -165,7 +165,9 @@ class ValuationRunQuerySet(ClaimableQuerySet):
 
     def current(self) -> ValuationRunQuerySet:
         """The latest completed run per facility: a newer run becomes current only once done."""
-        return self.filter(status=RunStatus.DONE).order_by("facility_id", "-as_of", "-finished_at", "-id")
+        return self.filter(status=RunStatus.DONE).order_by(
+            "facility_id", "-as_of", models.F("finished_at").desc(nulls_last=True), "-id"
+        )
 
 
 class ValuationRun(models.Model):

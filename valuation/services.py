@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -237,9 +238,19 @@ def process_upload(*, upload_id: int) -> None:
         return
     runs = []
     for facility in Facility.objects.filter(client=upload.client).select_related("client"):
+        StockUpload.objects.heartbeat(upload_id, stage="valuing")  # one per facility: keep the lease
         runs.append(_value(facility=facility, upload=upload, lines=lines))
     StockUpload.objects.heartbeat(upload_id, stage="storing")
     with transaction.atomic():
+        # Fence: if our lease lapsed and another worker has claimed the job since (attempts moved
+        # on) or finished it, write nothing. The row lock also serialises two workers finishing
+        # at once, whose DELETE + COPY would otherwise interleave into two sets of lines.
+        still_ours = StockUpload.objects.select_for_update().filter(
+            pk=upload_id, status=UploadStatus.RUNNING, attempts=upload.attempts
+        )
+        if not list(still_ours.values_list("pk", flat=True)):
+            log.warning("lease lost; another worker owns the upload", extra={"object": f"upload:{upload_id}"})
+            return
         count = store_lines(upload_id=upload.pk, lines=lines, book_value_cents=prepared.book)
         for run_fields in runs:
             _save_run(upload=upload, **run_fields)
@@ -377,7 +388,7 @@ def current_run(facility: Facility) -> ValuationRun | None:
     """The facility's current valuation: the latest completed one."""
     return (
         ValuationRun.objects.filter(facility=facility, status=RunStatus.DONE)
-        .order_by("-as_of", "-finished_at", "-id")
+        .order_by("-as_of", F("finished_at").desc(nulls_last=True), "-id")
         .first()
     )
 

@@ -115,8 +115,11 @@ CELERY_TASK_TIME_LIMIT = 900
 CELERY_TASK_SOFT_TIME_LIMIT = 840
 # Redelivery of a task whose worker died waits for the visibility timeout: keep it above the
 # longest task time limit (PITFALLS.md), yet short enough that a lost worker is noticed.
+# kombu looks for a dead worker's unacked messages every interval × throttle seconds (10 × 10 by
+# default): scan every 10 s so a lost job comes back soon after its visibility timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "960")),
+    "unacked_restore_throttle": 1,
 }
 # A job's claim is a lease refreshed at each stage; a lapsed lease means its worker died.
 JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))

@@ -9,6 +9,7 @@ visibility timeout (10 s) are short so a killed worker's job comes back within s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,11 +19,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import kombu.pools
+import polars as pl
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from bench.synthetic import SYNTHETIC_AS_OF, synthetic_lines
 from config.celery_app import app as celery_app
 from valuation import services
 from valuation.models import RunStatus, StockLine, StockUpload, UploadStatus, ValuationRun
@@ -35,9 +39,10 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 LEASE_SECONDS = 5
 VISIBILITY_TIMEOUT = 10
-# Big enough that processing lasts seconds (validation runs at a few 10k lines a second here),
-# small enough that the re-run after the kill fits the time budget of this file.
-BIG_FILE_LINES = 60_000
+# Big enough that storing the lines (COPY) lasts about 2 s here, a wide window to kill the worker
+# in; small enough that the whole re-run after the kill takes under 10 s.
+BIG_FILE_LINES = 300_000
+FINISHED = (UploadStatus.ACCEPTED, UploadStatus.REJECTED, UploadStatus.FAILED)
 
 
 def redis_test_url() -> str:
@@ -88,9 +93,9 @@ def broker() -> Iterator[str]:
 
 
 def _drop_connections() -> None:
-    """Forget pooled broker connections so the next send uses the current broker_url."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Close and forget pooled broker connections so the next send uses the current broker_url
+    (kombu keeps its pools in a process-wide registry, which `reset` empties)."""
+    kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
@@ -103,9 +108,18 @@ class Worker:
         with open(log, "ab") as out:
             self.process = subprocess.Popen(
                 [
-                    str(CELERY), "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-                    "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                    "-n", f"pipeline-test-{os.getpid()}-{log.stem}@%h",
+                    str(CELERY),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=prefork",
+                    "--concurrency=1",
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"pipeline-test-{os.getpid()}-{log.stem}@%h",
                 ],
                 cwd=BASE_DIR,
                 env=env,
@@ -115,7 +129,7 @@ class Worker:
             )
 
     def kill(self) -> None:
-        if self.process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):  # the group may be gone already
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
@@ -170,7 +184,7 @@ def status_of(upload: StockUpload) -> str:
 
 
 def finished(upload: StockUpload) -> bool:
-    return status_of(upload) in (UploadStatus.ACCEPTED, UploadStatus.REJECTED, UploadStatus.FAILED)
+    return status_of(upload) in FINISHED
 
 
 def test_worker_processes_an_upload_end_to_end(world, workers, tmp_path):
@@ -178,9 +192,7 @@ def test_worker_processes_an_upload_end_to_end(world, workers, tmp_path):
     accepted, lines stored and the facility valued with the hand-worked figures."""
     workers()
 
-    upload = services.create_upload(
-        client=world.client_x, by=world.client_user_x, file=csv_file(GOOD_CSV), as_of=AS_OF
-    )
+    upload = services.create_upload(client=world.client_x, by=world.client_user_x, file=csv_file(GOOD_CSV), as_of=AS_OF)
     wait_for(lambda: finished(upload), timeout=60, what="finished upload", tmp_path=tmp_path)
 
     upload.refresh_from_db()
@@ -195,14 +207,33 @@ def test_worker_processes_an_upload_end_to_end(world, workers, tmp_path):
     assert services.current_run(world.facility_x) == run
 
 
-def test_worker_killed_mid_task_is_redelivered_and_runs_exactly_once(world, workers, tmp_path):
-    """SIGKILL of the whole worker while it processes an upload loses nothing and doubles nothing:
-    the message comes back after the visibility timeout, a new worker re-claims the job once its
-    lease lapsed, and the result is one set of lines, one run and an accepted upload."""
-    from bench.exports import write_french_csv
-    from bench.synthetic import SYNTHETIC_AS_OF, synthetic_lines
+def write_big_french_csv(path: Path, lines: int) -> None:
+    """A French export (; separator, comma decimals, French headers) of `lines` synthetic stock
+    lines from bench.synthetic, written with polars in about a second."""
+    frame = pl.from_pandas(
+        synthetic_lines(lines, seed=7)[
+            ["sku", "description", "category", "warehouse", "quantity", "unit_cost", "last_movement_date"]
+        ]
+    )
+    french = {"raw_material": "MP", "wip": "En cours", "finished_good": "PF"}
+    export = frame.select(
+        pl.col("sku").alias("Code article"),
+        pl.col("description").alias("Désignation"),
+        pl.col("category").replace_strict(french).alias("Famille"),
+        pl.col("warehouse").alias("Dépôt"),
+        pl.col("quantity").str.replace(".", ",", literal=True).alias("Qté"),
+        pl.col("unit_cost").str.replace(".", ",", literal=True).alias("PU HT"),
+        pl.col("last_movement_date").dt.strftime("%d/%m/%Y").alias("Date dernier mouvement"),
+    )
+    export.write_csv(path, separator=";")
 
-    path = write_french_csv(synthetic_lines(BIG_FILE_LINES, seed=7), tmp_path / "etat-stock.csv", seed=3)
+
+def test_worker_killed_mid_task_is_redelivered_and_runs_exactly_once(world, workers, tmp_path):
+    """SIGKILL of the whole worker while it stores an upload's lines loses nothing and doubles
+    nothing: the message comes back after the visibility timeout, a new worker re-claims the job
+    once its lease lapsed, and the result is one set of lines, one run and an accepted upload."""
+    path = tmp_path / "etat-stock.csv"
+    write_big_french_csv(path, BIG_FILE_LINES)
     first = workers()
     upload = services.create_upload(
         client=world.client_x,
@@ -210,18 +241,23 @@ def test_worker_killed_mid_task_is_redelivered_and_runs_exactly_once(world, work
         file=SimpleUploadedFile("etat-stock.csv", path.read_bytes(), content_type="text/csv"),
         as_of=SYNTHETIC_AS_OF,
     )
+    seen: list[tuple[float, str, str]] = []
+    started = time.monotonic()
 
-    wait_for(
-        lambda: StockUpload.objects.filter(pk=upload.pk, status=UploadStatus.RUNNING).exclude(stage="").exists(),
-        timeout=60,
-        what="running upload",
-        tmp_path=tmp_path,
-    )
+    def late_stage() -> bool:
+        status, stage = StockUpload.objects.values_list("status", "stage").get(pk=upload.pk)
+        if not seen or seen[-1][1:] != (status, stage):
+            seen.append((round(time.monotonic() - started, 2), status, stage))
+        # Kill while the lines are being written (COPY inside the one transaction); stop waiting
+        # too if the job got past it, and let the assertion below say so.
+        return (status == UploadStatus.RUNNING and stage == "storing") or status in FINISHED
+
+    wait_for(late_stage, timeout=90, what="upload being stored", tmp_path=tmp_path)
     first.kill()
     killed_at = time.monotonic()
 
     # The kill landed mid-task: nothing of the job was committed.
-    assert status_of(upload) == UploadStatus.RUNNING, worker_logs(tmp_path)
+    assert status_of(upload) == UploadStatus.RUNNING, (seen, worker_logs(tmp_path))
     assert not StockLine.objects.filter(upload=upload).exists()
     assert not ValuationRun.objects.filter(upload=upload).exists()
 
@@ -238,4 +274,3 @@ def test_worker_killed_mid_task_is_redelivered_and_runs_exactly_once(world, work
     runs = ValuationRun.objects.filter(upload=upload, facility=world.facility_x)
     assert runs.count() == 1
     assert runs.get().status == RunStatus.DONE
-

@@ -64,7 +64,13 @@ def test_french_export_is_accepted_and_its_lines_stored_exactly(world, upload_cs
     assert upload.attempts == 1
     assert upload.warehouses == ["W01", "W02"]
     assert set(upload.columns) == {
-        "sku", "description", "category", "warehouse", "quantity", "unit_cost", "last_movement_date"
+        "sku",
+        "description",
+        "category",
+        "warehouse",
+        "quantity",
+        "unit_cost",
+        "last_movement_date",
     }
     assert upload.report["accepted"] is True
     assert upload.report["detected"]["separator"] == ";"
@@ -73,7 +79,10 @@ def test_french_export_is_accepted_and_its_lines_stored_exactly(world, upload_cs
 
     steel = line(upload, 2)
     assert (steel.sku, steel.description, steel.category, steel.warehouse) == (
-        "A001", "Acier laminé", "raw_material", "W01"
+        "A001",
+        "Acier laminé",
+        "raw_material",
+        "W01",
     )
     assert steel.quantity == Decimal("1250.500")
     assert steel.unit_cost == Decimal("12.3456")
@@ -139,7 +148,11 @@ def test_run_lines_file_is_a_readable_parquet_with_one_row_per_line(world, uploa
     rows = {r["row"]: r for r in table.to_pylist()}
     assert sorted(rows) == [2, 3, 4, 5, 6]
     assert {row: r["book_value_cents"] for row, r in rows.items()} == {
-        2: 1543817, 3: 600000, 4: 750037500, 5: 99990, 6: 13
+        2: 1543817,
+        3: 600000,
+        4: 750037500,
+        5: 99990,
+        6: 13,
     }
     assert {row: r["eligible_cents"] for row, r in rows.items()} == {2: 1543817, 3: 0, 4: 750037500, 5: 0, 6: 13}
     assert rows[3]["first_reason"] == "wip"
@@ -176,7 +189,9 @@ def test_rejected_file_stores_nothing_and_keeps_the_previous_valuation_current(w
     assert StockLine.objects.filter(upload=accepted).count() == GOOD_LINES
 
 
-def test_missing_column_is_rejected_until_the_mapping_is_corrected(world, upload_csv, django_capture_on_commit_callbacks):
+def test_missing_column_is_rejected_until_the_mapping_is_corrected(
+    world, upload_csv, django_capture_on_commit_callbacks
+):
     """A header nobody recognises leaves a required column missing: rejected. Once the advisor maps
     it, reprocessing accepts the file with one set of lines and one run."""
     content = GOOD_CSV.replace(b"Famille", b"Groupe")
@@ -199,7 +214,9 @@ def test_missing_column_is_rejected_until_the_mapping_is_corrected(world, upload
     assert run.financing == FINANCING
 
 
-def test_reprocessing_with_a_corrected_mapping_replaces_lines_and_run(world, upload_csv, django_capture_on_commit_callbacks):
+def test_reprocessing_with_a_corrected_mapping_replaces_lines_and_run(
+    world, upload_csv, django_capture_on_commit_callbacks
+):
     """Reprocessing an accepted upload after the advisor ignores a column re-runs everything and
     still leaves one set of lines and one run, with figures under the new mapping."""
     upload = upload_csv(world)
@@ -267,6 +284,32 @@ def test_rerun_after_a_lapsed_lease_leaves_one_set_of_lines_and_one_run(world, u
     assert run.financing == FINANCING
 
 
+def test_worker_whose_lease_was_taken_over_writes_nothing(world, monkeypatch):
+    """A worker slow enough for its lease to lapse, whose job another worker has claimed since,
+    stores no lines and no run when it gets to the end: only the job's current holder writes, so
+    two workers can never leave two sets of lines."""
+    upload = services.create_upload(
+        client=world.client_x, by=world.client_user_x, file=csv_file(GOOD_CSV), as_of=AS_OF
+    )  # not committed: the on-commit enqueue never runs
+    real_value = services._value
+
+    def value_while_another_worker_claims(**kwargs):
+        stale = timezone.now() - timedelta(seconds=services.lease_seconds() + 5)
+        StockUpload.objects.filter(pk=upload.pk).update(claimed_at=stale)
+        assert StockUpload.objects.claim(upload.pk, lease_seconds=services.lease_seconds())
+        return real_value(**kwargs)
+
+    monkeypatch.setattr(services, "_value", value_while_another_worker_claims)
+
+    services.process_upload(upload_id=upload.pk)
+
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.RUNNING  # still the other worker's job
+    assert upload.attempts == 2
+    assert not StockLine.objects.filter(upload=upload).exists()
+    assert not ValuationRun.objects.filter(upload=upload).exists()
+
+
 def test_job_held_by_a_live_worker_is_busy(world):
     """While another worker holds a fresh lease, processing says busy (the task retries later)."""
     upload = services.create_upload(
@@ -282,7 +325,9 @@ def test_job_held_by_a_live_worker_is_busy(world):
 # ------------------------------------------------------------------------------ terms change
 
 
-def test_terms_change_recomputes_from_the_stored_lines(world, upload_csv, django_capture_on_commit_callbacks, monkeypatch):
+def test_terms_change_recomputes_from_the_stored_lines(
+    world, upload_csv, django_capture_on_commit_callbacks, monkeypatch
+):
     """Saving new terms values the latest accepted upload again from its STORED lines (the original
     file is not read), and the new run becomes current once done."""
     upload = upload_csv(world)
@@ -372,9 +417,7 @@ def test_crash_while_storing_fails_the_upload_and_rolls_everything_back(world, u
 
 def test_job_beyond_max_attempts_is_marked_failed(world):
     """A job delivered again after MAX_ATTEMPTS tries (a crash loop) is marked failed, not run."""
-    upload = services.create_upload(
-        client=world.client_x, by=world.client_user_x, file=csv_file(GOOD_CSV), as_of=AS_OF
-    )
+    upload = services.create_upload(client=world.client_x, by=world.client_user_x, file=csv_file(GOOD_CSV), as_of=AS_OF)
     StockUpload.objects.filter(pk=upload.pk).update(attempts=services.MAX_ATTEMPTS)
 
     services.process_upload(upload_id=upload.pk)
@@ -390,6 +433,7 @@ def test_job_beyond_max_attempts_is_marked_failed(world):
 def test_sweep_requeues_jobs_nobody_is_working_on(world):
     """The sweep re-queues an upload left queued longer than the lease (its message was lost) and
     one running with a lapsed lease (its worker died), but not a fresh one."""
+
     def stored_upload(name: str) -> StockUpload:
         return services.create_upload(  # the on-commit enqueue never runs: a lost message
             client=world.client_x, by=world.client_user_x, file=csv_file(GOOD_CSV, name), as_of=AS_OF
@@ -416,4 +460,3 @@ def test_sweep_requeues_jobs_nobody_is_working_on(world):
     assert StockLine.objects.filter(upload=lost).count() == GOOD_LINES
     assert StockLine.objects.filter(upload=orphan).count() == GOOD_LINES
     assert not StockLine.objects.filter(upload=fresh).exists()
-

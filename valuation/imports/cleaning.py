@@ -41,12 +41,8 @@ def decimal_evidence(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     digits after the comma) for comma; the mirror forms for dot.
     """
     s = expr.str.replace_all(_GROUPING, "")
-    comma = s.str.contains(r"^[-+(]?\d{1,3}(\.\d{3})+,\d+") | s.str.contains(
-        r"^[-+(]?\d*,(\d{1,2}|\d{4,})\)?-?$"
-    )
-    dot = s.str.contains(r"^[-+(]?\d{1,3}(,\d{3})+\.\d+") | s.str.contains(
-        r"^[-+(]?\d*\.(\d{1,2}|\d{4,})\)?-?$"
-    )
+    comma = s.str.contains(r"^[-+(]?\d{1,3}(\.\d{3})+,\d+") | s.str.contains(r"^[-+(]?\d*,(\d{1,2}|\d{4,})\)?-?$")
+    dot = s.str.contains(r"^[-+(]?\d{1,3}(,\d{3})+\.\d+") | s.str.contains(r"^[-+(]?\d*\.(\d{1,2}|\d{4,})\)?-?$")
     return comma.sum(), dot.sum()
 
 
@@ -72,9 +68,7 @@ def parse_decimal(values: pl.Series, decimal_mark: str) -> pl.Series:
         # Fast path, the usual case: plain numbers in the file's own convention.
         return _canonical(frame.with_columns(s.str.replace(",", ".", literal=True)), values.name)
     frame = frame.with_columns(
-        negative=s.str.starts_with("-")
-        | s.str.ends_with("-")
-        | (s.str.starts_with("(") & s.str.ends_with(")")),
+        negative=s.str.starts_with("-") | s.str.ends_with("-") | (s.str.starts_with("(") & s.str.ends_with(")")),
         s=s.str.strip_chars("+-() "),  # sign handled by ``negative``
     )
     # "1,234" or "1.234": one grouping-sized block after a single mark, readable either way;
@@ -92,8 +86,7 @@ def parse_decimal(values: pl.Series, decimal_mark: str) -> pl.Series:
         comma_is_decimal=pl.when(pl.col("has_dot"))
         .then(pl.col("last_comma"))  # both marks: the last one is the decimal mark
         .otherwise((pl.col("commas") == 1) & ~(pl.col("ambiguous") & (not comma_mark))),
-        dot_is_grouping=~pl.col("has_comma")
-        & ((pl.col("dots") > 1) | (pl.col("ambiguous") & comma_mark)),
+        dot_is_grouping=~pl.col("has_comma") & ((pl.col("dots") > 1) | (pl.col("ambiguous") & comma_mark)),
     )
     frame = frame.with_columns(
         s=pl.when(pl.col("has_comma") & pl.col("comma_is_decimal"))
@@ -102,12 +95,9 @@ def parse_decimal(values: pl.Series, decimal_mark: str) -> pl.Series:
         .then(s.str.replace_all(".", "", literal=True))
         .otherwise(s.str.replace_all(",", "", literal=True))
     )
+    frame = frame.with_columns(s=pl.when(s.str.starts_with(".")).then(pl.lit("0") + s).otherwise(s))
     frame = frame.with_columns(
-        s=pl.when(s.str.starts_with(".")).then(pl.lit("0") + s).otherwise(s)
-    )
-    frame = frame.with_columns(
-        s=pl.when(s.str.contains(_PLAIN_DECIMAL))
-        .then(pl.when(pl.col("negative")).then(pl.lit("-") + s).otherwise(s))
+        s=pl.when(s.str.contains(_PLAIN_DECIMAL)).then(pl.when(pl.col("negative")).then(pl.lit("-") + s).otherwise(s))
     )
     return _canonical(frame, values.name)
 
@@ -126,6 +116,23 @@ def _canonical(frame: pl.DataFrame, name: str) -> pl.Series:
         )
     frame = frame.with_columns(pl.when(s == "-0").then(pl.lit("0")).otherwise(s).alias("s"))
     return frame.get_column("s").rename(name)
+
+
+def shortest_float_text(values: pl.Series) -> pl.Series:
+    """Rewrite spreadsheet numbers printed with 17 significant digits in their shortest form.
+
+    calamine prints a numeric cell holding 10109253.29 as "10109253.289999999". The cell *is*
+    an IEEE double, so its shortest round-trip text ("10109253.29") is the exact value the user
+    typed; only long plain numbers are rewritten, and only when the result is plain too.
+    """
+    frame = values.rename("s").to_frame()
+    s = pl.col("s")
+    long_number = s.str.contains(r"^-?\d+\.\d+$") & (s.str.len_bytes() >= 17)
+    if not frame.select(long_number.any()).item():
+        return values
+    shortest = s.cast(pl.Float64, strict=False).cast(pl.String)
+    fixed = pl.when(long_number & shortest.str.contains(_PLAIN_DECIMAL)).then(shortest).otherwise(s)
+    return frame.select(fixed).to_series().rename(values.name)
 
 
 def integer_digits(normalised: pl.Expr) -> pl.Expr:
@@ -183,9 +190,7 @@ def flag_mapping() -> dict[str, bool]:
 def parse_flag(values: pl.Series) -> pl.Series:
     """Read yes/no cells (yes/no, oui/non, 1/0, x, true/false, 是/否) as booleans; other -> null."""
     key = values.to_frame("s").select(_strip(pl.col("s")).str.to_lowercase()).to_series()
-    return key.replace_strict(flag_mapping(), default=None, return_dtype=pl.Boolean).rename(
-        values.name
-    )
+    return key.replace_strict(flag_mapping(), default=None, return_dtype=pl.Boolean).rename(values.name)
 
 
 def clean_text_series(values: pl.Series) -> pl.Series:

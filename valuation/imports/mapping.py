@@ -35,9 +35,7 @@ def normalise(text: str) -> str:
 
 def _loose(key: str) -> str:
     """A second, looser key: without bracketed text, units and currency words."""
-    return " ".join(
-        w for w in normalise(_PARENTHESES.sub(" ", key)).split() if w not in _NOISE_WORDS
-    )
+    return " ".join(w for w in normalise(_PARENTHESES.sub(" ", key)).split() if w not in _NOISE_WORDS)
 
 
 # Canonical column -> ways ERPs and spreadsheets name it (compared after ``normalise``).
@@ -462,15 +460,11 @@ class ColumnMapping:
     def from_json(cls, data: Mapping[str, Any]) -> ColumnMapping:
         """Rebuild a mapping from :meth:`to_json` output; raise ValueError if it names an
         unknown canonical column or category."""
-        columns = {
-            str(k): (str(v) if v else None) for k, v in dict(data.get("columns", {})).items()
-        }
+        columns = {str(k): (str(v) if v else None) for k, v in dict(data.get("columns", {})).items()}
         for source, target in columns.items():
             if target is not None and target not in COLUMNS:
                 raise ValueError(f"Header “{source}” is mapped to unknown column “{target}”.")
-        aliases = {
-            str(k): Category(v).value for k, v in dict(data.get("category_aliases", {})).items()
-        }
+        aliases = {str(k): Category(v).value for k, v in dict(data.get("category_aliases", {})).items()}
         return cls(
             columns=columns,
             category_aliases=aliases,

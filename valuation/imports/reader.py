@@ -105,10 +105,18 @@ def _open(
         if file_format is FileFormat.CSV:
             data = head + handle.read(PREVIEW_BYTES - len(head) if preview else -1)
     if file_format is not FileFormat.CSV:
-        return read_spreadsheet_grid(path, file_format, sheet=sheet, limits=limits, saved=mapping)
-    if preview and len(data) >= PREVIEW_BYTES:
-        data = data[: data.rfind(b"\n") + 1] or data  # whole lines only
-    return read_csv_grid(data, limits, mapping)
+        grid = read_spreadsheet_grid(path, file_format, sheet=sheet, limits=limits, saved=mapping)
+    else:
+        if preview and len(data) >= PREVIEW_BYTES:
+            data = data[: data.rfind(b"\n") + 1] or data  # whole lines only
+        grid = read_csv_grid(data, limits, mapping)
+    if grid.frame.height > limits.max_rows:
+        raise ImportRejected(
+            f"The file has {grid.frame.height:,} rows below its header; at most "
+            f"{limits.max_rows:,} can be imported. Split the file or export a narrower selection.",
+            kind="too_many_rows",
+        )
+    return grid
 
 
 def read_stock_file(
@@ -199,5 +207,6 @@ def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
     for name in dates:
         result[name] = frame.get_column(name).to_pandas()
     for name in flags:
-        result[name] = pd.array(frame.get_column(name).to_list(), dtype="boolean")
+        arrow_backed = frame.select(name).to_pandas(use_pyarrow_extension_array=True)[name]
+        result[name] = arrow_backed.astype("boolean")
     return result[frame.columns]

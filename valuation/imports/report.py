@@ -91,9 +91,7 @@ class ValidationReport:
         """Count ``occurrences`` of the problem's kind and list the problem if room is left."""
         self.add_many(problem.kind, problem.severity, occurrences, [problem])
 
-    def add_many(
-        self, kind: str, severity: Severity, occurrences: int, examples: list[Problem]
-    ) -> None:
+    def add_many(self, kind: str, severity: Severity, occurrences: int, examples: list[Problem]) -> None:
         """Count ``occurrences`` of ``kind`` exactly and list as many examples as the cap allows."""
         if occurrences <= 0:
             return
@@ -118,9 +116,7 @@ class ValidationReport:
 
     def to_json(self) -> dict[str, Any]:
         """Return the report as a JSON-able dict; its size is bounded by ``max_listed``."""
-        ordered = sorted(
-            self.problems, key=lambda p: (p.severity is not Severity.ERROR, p.row or 0)
-        )
+        ordered = sorted(self.problems, key=lambda p: (p.severity is not Severity.ERROR, p.row or 0))
         return {
             "accepted": self.accepted,
             "summary": self.summary(),

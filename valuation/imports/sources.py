@@ -117,9 +117,7 @@ def read_csv_grid(data: bytes, limits: ImportLimits, saved: ColumnMapping | None
         text = text.replace(b"\r", b"\n")  # classic Mac line endings
     sample = text[:SAMPLE_CHARS].decode("utf_8", errors="ignore")
     if not sample.strip():
-        raise ImportRejected(
-            "The file is empty: it holds no header and no stock line.", kind="empty_file"
-        )
+        raise ImportRejected("The file is empty: it holds no header and no stock line.", kind="empty_file")
     separator = detect_separator(sample)
     records = _records(sample, separator)
     header_index = find_header_row(records, saved)

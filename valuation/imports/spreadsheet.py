@@ -48,9 +48,7 @@ def _run_child(path: Path, target: Path, sheet: str | int | None, limits: Import
         str(limits.max_rows),
     ]
     try:
-        done = subprocess.run(
-            command, capture_output=True, timeout=limits.child_timeout_s, check=False
-        )
+        done = subprocess.run(command, capture_output=True, timeout=limits.child_timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
         raise ImportRejected(
             UNSAFE.format(reason=f"reading it took more than {limits.child_timeout_s:.0f} s"),
@@ -82,9 +80,7 @@ def _child_failure(status: dict, sheet: str | int | None, limits: ImportLimits) 
     message = str(status.get("message"))
     if kind == "sheet_not_found":
         names = ", ".join(f"“{n}”" for n in json.loads(message))
-        return ImportRejected(
-            f"The workbook has no sheet {sheet!r}; its sheets are {names}.", kind=kind
-        )
+        return ImportRejected(f"The workbook has no sheet {sheet!r}; its sheets are {names}.", kind=kind)
     if kind == "too_many_rows":
         return ImportRejected(
             f"The sheet has {int(message):,} rows; at most {limits.max_rows:,} can be imported.",
@@ -113,8 +109,8 @@ def read_spreadsheet_grid(
     with tempfile.TemporaryDirectory(prefix="stockpledge-sheet-") as folder:
         target = Path(folder) / "sheet.arrow"
         status = _run_child(path, target, sheet, limits)
-        # memory_map=False: the file is deleted with the folder, so load it fully now.
-        frame = pl.read_ipc(target, memory_map=False)
+        # Read fully (rechunk copies out of the file) before the folder is deleted.
+        frame = pl.read_ipc(target).rechunk()
     if frame.height > limits.max_rows + HEADER_SEARCH_ROWS:
         raise ImportRejected(
             f"The sheet has {frame.height:,} rows; at most {limits.max_rows:,} can be imported.",

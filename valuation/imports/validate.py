@@ -24,18 +24,18 @@ from .cleaning import (
     parse_date,
     parse_decimal,
     parse_flag,
+    shortest_float_text,
 )
 from .mapping import ColumnMapping, category_lookup, normalise, propose_mapping
 from .report import Problem, Severity, ValidationReport
 from .sources import EXTRA_COLUMN, Grid
 
 CLEANING_THREADS = 2
+EVIDENCE_ROWS = 100_000
 MAX_INTEGER_DIGITS = 12  # above 10^12 per line (quantity, cost or value) is not a stock line
 ROW = "row"
 RAW = "__raw_"
-_TOTAL_PATTERN = (
-    r"(?i)^\s*(sous[- ]?|sub[- ]?|grand[- ]?)?totale?s?\b|^\s*(合\s*计|总\s*计|小\s*计|總計|合計)"
-)
+_TOTAL_PATTERN = r"(?i)^\s*(sous[- ]?|sub[- ]?|grand[- ]?)?totale?s?\b|^\s*(合\s*计|总\s*计|小\s*计|總計|合計)"
 _CAN_BE_NEGATIVE = frozenset({"quantity", "book_value", "annual_consumption_qty"})
 _FUTURE_CHECKED = ("last_movement_date", "receipt_date")
 
@@ -54,9 +54,7 @@ class Columns:
     grid: dict[str, str]  # canonical -> grid column (c0, c1...)
 
 
-def resolve_columns(
-    grid: Grid, saved: ColumnMapping | None, report: ValidationReport
-) -> tuple[ColumnMapping, Columns]:
+def resolve_columns(grid: Grid, saved: ColumnMapping | None, report: ValidationReport) -> tuple[ColumnMapping, Columns]:
     """Map the grid's headers and report duplicates and conflicts; return mapping and sources."""
     mapping, conflicts = propose_mapping(grid.headers, saved)
     seen: dict[str, int] = {}
@@ -143,7 +141,8 @@ def _decimal_mark(frame: pl.DataFrame, decimal_sources: list[str], default: str)
     for index, name in enumerate(decimal_sources):
         comma, dot = decimal_evidence(pl.col(name))
         exprs += [comma.alias(f"comma{index}"), dot.alias(f"dot{index}")]
-    totals = frame.select(exprs).row(0)
+    # A sample decides: the convention is the file's, not the row's.
+    totals = frame.head(EVIDENCE_ROWS).select(exprs).row(0)
     comma_total = sum(totals[0::2])
     dot_total = sum(totals[1::2])
     if comma_total == dot_total:
@@ -151,9 +150,7 @@ def _decimal_mark(frame: pl.DataFrame, decimal_sources: list[str], default: str)
     return "," if comma_total > dot_total else "."
 
 
-def _category_table(
-    frame: pl.DataFrame, column: str, aliases: Mapping[str, str]
-) -> dict[str, str | None]:
+def _category_table(frame: pl.DataFrame, column: str, aliases: Mapping[str, str]) -> dict[str, str | None]:
     """Map the category column's distinct values to Category values (unknown -> None)."""
     lookup = category_lookup(aliases)
     distinct = frame.get_column(column).drop_nulls().unique().to_list()
@@ -164,13 +161,26 @@ def _category_table(
     return table
 
 
+@dataclass(slots=True)
+class _Check:
+    mask: pl.Expr
+    kind: str
+    severity: Severity
+    field: str | None
+    message: Callable[[int, str | None], str]
+    expected: str | None
+    value: pl.Expr | None
+
+
 class Checker:
-    """Collects one kind of problem at a time: an exact count and the first listed examples."""
+    """Collects problems: checks are queued, counted together in one parallel pass, and only
+    the kinds that occur are filtered for their first examples."""
 
     def __init__(self, frame: pl.DataFrame, columns: Columns, report: ValidationReport) -> None:
         self.frame = frame
         self.columns = columns
         self.report = report
+        self.pending: list[_Check] = []
 
     def check(
         self,
@@ -182,23 +192,33 @@ class Checker:
         message: Callable[[int, str | None], str],
         expected: str | None = None,
         value: pl.Expr | None = None,
-    ) -> int:
-        """Count rows where ``mask`` holds; list up to the report's room as Problems."""
-        value_expr = (
-            value
-            if value is not None
-            else (
-                pl.col(RAW + field) if field and RAW + field in self.frame.columns else pl.lit(None)
-            )
-        )
-        count = int(self.frame.select(mask.fill_null(False).sum()).item())
-        if count == 0:
-            return 0
+    ) -> None:
+        """Queue a check: rows where ``mask`` holds are problems of ``kind``."""
+        self.pending.append(_Check(mask, kind, severity, field, message, expected, value))
+
+    def run(self) -> None:
+        """Count every queued check exactly and list examples while the report has room."""
+        if not self.pending:
+            return
+        counts = self.frame.select(
+            [c.mask.fill_null(False).sum().alias(f"k{i}") for i, c in enumerate(self.pending)]
+        ).row(0)
+        for check, count in zip(self.pending, counts):
+            if count:
+                self._record(check, int(count))
+        self.pending = []
+
+    def _record(self, check: _Check, count: int) -> None:
+        field = check.field
+        value_expr = check.value
+        if value_expr is None:
+            raw_name = RAW + field if field else ""
+            value_expr = pl.col(raw_name) if raw_name in self.frame.columns else pl.lit(None)
         room = max(self.report.max_listed - len(self.report.problems), 0)
         examples: list[Problem] = []
         if room:
             rows = (
-                self.frame.filter(mask.fill_null(False))
+                self.frame.filter(check.mask.fill_null(False))
                 .head(room)
                 .select(pl.col(ROW), value_expr.cast(pl.String).alias("value"))
                 .rows()
@@ -206,19 +226,18 @@ class Checker:
             column = self.columns.header.get(field) if field else None
             examples = [
                 Problem(
-                    severity=severity,
-                    kind=kind,
+                    severity=check.severity,
+                    kind=check.kind,
                     row=row,
                     column=column,
                     field=field,
                     value=raw,
-                    expected=expected,
-                    message=message(row, raw),
+                    expected=check.expected,
+                    message=check.message(row, raw),
                 )
                 for row, raw in rows
             ]
-        self.report.add_many(kind, severity, count, examples)
-        return count
+        self.report.add_many(check.kind, check.severity, count, examples)
 
 
 def _where(columns: Columns, field: str) -> str:
@@ -249,43 +268,33 @@ def build_lines(
         pl.int_range(grid.first_row, grid.first_row + n, dtype=pl.Int64).alias(ROW),
         *[pl.col(src).alias(RAW + name) for name, src in columns.grid.items()],
         pl.all_horizontal(pl.col(grid_cols).str.strip_chars().fill_null("") == "").alias("__blank"),
-        (
-            pl.col(EXTRA_COLUMN).is_not_null() if EXTRA_COLUMN in frame.columns else pl.lit(False)
-        ).alias("__extra"),
+        (pl.col(EXTRA_COLUMN).is_not_null() if EXTRA_COLUMN in frame.columns else pl.lit(False)).alias("__extra"),
         pl.col(grid_cols[0]).alias("__first"),
     )
     # Totals: a row whose SKU is empty or itself says "Total", with a "Total"-like label.
-    label_cols = ["__first"] + [
-        RAW + c for c in ("sku", "description", "category", "warehouse") if c in columns.grid
-    ]
+    label_cols = ["__first"] + [RAW + c for c in ("sku", "description", "category", "warehouse") if c in columns.grid]
     says_total = pl.any_horizontal([pl.col(c).str.contains(_TOTAL_PATTERN) for c in label_cols])
     sku_raw = pl.col(RAW + "sku").str.strip_chars()
-    total = says_total & (
-        sku_raw.is_null() | (sku_raw == "") | sku_raw.str.contains(_TOTAL_PATTERN)
-    )
+    total = says_total & (sku_raw.is_null() | (sku_raw == "") | sku_raw.str.contains(_TOTAL_PATTERN))
     value_fields = [RAW + c for c in ("sku", "quantity", *VALUE_COLUMNS) if c in columns.grid]
-    empty_line = pl.all_horizontal(
-        [pl.col(c).str.strip_chars().fill_null("") == "" for c in value_fields]
-    )
+    empty_line = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in value_fields])
     raw = raw.with_columns(
         total.fill_null(False).alias("__total"),
         (empty_line & ~pl.col("__blank")).alias("__note"),
     )
     checker = Checker(raw, columns, report)
-    notes = checker.check(
+    checker.check(
         pl.col("__note") & ~pl.col("__total"),
         kind="row_ignored",
         severity=Severity.WARNING,
         field=None,
         value=pl.concat_str(pl.col(grid_cols).fill_null(""), separator=" ").str.strip_chars(),
-        message=lambda row, value: (
-            f"Row {row} has no SKU, quantity or value and was ignored: “{(value or '')[:80]}”."
-        ),
+        message=lambda row, value: f"Row {row} has no SKU, quantity or value and was ignored: “{(value or '')[:80]}”.",
     )
     skipped = raw.select((pl.col("__blank") | pl.col("__total") | pl.col("__note")).sum()).item()
     report.rows_skipped = int(skipped)
     data = raw.filter(~(pl.col("__blank") | pl.col("__total") | pl.col("__note")))
-    del notes
+    checker.run()
     checker = Checker(data, columns, report)
     checker.check(
         pl.col("__extra"),
@@ -298,6 +307,9 @@ def build_lines(
         ),
     )
 
+    checker.run()
+    # An overlong row's cells are shifted: checking them would only add misleading errors.
+    data = data.filter(~pl.col("__extra"))
     default_mark = "," if report.detected.get("separator") in (";", "tab", "|") else "."
     decimals = [c for c in columns.grid if COLUMNS[c] == DECIMAL]
     mark = _decimal_mark(data, [RAW + c for c in decimals], default_mark)
@@ -307,6 +319,8 @@ def build_lines(
     if "category" in columns.grid:
         category_table = _category_table(data, RAW + "category", _aliases(mapping, category_aliases))
 
+    from_spreadsheet = grid.detected.get("format") != "csv"
+
     def clean(name: str) -> pl.Series:
         source = data.get_column(RAW + name).rename(name)
         kind = COLUMNS[name]
@@ -315,6 +329,8 @@ def build_lines(
         if kind == TEXT:
             return clean_text_series(source)
         if kind == DECIMAL:
+            if from_spreadsheet:
+                source = shortest_float_text(source)
             return parse_decimal(source, mark)
         if kind == DATE:
             return parse_date(source)
@@ -328,8 +344,17 @@ def build_lines(
     checker = Checker(data, columns, report)
     _check_cells(checker, columns, category_table)
     _check_values(checker, columns, today)
+    checker.run()
     lines = data.select([ROW, *[c for c in COLUMNS if c in columns.grid]])
     report.lines = lines.height
+    if lines.height == 0:
+        report.add(
+            Problem(
+                severity=Severity.ERROR,
+                kind="no_lines",
+                message="The file has a header but no stock line below it.",
+            )
+        )
     return lines, mapping
 
 
@@ -387,9 +412,7 @@ def _check_cells(checker: Checker, columns: Columns, category_table: dict[str, s
     if present_values:
         names = " or ".join(f"“{columns.header[c]}”" for c in present_values)
         checker.check(
-            pl.all_horizontal(
-                [pl.col(RAW + c).str.strip_chars().fill_null("") == "" for c in present_values]
-            ),
+            pl.all_horizontal([pl.col(RAW + c).str.strip_chars().fill_null("") == "" for c in present_values]),
             kind="missing_value",
             severity=Severity.ERROR,
             field=present_values[0],
@@ -424,11 +447,7 @@ def _check_values(checker: Checker, columns: Columns, today: date) -> None:
                 expected="zero or more",
                 message=lambda row, v, where=where, s=negative_severity: (
                     f"Row {row}, {where}: {v} is negative"
-                    + (
-                        " (negative stock: check the ERP)."
-                        if s is Severity.WARNING
-                        else "; expected zero or more."
-                    )
+                    + (" (negative stock: check the ERP)." if s is Severity.WARNING else "; expected zero or more.")
                 ),
             )
         elif kind == DATE and name in _FUTURE_CHECKED:
@@ -453,18 +472,8 @@ def _check_book_value(checker: Checker, columns: Columns) -> None:
     qty = pl.col("quantity").cast(pl.Float64)
     cost = pl.col("unit_cost").cast(pl.Float64)
     value = pl.col("book_value").cast(pl.Float64)
-    cost_decimals = (
-        pl.col("unit_cost")
-        .str.split(".")
-        .list.get(1, null_on_oob=True)
-        .str.len_chars()
-        .fill_null(0)
-    )
-    tolerance = (
-        qty.abs() * pl.lit(10.0).pow(-cost_decimals.cast(pl.Float64)) / 2
-        + 0.01
-        + value.abs() * 1e-9
-    )
+    cost_decimals = pl.col("unit_cost").str.split(".").list.get(1, null_on_oob=True).str.len_chars().fill_null(0)
+    tolerance = qty.abs() * pl.lit(10.0).pow(-cost_decimals.cast(pl.Float64)) / 2 + 0.01 + value.abs() * 1e-9
     computed = (qty * cost).round(2)
     checker.check(
         (computed - value).abs() > tolerance,

@@ -89,9 +89,7 @@ def _check_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Imp
         raise _reject(f"its part “{info.filename}” is damaged", "damaged_file") from exc
     prolog = head[: _prolog_end(head)]
     if _DTD.search(prolog):
-        raise _reject(
-            f"its part “{info.filename}” declares XML entities (a known attack on XML readers)"
-        )
+        raise _reject(f"its part “{info.filename}” declares XML entities (a known attack on XML readers)")
     if info.filename.startswith("xl/worksheets/"):
         _check_dimension(head, info.filename, limits)
 
@@ -124,14 +122,12 @@ def _check_dimension(head: bytes, part: str, limits: ImportLimits) -> None:
     match = _DIMENSION.search(head)
     if match is None:
         return
-    last_col = match.group(3) or match.group(1)
-    last_row = match.group(4) or match.group(2)
+    last_col = (match.group(3) or match.group(1) or b"").decode("ascii")
+    last_row = (match.group(4) or match.group(2) or b"").decode("ascii")
     if last_row and int(last_row) > limits.max_rows + 1_000:
         raise _reject(
             f"its sheet declares {int(last_row):,} rows (at most {limits.max_rows:,})",
             "too_many_rows",
         )
     if last_col and column_number(last_col) > limits.max_columns:
-        raise _reject(
-            f"its sheet extends to column {last_col} (at most {limits.max_columns} columns)"
-        )
+        raise _reject(f"its sheet extends to column {last_col} (at most {limits.max_columns} columns)")
