@@ -412,8 +412,8 @@ def analyst_read(path: Path) -> Any:
     data = io.BytesIO(path.read_bytes().replace(b"\xa0", b""))
     frame = pd.read_csv(data, sep=";", decimal=",", encoding="cp1252", skiprows=2 if style.title else 0)
     frame = frame.rename(columns={v: k for k, v in style.headers.items()})
-    if style.total_row:
-        frame = frame[frame["sku"] != "Total"]
+    if style.total_row and len(frame) and frame["sku"].iloc[-1] == "Total":
+        frame = frame.iloc[:-1]  # a slice: filtering with a mask would copy every column
     frame["category"] = frame["category"].map({v: k for k, v in style.categories.items()})
     for name in frame.columns:
         if COLUMNS.get(name) == DATE:
