@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -264,6 +265,7 @@ class Stages:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.intervals: dict[str, list[tuple[float, float]]] = defaultdict(list)
         self._undo: list[tuple[Any, str, Any]] = []
 
     def wrap(self, owner: Any, attribute: str, stage: str) -> None:
@@ -274,7 +276,9 @@ class Stages:
             try:
                 return original(*args, **kwargs)
             finally:
-                self.seconds[stage] += time.perf_counter() - start
+                end = time.perf_counter()
+                self.seconds[stage] += end - start
+                self.intervals[stage].append((start, end))
 
         self._undo.append((owner, attribute, original))
         setattr(owner, attribute, timed)
@@ -313,8 +317,42 @@ class Stages:
         return out
 
 
-def upload_once(path: Path, client: Any, user: Any, expected: dict[str, int]) -> tuple[dict[str, float], list[str]]:
-    """Upload and process one file; return stage seconds and what is wrong with the result."""
+class RssTimeline:
+    """Samples this process's RSS every 2 ms, keeping (time, rss) to find each stage's peak."""
+
+    def __init__(self, interval: float = 0.002) -> None:
+        self.process = psutil.Process()
+        self.interval = interval
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.perf_counter(), self.process.memory_info().rss))
+            time.sleep(self.interval)
+
+    def __enter__(self) -> RssTimeline:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append((time.perf_counter(), self.process.memory_info().rss))
+
+    @property
+    def peak(self) -> int:
+        return max(rss for _, rss in self.samples)
+
+    def peak_within(self, intervals: list[tuple[float, float]]) -> int:
+        return max((rss for t, rss in self.samples if any(a <= t <= b for a, b in intervals)), default=0)
+
+
+def upload_once(
+    path: Path, client: Any, user: Any, expected: dict[str, int]
+) -> tuple[dict[str, float], dict[str, list[tuple[float, float]]], list[str]]:
+    """Upload and process one file; return stage seconds and intervals, and what is wrong."""
     from django.core.files.uploadedfile import UploadedFile
     from django.db.models import Count, Sum
 
@@ -330,7 +368,10 @@ def upload_once(path: Path, client: Any, user: Any, expected: dict[str, int]) ->
             file=UploadedFile(handle, name=path.name, size=path.stat().st_size),
             as_of=SYNTHETIC_AS_OF,
         )
-        seconds = stages.result(time.perf_counter() - start)
+        end = time.perf_counter()
+        seconds = stages.result(end - start)
+        intervals = dict(stages.intervals)
+        intervals["total"] = [(start, end)]
     upload.refresh_from_db()
     n, book = expected["lines"], expected["book_cents"]
     wrong = []
@@ -350,12 +391,10 @@ def upload_once(path: Path, client: Any, user: Any, expected: dict[str, int]) ->
             wrong.append(f"run {run.pk} {run.status}: {run.failure_reason}")
         elif run.book_value is None or int(run.book_value * 100) != book or not run.lines_file:
             wrong.append(f"run {run.pk} book {run.book_value} != {book / 100:.2f} or no Parquet")
-    return seconds, wrong
+    return seconds, intervals, wrong
 
 
 def measure_pipeline(path: Path, warmup: Path, repeat: int, profile: bool = False) -> dict[str, Any]:
-    from bench.engine_bench import PeakRss
-
     _django()
     client, user = world()
     clean(client)
@@ -363,15 +402,16 @@ def measure_pipeline(path: Path, warmup: Path, repeat: int, profile: bool = Fals
     upload_once(warmup, client, user, read(warmup.with_suffix(warmup.suffix + ".json").read_text()))
     expected = read(path.with_suffix(path.suffix + ".json").read_text())
     runs, peaks, increments, wrong = [], [], [], []
+    stage_peaks: dict[str, float] = defaultdict(float)
     for _ in range(repeat):
         clean(client)
         gc.collect()
         before = psutil.Process().memory_info().rss
         profiler = cProfile.Profile() if profile else None
-        with PeakRss() as rss:
+        with RssTimeline() as rss:
             if profiler:
                 profiler.enable()
-            seconds, problems = upload_once(path, client, user, expected)
+            seconds, intervals, problems = upload_once(path, client, user, expected)
             if profiler:
                 profiler.disable()
         if profiler:
@@ -379,6 +419,8 @@ def measure_pipeline(path: Path, warmup: Path, repeat: int, profile: bool = Fals
         runs.append(seconds)
         peaks.append(rss.peak)
         increments.append(rss.peak - before)
+        for stage, spans in intervals.items():
+            stage_peaks[stage] = max(stage_peaks[stage], rss.peak_within(spans) / 2**20)
         wrong += problems
     clean(client)
     stages = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in {k for r in runs for k in r}}
@@ -387,6 +429,7 @@ def measure_pipeline(path: Path, warmup: Path, repeat: int, profile: bool = Fals
         "stages": stages,
         "peak_mb": max(peaks) / 2**20,
         "increment_mb": max(increments) / 2**20,
+        "stage_peak_mb": stage_peaks,
         "wrong": wrong,
     }
 
@@ -573,10 +616,14 @@ def format_tables(results: list[dict[str, Any]]) -> str:
         )
     lines.append("")
     labels = [f"{r['lines'] // 1000:,}k {r['format'].upper()}" for r in results]
-    header = f"{'stage (median s)':<34}" + "".join(f"{label:>13}" for label in labels)
+    header = f"{'stage: median s, peak RSS MB':<34}" + "".join(f"{label:>16}" for label in labels)
     lines += [header, "-" * len(header)]
     for key, name, depth in STAGES:
-        cells = "".join(f"{r['pipeline'].get('stages', {}).get(key, float('nan')):>13.2f}" for r in results)
+        cells = ""
+        for row in results:
+            seconds = row["pipeline"].get("stages", {}).get(key, float("nan"))
+            peak = row["pipeline"].get("stage_peak_mb", {}).get(key)
+            cells += f"{seconds:>9.2f}" + (f"{peak:>7,.0f}" if peak else " " * 7)
         lines.append(f"{'  ' * depth + name:<34}{cells}")
     for row in results:
         for problem in row["wrong"]:

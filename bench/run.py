@@ -44,7 +44,8 @@ def machine() -> str:
     return (
         f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores ({cpu}), "
         f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM; Python {platform.python_version()}, "
-        f"pandas {pd.__version__}, polars {pl.__version__}, {server}"
+        f"pandas {pd.__version__}, polars {pl.__version__}, {server}; "
+        f"load average {os.getloadavg()[0]:.2f} at start"
     )
 
 

@@ -9,7 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from borrowers import access, services
-from borrowers.models import ClientCompany, Warehouse
+from borrowers.models import CLIENT_FACT_FIELDS, ClientCompany, Warehouse
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -78,23 +78,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClientCompany
-        fields = [
-            "id",
-            "legal_name",
-            "registration_number",
-            "country",
-            "currency",
-            "sector",
-            "business_model",
-            "situation",
-            "language",
-            "annual_cost_of_sales",
-            "average_stock",
-            "total_debt",
-            "tangible_net_worth",
-            "receivables_borrowing",
-            "created_at",
-        ]
+        fields = ["id", *CLIENT_FACT_FIELDS, "created_at"]
         read_only_fields = ["created_at"]
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.auth import is_locked_out
-from borrowers.models import ClientCompany, Invitation, Role, StockCategory, User, Warehouse
+from borrowers.models import CLIENT_FACT_FIELDS, ClientCompany, Invitation, Role, StockCategory, User, Warehouse
 from facilities.models import Lender
 
 
@@ -30,22 +30,7 @@ class LoginForm(AuthenticationForm):
 class ClientForm(forms.ModelForm):
     class Meta:
         model = ClientCompany
-        fields = [
-            "legal_name",
-            "registration_number",
-            "country",
-            "currency",
-            "sector",
-            "business_model",
-            "situation",
-            "language",
-            "annual_cost_of_sales",
-            "average_stock",
-            "total_debt",
-            "tangible_net_worth",
-            "receivables_borrowing",
-            "internal_notes",
-        ]
+        fields = [*CLIENT_FACT_FIELDS, "internal_notes"]
         widgets = {"internal_notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:

@@ -147,6 +147,24 @@ class ClientCompanyQuerySet(models.QuerySet["ClientCompany"]):
         return access.scope(self, user)
 
 
+# The facts an advisor edits about a client (the API shares them; the web form adds advisor notes).
+CLIENT_FACT_FIELDS = (
+    "legal_name",
+    "registration_number",
+    "country",
+    "currency",
+    "sector",
+    "business_model",
+    "situation",
+    "language",
+    "annual_cost_of_sales",
+    "average_stock",
+    "total_debt",
+    "tangible_net_worth",
+    "receivables_borrowing",
+)
+
+
 class ClientCompany(models.Model):
     """A borrower company advised by a firm: owns the stock, uploads stock files."""
 

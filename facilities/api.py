@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from borrowers.api import ScopedFieldsMixin, ScopedModelViewSet
-from facilities.models import Facility, Lender
+from facilities.models import FACILITY_TERMS_FIELDS, Facility, Lender
 
 
 class LenderSerializer(serializers.ModelSerializer):
@@ -26,39 +26,7 @@ class FacilitySerializer(ScopedFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Facility
-        fields = [
-            "id",
-            "client",
-            "lender",
-            "name",
-            "structure",
-            "method",
-            "currency",
-            "cost_advance_rate_pct",
-            "use_leverage_grid",
-            "nolv_advance_rate_pct",
-            "reserves",
-            "facility_limit",
-            "outstanding",
-            "receivables_cap_pct",
-            "fungibility_share_pct",
-            "over_collateralisation_pct",
-            "pledged_guarantee",
-            "eligibility_settings",
-            "criteria_settings",
-            "nolv_appraisal",
-            "ltv_caps",
-            "base_rate_pct",
-            "margin_pct",
-            "commitment_fee_pct",
-            "monitoring_fee",
-            "field_exam_fee",
-            "servicing_fee",
-            "day_basis",
-            "target_days_of_stock",
-            "over_collateralisation_warning",
-            "updated_at",
-        ]
+        fields = ["id", "client", *FACILITY_TERMS_FIELDS, "over_collateralisation_warning", "updated_at"]
         read_only_fields = ["updated_at"]
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.models import ClientCompany, User
-from facilities.models import Facility, Lender
+from facilities.models import FACILITY_TERMS_FIELDS, Facility, Lender
 
 
 class LenderForm(forms.ModelForm):
@@ -29,35 +29,7 @@ class LenderForm(forms.ModelForm):
 class FacilityForm(forms.ModelForm):
     class Meta:
         model = Facility
-        fields = [
-            "name",
-            "lender",
-            "structure",
-            "method",
-            "currency",
-            "cost_advance_rate_pct",
-            "use_leverage_grid",
-            "nolv_advance_rate_pct",
-            "reserves",
-            "facility_limit",
-            "outstanding",
-            "receivables_cap_pct",
-            "fungibility_share_pct",
-            "over_collateralisation_pct",
-            "pledged_guarantee",
-            "eligibility_settings",
-            "criteria_settings",
-            "nolv_appraisal",
-            "ltv_caps",
-            "base_rate_pct",
-            "margin_pct",
-            "commitment_fee_pct",
-            "monitoring_fee",
-            "field_exam_fee",
-            "servicing_fee",
-            "day_basis",
-            "target_days_of_stock",
-        ]
+        fields = FACILITY_TERMS_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 4, "class": "mono"})
             for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps")

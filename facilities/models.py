@@ -47,6 +47,38 @@ class DayBasis(models.IntegerChoices):
     D365 = 365, "365"
 
 
+# The fields an advisor edits (web form and API alike), in reading order.
+FACILITY_TERMS_FIELDS = (
+    "name",
+    "lender",
+    "structure",
+    "method",
+    "currency",
+    "cost_advance_rate_pct",
+    "use_leverage_grid",
+    "nolv_advance_rate_pct",
+    "reserves",
+    "facility_limit",
+    "outstanding",
+    "receivables_cap_pct",
+    "fungibility_share_pct",
+    "over_collateralisation_pct",
+    "pledged_guarantee",
+    "eligibility_settings",
+    "criteria_settings",
+    "nolv_appraisal",
+    "ltv_caps",
+    "base_rate_pct",
+    "margin_pct",
+    "commitment_fee_pct",
+    "monitoring_fee",
+    "field_exam_fee",
+    "servicing_fee",
+    "day_basis",
+    "target_days_of_stock",
+)
+
+
 class Facility(models.Model):
     """A financing facility for one client with one lender: its structure and all its terms."""
 
