@@ -239,7 +239,7 @@ def process_upload(*, upload_id: int) -> None:
     runs = []
     for facility in Facility.objects.filter(client=upload.client).select_related("client"):
         StockUpload.objects.heartbeat(upload_id, stage="valuing")  # one per facility: keep the lease
-        runs.append(_value(facility=facility, upload=upload, lines=lines))
+        runs.append(_value(facility=facility, upload=upload, lines=lines, prepared=prepared))
     StockUpload.objects.heartbeat(upload_id, stage="storing")
     with transaction.atomic():
         # Fence: if our lease lapsed and another worker has claimed the job since (attempts moved
@@ -269,13 +269,13 @@ def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> Non
     upload.save()
 
 
-def _value(*, facility: Facility, upload: StockUpload, lines: Any) -> dict[str, Any]:
+def _value(*, facility: Facility, upload: StockUpload, lines: Any, prepared: Any = None) -> dict[str, Any]:
     """Value the lines under the facility's terms (pure computation; nothing saved yet)."""
     terms_dict = engine_terms_dict(facility)
     fields: dict[str, Any] = {"facility": facility, "terms": terms_dict}
     try:
         terms = engine_terms(facility)
-        result = valuate(lines, terms, as_of=upload.as_of)
+        result = valuate(lines, terms, as_of=upload.as_of, prepared=prepared)
     except (ValidationError, TermsError) as error:
         fields["failure"] = _("The facility's terms are not valid: %(error)s") % {
             "error": "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)])

@@ -73,6 +73,7 @@ class Lines:
     decimals: dict[str, Optional] = field(default_factory=dict)
     flags: dict[str, Optional] = field(default_factory=dict)
     dates: dict[str, Optional] = field(default_factory=dict)
+    book_value_tolerance_cents: int = 0  # the tolerance these lines were checked with
 
     def __len__(self) -> int:
         return len(self.book)
@@ -154,6 +155,7 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
         decimals=decimals,
         flags=flags,
         dates=dates,
+        book_value_tolerance_cents=book_value_tolerance_cents,
     )
 
 

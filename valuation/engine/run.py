@@ -65,12 +65,25 @@ class _Outcome:
     excluded: np.ndarray
 
 
-def valuate(lines: pd.DataFrame, terms: FacilityTerms, *, as_of: date) -> ValuationResult:
+def valuate(
+    lines: pd.DataFrame, terms: FacilityTerms, *, as_of: date, prepared: Lines | None = None
+) -> ValuationResult:
     """Value a canonical stock-line frame under ``terms`` at ``as_of``.
 
+    ``prepared``: the same frame as ``prepare_lines`` returned it, when the caller values one file
+    under several facilities (it is used only if prepared for this date and book-value tolerance).
     Units: money in cents internally, Decimal with 2 places in the result, half-up per line.
     """
-    prepared = prepare_lines(lines, as_of=as_of, book_value_tolerance_cents=to_cents(terms.book_value_tolerance))
+    tolerance = to_cents(terms.book_value_tolerance)
+    as_of_day = int(np.datetime64(as_of, "D").astype(np.int64))
+    reusable = (
+        prepared is not None
+        and prepared.as_of_day == as_of_day
+        and prepared.book_value_tolerance_cents == tolerance
+        and len(prepared) == len(lines)
+    )
+    if not reusable:
+        prepared = prepare_lines(lines, as_of=as_of, book_value_tolerance_cents=tolerance)
     book = prepared.book
     values = line_nrv(prepared, terms)
     warnings: list[str] = []
