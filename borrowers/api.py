@@ -9,7 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from borrowers import access, services
-from borrowers.models import CLIENT_FACT_FIELDS, ClientCompany, Warehouse
+from borrowers.models import CLIENT_FACT_FIELDS, WAREHOUSE_FIELDS, ClientCompany, Warehouse
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -95,19 +95,7 @@ class WarehouseSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Warehouse
-        fields = [
-            "id",
-            "client",
-            "code",
-            "name",
-            "address",
-            "tenure",
-            "landlord_waiver",
-            "dispossession_possible",
-            "physical_control_rating",
-            "insured",
-            "insurance_details",
-        ]
+        fields = ["id", "client", *WAREHOUSE_FIELDS]
 
 
 class WarehouseViewSet(ScopedModelViewSet):

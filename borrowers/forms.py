@@ -8,7 +8,16 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.auth import is_locked_out
-from borrowers.models import CLIENT_FACT_FIELDS, ClientCompany, Invitation, Role, StockCategory, User, Warehouse
+from borrowers.models import (
+    CLIENT_FACT_FIELDS,
+    WAREHOUSE_FIELDS,
+    ClientCompany,
+    Invitation,
+    Role,
+    StockCategory,
+    User,
+    Warehouse,
+)
 from facilities.models import Lender
 
 
@@ -53,17 +62,7 @@ class ClientForm(forms.ModelForm):
 class WarehouseForm(forms.ModelForm):
     class Meta:
         model = Warehouse
-        fields = [
-            "code",
-            "name",
-            "address",
-            "tenure",
-            "landlord_waiver",
-            "dispossession_possible",
-            "physical_control_rating",
-            "insured",
-            "insurance_details",
-        ]
+        fields = WAREHOUSE_FIELDS
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, client: ClientCompany, **kwargs: Any) -> None:

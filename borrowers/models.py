@@ -214,6 +214,20 @@ class Tenure(models.TextChoices):
     THIRD_PARTY = "third_party", _("Third-party warehouse")
 
 
+# The facts an advisor edits about a site (web form and API alike).
+WAREHOUSE_FIELDS = (
+    "code",
+    "name",
+    "address",
+    "tenure",
+    "landlord_waiver",
+    "dispossession_possible",
+    "physical_control_rating",
+    "insured",
+    "insurance_details",
+)
+
+
 class Warehouse(models.Model):
     """A site where a client keeps stock; its tenure and controls decide whether funders accept it."""
 

@@ -42,22 +42,8 @@ class UploadSerializer(serializers.ModelSerializer):
             "duplicate_of",
             "finished_at",
         ]
-        read_only_fields = [
-            "original_name",
-            "checksum",
-            "size",
-            "uploaded_at",
-            "status",
-            "stage",
-            "rows_read",
-            "line_count",
-            "report",
-            "mapping",
-            "warehouses",
-            "failure_reason",
-            "duplicate_of",
-            "finished_at",
-        ]
+        # Everything but what an upload is made of comes from processing.
+        read_only_fields = [f for f in fields if f not in ("client", "file", "as_of", "sheet")]
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()

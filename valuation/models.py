@@ -21,6 +21,10 @@ class UploadStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class JobBusy(Exception):  # noqa: N818 - not an error: another worker holds the lease
+    """Another worker holds this job's lease; try again once it may have lapsed."""
+
+
 class ClaimableQuerySet(models.QuerySet):
     """Work claimed with a conditional UPDATE, so one job runs once however often it is delivered.
 
@@ -35,6 +39,15 @@ class ClaimableQuerySet(models.QuerySet):
             status="running", claimed_at=timezone.now(), attempts=models.F("attempts") + 1
         )
         return updated == 1
+
+    def claim_job(self, pk: int, *, lease_seconds: int) -> bool:
+        """Claim the job; False when there is nothing to do (done, failed, gone); JobBusy while
+        another worker's lease is live (the caller retries once it may have lapsed)."""
+        if self.claim(pk, lease_seconds=lease_seconds):
+            return True
+        if self.filter(pk=pk, status="running").exists():
+            raise JobBusy(pk)
+        return False
 
     def heartbeat(self, pk: int, **fields: object) -> None:
         self.filter(pk=pk, status="running").update(claimed_at=timezone.now(), **fields)

@@ -39,7 +39,6 @@ from facilities.models import Facility
 from facilities.terms import engine_terms, engine_terms_dict
 from valuation.engine.errors import EngineInputError, TermsError
 from valuation.engine.lines import prepare_lines
-from valuation.engine.money import to_cents
 from valuation.engine.run import valuate
 from valuation.engine.serialize import result_to_dict
 from valuation.imports.limits import ImportLimits
@@ -51,10 +50,6 @@ from valuation.storage import store_lines
 log = logging.getLogger("stockpledge.valuation")
 
 MAX_ATTEMPTS = 3
-
-
-class JobBusy(Exception):  # noqa: N818 - not an error: another worker holds the lease
-    """Another worker holds this job's lease; try again once it may have lapsed."""
 
 
 def lease_seconds() -> int:
@@ -189,10 +184,7 @@ def _engine_problems_report(error: EngineInputError, base: dict[str, Any]) -> di
 
 def process_upload(*, upload_id: int) -> None:
     """Parse, validate, store the lines and value them for each of the client's facilities."""
-    if not StockUpload.objects.claim(upload_id, lease_seconds=lease_seconds()):
-        state = StockUpload.objects.filter(pk=upload_id).values_list("status", flat=True).first()
-        if state == UploadStatus.RUNNING:
-            raise JobBusy(upload_id)
+    if not StockUpload.objects.claim_job(upload_id, lease_seconds=lease_seconds()):
         return  # done, rejected, failed, or deleted: nothing to do
     upload = StockUpload.objects.select_related("client").get(pk=upload_id)
     if upload.attempts > MAX_ATTEMPTS:
@@ -361,10 +353,7 @@ def compute_run(*, run_id: int) -> None:
     """Value stored lines under a run's terms (a terms change); idempotent like uploads."""
     from valuation.frames import lines_frame
 
-    if not ValuationRun.objects.claim(run_id, lease_seconds=lease_seconds()):
-        state = ValuationRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
-        if state == RunStatus.RUNNING:
-            raise JobBusy(run_id)
+    if not ValuationRun.objects.claim_job(run_id, lease_seconds=lease_seconds()):
         return
     run = ValuationRun.objects.select_related("facility__client", "upload").get(pk=run_id)
     if run.attempts > MAX_ATTEMPTS:
@@ -391,10 +380,6 @@ def current_run(facility: Facility) -> ValuationRun | None:
         .order_by("-as_of", F("finished_at").desc(nulls_last=True), "-id")
         .first()
     )
-
-
-def money_cents(value: Any) -> int:
-    return to_cents(value)
 
 
 GENERIC_FAILURE = "Processing failed because of an error on our side. The team has been told; please try again later."

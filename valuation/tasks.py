@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from valuation import services
+from valuation.models import JobBusy
 
 log = logging.getLogger("stockpledge.tasks")
 
@@ -30,7 +31,7 @@ TASK_OPTIONS = {
 def process_upload(self, upload_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
         services.process_upload(upload_id=upload_id)
-    except services.JobBusy:
+    except JobBusy:
         # Another worker holds the lease (or held it before dying): look again once it may lapse.
         raise self.retry(countdown=services.lease_seconds(), max_retries=20) from None
     except TRANSIENT:
@@ -45,7 +46,7 @@ def process_upload(self, upload_id: int) -> None:  # type: ignore[no-untyped-def
 def compute_run(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
         services.compute_run(run_id=run_id)
-    except services.JobBusy:
+    except JobBusy:
         raise self.retry(countdown=services.lease_seconds(), max_retries=20) from None
     except TRANSIENT:
         raise

@@ -19,7 +19,7 @@ from facilities.models import Facility, Structure
 from facilities.services import save_facility
 from valuation import frames, services
 from valuation.imports.mapping import ColumnMapping
-from valuation.models import RunStatus, StockLine, StockUpload, UploadStatus, ValuationRun
+from valuation.models import JobBusy, RunStatus, StockLine, StockUpload, UploadStatus, ValuationRun
 
 from .conftest import (
     AS_OF,
@@ -317,7 +317,7 @@ def test_job_held_by_a_live_worker_is_busy(world):
     )  # not committed: the on-commit enqueue never runs
     StockUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.RUNNING, claimed_at=timezone.now())
 
-    with pytest.raises(services.JobBusy):
+    with pytest.raises(JobBusy):
         services.process_upload(upload_id=upload.pk)
     assert not StockLine.objects.filter(upload=upload).exists()
 

@@ -7,11 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from valuation import cli
-from valuation.imports.limits import ImportLimits
+from valuation import cli, services
 from valuation.imports.mapping import ColumnMapping
 
 
@@ -43,7 +41,6 @@ class Command(BaseCommand):
         sheet = options["sheet"]
         if sheet is not None and sheet.isdigit():
             sheet = int(sheet)
-        limits = ImportLimits(max_bytes=settings.STOCK_FILE_MAX_BYTES, max_rows=settings.STOCK_FILE_MAX_ROWS)
         try:
             body = cli.run(
                 options["stock_file"],
@@ -51,7 +48,7 @@ class Command(BaseCommand):
                 as_of=options["as_of"] or date.today(),
                 mapping=mapping,
                 sheet=sheet,
-                limits=limits,
+                limits=services.import_limits(),
             )
         except cli.CliError as error:
             raise CommandError(str(error)) from None
