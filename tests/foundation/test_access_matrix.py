@@ -6,116 +6,33 @@ Objects belong to firm A / company X; the report is shared with lender A only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from borrowers.models import Invitation
 from tests.conftest import PERSONAS, World
+from tests.foundation import (
+    routes_api,
+    routes_borrowers,
+    routes_core,
+    routes_facilities,
+    routes_reports,
+    routes_valuation,
+)
+from tests.foundation.matrix_helpers import ANON, Routes
 
-ANON, ADV_A, ADV_B, CX, CY, BANK, BANK_NO = PERSONAS
-
-Expect = dict[str, int | set[int]]
-
-
-def pages(anon: int = 302, **who: int | set[int]) -> Expect:
-    """Web pages: anonymous visitors are sent to log in; everyone not named gets 404."""
-    table: Expect = {p: 404 for p in PERSONAS}
-    table[ANON] = anon
-    table.update(who)
-    return table
-
-
-def api(**who: int) -> Expect:
-    """API routes: anonymous callers get 401; everyone not named gets 404."""
-    table: Expect = {p: 404 for p in PERSONAS}
-    table[ANON] = 401
-    table.update(who)
-    return table
-
-
-def everyone(code: int | set[int], anon: int | set[int] | None = None) -> Expect:
-    table: Expect = {p: code for p in PERSONAS}
-    if anon is not None:
-        table[ANON] = anon
-    return table
-
-
-ADVISORS = {ADV_A: 200, ADV_B: 200}
-ALL_LOGGED_IN = {p: 200 for p in PERSONAS if p != ANON}
-
-
-def _invitation_token(w: World) -> dict[str, Any]:
-    invitation = Invitation.objects.create(
-        firm=w.firm_a, email="new@xylo.test", role="client", client=w.client_x, invited_by=w.advisor_a
-    )
-    return {"token": invitation.token}
-
-
-# route name -> (URL kwargs from the world, expected status per persona)
-MATRIX: dict[str, tuple[Callable[[World], dict[str, Any]], Expect]] = {
-    "home": (lambda w: {}, everyone(302)),
-    "health": (lambda w: {}, everyone({200, 503})),
-    "login": (lambda w: {}, everyone(200)),
-    "logout": (lambda w: {}, everyone(405)),  # log-out is POST only
-    "password_reset": (lambda w: {}, everyone(200)),
-    "password_reset_done": (lambda w: {}, everyone(200)),
-    "password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "bad-token"}, everyone(200)),
-    "password_reset_complete": (lambda w: {}, everyone(200)),
-    "accept-invitation": (_invitation_token, everyone(200)),
-    "set-language": (lambda w: {}, everyone(405, anon=302)),  # POST only
-    "borrowers:client-list": (lambda w: {}, pages(**ADVISORS)),
-    "borrowers:client-create": (lambda w: {}, pages(**ADVISORS)),
-    "borrowers:client-detail": (lambda w: {"pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
-    "borrowers:client-edit": (lambda w: {"pk": w.client_x.pk}, pages(advisor_a=200)),
-    "borrowers:warehouse-create": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200)),
-    "borrowers:warehouse-edit": (
-        lambda w: {"client_pk": w.client_x.pk, "pk": w.warehouse_x.pk},
-        pages(advisor_a=200),
-    ),
-    "borrowers:category-list": (lambda w: {}, pages(**ADVISORS)),
-    "borrowers:category-edit": (lambda w: {"pk": w.category_a.pk}, pages(advisor_a=200)),
-    "borrowers:invitation-list": (lambda w: {}, pages(**ADVISORS)),
-    "borrowers:audit-list": (lambda w: {}, pages(**ADVISORS)),
-    "facilities:lender-list": (lambda w: {}, pages(**ADVISORS)),
-    "facilities:lender-edit": (lambda w: {"pk": w.lender_a.pk}, pages(advisor_a=200)),
-    "facilities:facility-create": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200)),
-    "facilities:facility-edit": (
-        lambda w: {"client_pk": w.client_x.pk, "pk": w.facility_x.pk},
-        pages(advisor_a=200),
-    ),
-    "facilities:facility-detail": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
-    "reports:report-list": (lambda w: {}, pages(**ALL_LOGGED_IN)),
-    "reports:report-detail": (
-        lambda w: {"pk": w.report_x.pk},
-        pages(advisor_a=200, client_user_x=200, bank_shared=200),
-    ),
-    "valuation:upload-list": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
-    "valuation:upload-create": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
-    "valuation:upload-detail": (lambda w: {"pk": w.upload_x.pk}, pages(advisor_a=200, client_user_x=200)),
-    "valuation:upload-status": (lambda w: {"pk": w.upload_x.pk}, pages(advisor_a=200, client_user_x=200)),
-    "valuation:upload-mapping": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
-    "valuation:run-detail": (lambda w: {"pk": w.run_x.pk}, pages(advisor_a=200, client_user_x=200)),
-    # API
-    "api-schema": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "api-docs": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "api-root": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "client-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "client-detail": (lambda w: {"pk": w.client_x.pk}, api(advisor_a=200, client_user_x=200)),
-    "warehouse-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "warehouse-detail": (lambda w: {"pk": w.warehouse_x.pk}, api(advisor_a=200, client_user_x=200)),
-    "lender-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "lender-detail": (lambda w: {"pk": w.lender_a.pk}, api(advisor_a=200, bank_shared=200)),
-    "facility-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "facility-detail": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200, client_user_x=200)),
-    "upload-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "upload-detail": (lambda w: {"pk": w.upload_x.pk}, api(advisor_a=200, client_user_x=200)),
-    "run-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "run-detail": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
+# route name -> (URL kwargs from the world, expected status per persona), one module per area so
+# that each app's routes are decided next to each other.
+MATRIX: Routes = {
+    **routes_core.ROUTES,
+    **routes_borrowers.ROUTES,
+    **routes_facilities.ROUTES,
+    **routes_valuation.ROUTES,
+    **routes_reports.ROUTES,
+    **routes_api.ROUTES,
 }
 
 

@@ -1,0 +1,25 @@
+"""Access-matrix entries for log-in, health, language and other project-level routes.
+
+Route name -> (URL kwargs from the world, expected status per persona). Collected by
+`test_access_matrix.py`; a route with no entry in one of these modules fails there."""
+
+from __future__ import annotations
+
+from tests.foundation.matrix_helpers import (
+    Routes,
+    _invitation_token,
+    everyone,
+)
+
+ROUTES: Routes = {
+    "home": (lambda w: {}, everyone(302)),
+    "health": (lambda w: {}, everyone({200, 503})),
+    "login": (lambda w: {}, everyone(200)),
+    "logout": (lambda w: {}, everyone(405)),  # log-out is POST only
+    "password_reset": (lambda w: {}, everyone(200)),
+    "password_reset_done": (lambda w: {}, everyone(200)),
+    "password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "bad-token"}, everyone(200)),
+    "password_reset_complete": (lambda w: {}, everyone(200)),
+    "accept-invitation": (_invitation_token, everyone(200)),
+    "set-language": (lambda w: {}, everyone(405, anon=302)),  # POST only
+}
