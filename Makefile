@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup system-deps run serve worker test test-fast lint fmt bench services migrate demo clean
+.PHONY: help setup system-deps run serve worker test test-fast lint fmt bench services migrate demo clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,6 +50,11 @@ fmt: setup ## Format the code with ruff
 
 test: setup lint ## Run the whole suite (PostgreSQL and Redis when reachable, else SQLite)
 	@source scripts/test-env.sh && $(BIN)/pytest $(PYTEST_ARGS)
+
+messages: setup ## Refresh the fr and zh_Hans catalogues from the code and compile them (needs gettext)
+	$(BIN)/python manage.py makemessages -l fr -l zh_Hans --add-location=file --ignore='.venv/*' --ignore='var/*' --ignore='bench/*' --ignore='tests/*'
+	$(BIN)/python locale/tidy.py
+	$(BIN)/python manage.py compilemessages -l fr -l zh_Hans --ignore='.venv/*'
 
 bench: setup ## Benchmarks: engine and upload pipeline at 10k, 100k, 1M lines, report rendering
 	@source scripts/test-env.sh && $(BIN)/python -m bench.run $(BENCH_ARGS)

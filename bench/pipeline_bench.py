@@ -74,14 +74,15 @@ STAGES = (
     ("build_lines", "map + validate", 1),
     ("to_pandas", "to pandas", 1),
     ("prepare", "prepare lines (engine)", 0),
-    ("valuate", "valuate x facilities (engine)", 0),
     ("store", "store lines", 0),
-    ("storage_frame", "build text frame", 1),
+    ("storage_frame", "text slices (Arrow CSV)", 1),
     ("copy", "CSV + COPY", 1),
-    ("save_runs", "save runs", 0),
+    ("value_thread", "valuing thread (during store)", 0),
+    ("valuate", "valuate x facilities", 1),
     ("parquet", "per-line Parquet", 1),
+    ("save_runs", "save runs", 0),
     ("commit", "commit", 0),
-    ("other", "claim, heartbeats, other", 0),
+    ("other", "claim, terms, wait, other", 0),
     ("total", "TOTAL", 0),
 )
 
@@ -196,7 +197,7 @@ def setup_world() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {BARE_TABLE}, {INDEXED_TABLE}")
         cursor.execute(f"CREATE TABLE {BARE_TABLE} (LIKE valuation_stockline)")
-        cursor.execute(f"ALTER TABLE {BARE_TABLE} DROP COLUMN id")
+        cursor.execute(f"ALTER TABLE {BARE_TABLE} DROP COLUMN IF EXISTS id")
         cursor.execute(f"CREATE TABLE {INDEXED_TABLE} (LIKE valuation_stockline INCLUDING ALL)")
 
 
@@ -296,8 +297,9 @@ class Stages:
         self.wrap(reader, "to_pandas", "to_pandas")
         self.wrap(services, "prepare_lines", "prepare")
         self.wrap(services, "valuate", "valuate")
+        self.wrap(services, "_compute", "value_thread")
         self.wrap(services, "store_lines", "store")
-        self.wrap(storage, "storage_frame", "storage_frame")
+        self.wrap(storage, "copy_text", "storage_frame")
         self.wrap(storage, "_copy", "copy")
         self.wrap(services, "_save_run", "save_runs")
         self.wrap(services, "_lines_parquet", "parquet")
@@ -312,7 +314,8 @@ class Stages:
         out = dict(self.seconds)
         out["total"] = total
         out["receive"] = total - out.get("process", 0.0)
-        top = ("read_validate", "prepare", "valuate", "store", "save_runs", "commit")
+        # The valuing thread runs while the lines are stored: it is not added to the total.
+        top = ("read_validate", "prepare", "store", "save_runs", "commit")
         out["other"] = out.get("process", 0.0) - sum(out.get(k, 0.0) for k in top)
         return out
 
@@ -380,7 +383,7 @@ def upload_once(
         wrong.append(f"upload {upload.status}: {upload.failure_reason} {problems}")
     if upload.line_count != n:
         wrong.append(f"line_count {upload.line_count} != {n}")
-    stored = StockLine.objects.filter(upload=upload).aggregate(count=Count("id"), book=Sum("book_value"))
+    stored = StockLine.objects.filter(upload=upload).aggregate(count=Count("row"), book=Sum("book_value"))
     if stored["count"] != n or stored["book"] is None or int(stored["book"] * 100) != book:
         wrong.append(f"stored {stored} != {n} lines, book {book / 100:.2f}")
     runs = list(upload.runs.all())

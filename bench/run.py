@@ -21,7 +21,7 @@ import pandas as pd
 import polars as pl
 import psutil
 
-from bench import engine_bench, pipeline_bench
+from bench import engine_bench, pipeline_bench, report_bench
 
 QUICK_SIZES = (10_000, 100_000)
 
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(str(n) for n in pipeline_bench.DEFAULT_SIZES))
     parser.add_argument("--quick", action="store_true", help="10k and 100k lines only")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (median reported)")
-    parser.add_argument("--only", choices=("engine", "pipeline"), help="run one benchmark")
+    parser.add_argument("--only", choices=("engine", "pipeline", "report"), help="run one benchmark")
     args = parser.parse_args()
     sizes = list(QUICK_SIZES) if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
@@ -126,6 +126,13 @@ def main() -> None:
         print()
         print(pipeline_summary(results))
         failed = failed or any(r["wrong"] for r in results)
+    if args.only in (None, "report"):
+        print("\n## Financing report PDF for the largest run (median of", args.repeat, "runs, subprocess)\n")
+        try:
+            print(report_bench.table([max(sizes)], args.repeat), flush=True)
+        except subprocess.CalledProcessError as error:
+            print(f"report bench crashed:\n{error.stderr}")
+            failed = True
     print(f"\n(benchmarks took {time.perf_counter() - started:.0f} s)")
     sys.exit(1 if failed else 0)
 

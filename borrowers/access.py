@@ -141,7 +141,9 @@ def _reports(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):
         return Q(facility__client__firm_id=user.firm_id)
     if _client_user(user) and action == "view":
-        return Q(facility__client_id=user.client_id, render_status="ready")
+        # An issued version stays visible to its client while its PDF is (re-)rendered — after
+        # the signatory certifies a certificate, say; a failed render is the advisors' to fix.
+        return Q(facility__client_id=user.client_id, render_status__in=("queued", "rendering", "ready"))
     if _bank_user(user) and action == "view":
         return Q(
             shares__lender_id=user.lender_id,

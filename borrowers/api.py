@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate
+from django.db import transaction
 from django.db.models import QuerySet
-from rest_framework import serializers, viewsets
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from borrowers import access, services
-from borrowers.models import CLIENT_FACT_FIELDS, WAREHOUSE_FIELDS, ClientCompany, Warehouse
+from borrowers import access, audit, services
+from borrowers.models import CLIENT_FACT_FIELDS, WAREHOUSE_FIELDS, ClientCompany, StockCategory, User, Warehouse
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
+# Ids in URLs: digits only (and within a bigint), so anything else is a plain 404 from the resolver.
+ID_PATTERN = "[0-9]{1,18}"
 
 
 class ScopedFieldsMixin:
@@ -29,11 +40,24 @@ class ScopedFieldsMixin:
         return fields
 
 
+def id_param(request: Request, name: str) -> int | None:
+    """An optional integer query parameter; anything else is a 400 naming the parameter."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise serializers.ValidationError({name: [_("Enter a whole number.")]})
+    return int(raw)
+
+
 class ScopedModelViewSet(viewsets.ModelViewSet):
     """Reads through access.scope(view); writes through access.scope(change) and the audited
     save service. Outsiders get 404 for objects they may not see, 403 for visible read-only ones."""
 
     base_queryset: QuerySet
+    lookup_value_regex = ID_PATTERN
+    # Query parameter -> lookup, for the list filters (integers: ids).
+    id_filters: dict[str, str] = {}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet:
@@ -46,6 +70,11 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
                     raise PermissionDenied
                 access.log_denial(self.request.user, f"api change {queryset.model._meta.label}", self.kwargs["pk"])
                 raise NotFound
+        if self.action == "list":
+            for name, lookup in self.id_filters.items():
+                value = id_param(self.request, name)
+                if value is not None:
+                    queryset = queryset.filter(**{lookup: value})
         return queryset
 
     def check_create(self, serializer: serializers.BaseSerializer) -> None:
@@ -98,7 +127,111 @@ class WarehouseSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "client", *WAREHOUSE_FIELDS]
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("client", int, description="Client company id")]))
 class WarehouseViewSet(ScopedModelViewSet):
     serializer_class = WarehouseSerializer
     base_queryset = Warehouse.objects.select_related("client")
-    filterset_fields = ["client"]
+    id_filters = {"client": "client_id"}
+
+
+class StockCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StockCategory
+        fields = [
+            "id",
+            "code",
+            "name",
+            "base_category",
+            "liquidity_class",
+            "default_recovery_pct",
+            "selling_costs_pct",
+        ]
+
+
+class StockCategoryViewSet(ScopedModelViewSet):
+    """The firm's stock (sub-)categories and their default rates (advisors only)."""
+
+    serializer_class = StockCategorySerializer
+    base_queryset = StockCategory.objects.all()
+
+    def prepare_new(self, instance: StockCategory) -> None:
+        instance.firm_id = self.request.user.firm_id
+
+
+# ------------------------------------------------------------------------------------ API tokens
+
+
+@transaction.atomic
+def rotate_token(*, user: User) -> Token:
+    """Replace the user's API token: the old key stops working at once. Audited (never the key)."""
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    if user.firm_id is not None:
+        audit.record(actor=user, action="rotate-api-token", instance=user)
+    return token
+
+
+@transaction.atomic
+def revoke_token(*, user: User) -> None:
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    if deleted and user.firm_id is not None:
+        audit.record(actor=user, action="revoke-api-token", instance=user)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True, help_text=_("Send it as the header `Authorization: Token <key>`."))
+
+
+class CredentialsSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class ObtainTokenView(APIView):
+    """Exchange an e-mail and password for the user's API token (created on first use).
+
+    Goes through the same log-in backend as the web page, so failures count towards the lock-out."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses={200: TokenSerializer},
+        auth=[],
+        summary="Get an API token with an e-mail and password",
+    )
+    def post(self, request: Request) -> Response:
+        credentials = CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=credentials.validated_data["email"],
+            password=credentials.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to log in with these credentials.")]}, code="authorization"
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MyTokenView(APIView):
+    """The logged-in user's own API token: read it (created on first use), rotate it or revoke it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: TokenSerializer}, summary="Your API token")
+    def get(self, request: Request) -> Response:
+        token, _created = Token.objects.get_or_create(user=request.user)
+        return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={201: TokenSerializer}, summary="Rotate your API token")
+    def post(self, request: Request) -> Response:
+        return Response({"token": rotate_token(user=request.user).key}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, summary="Revoke your API token")
+    def delete(self, request: Request) -> Response:
+        revoke_token(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

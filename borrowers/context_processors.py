@@ -14,6 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [(_("Home"), reverse("home"))]
     if user.is_advisor:
         items += [
+            (_("Dashboard"), reverse("borrowers:dashboard")),
             (_("Clients"), reverse("borrowers:client-list")),
             (_("Lenders"), reverse("facilities:lender-list")),
             (_("Invitations"), reverse("borrowers:invitation-list")),
@@ -21,4 +22,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ]
     elif user.is_client_user:
         items += [(_("My company"), reverse("borrowers:client-detail", args=[user.client_id]))]
-    return {"nav": items}
+    if user.is_advisor or user.is_client_user or user.is_bank_user:
+        items.append((_("Reports"), reverse("reports:report-list")))
+    # The entry the page sits under (longest matching prefix; "/" only for itself) is marked current.
+    path = request.path
+    under = [url for _label, url in items if path == url or (url != "/" and path.startswith(url))]
+    current = max(under, key=len, default=None)
+    return {"nav": [(label, url, url == current) for label, url in items]}

@@ -39,7 +39,14 @@ class LoginForm(AuthenticationForm):
 class ClientForm(forms.ModelForm):
     class Meta:
         model = ClientCompany
-        fields = [*CLIENT_FACT_FIELDS, "internal_notes"]
+        fields = [
+            *CLIENT_FACT_FIELDS,
+            "reporting_period_days",
+            "client_sees_figures",
+            "client_sees_waterfall",
+            "client_sees_ineligibles",
+            "internal_notes",
+        ]
         widgets = {"internal_notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:

@@ -191,6 +191,19 @@ class ClientCompany(models.Model):
         help_text=_("Advances drawn against receivables, used by the inventory cap."),
     )
     internal_notes = models.TextField(_("advisor notes"), blank=True, help_text=_("Never shown to the client."))
+    reporting_period_days = models.PositiveSmallIntegerField(
+        _("reporting period (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("A stock file older than this is flagged as stale; blank: 35 days."),
+    )
+    # What the client's own users see of their dossier (the advisor chooses).
+    client_sees_figures = models.BooleanField(
+        _("client sees the key figures"), default=True, help_text=_("Book value, eligible stock, financing.")
+    )
+    client_sees_waterfall = models.BooleanField(_("client sees the waterfall chart"), default=False)
+    client_sees_ineligibles = models.BooleanField(_("client sees the ineligible stock by reason"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ClientCompanyQuerySet.as_manager()

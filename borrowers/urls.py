@@ -4,6 +4,7 @@ from borrowers import views
 
 app_name = "borrowers"
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("clients/", views.client_list, name="client-list"),
     path("clients/new/", views.client_edit, name="client-create"),
     path("clients/<int:pk>/", views.client_detail, name="client-detail"),

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from borrowers import access, services
@@ -25,8 +26,11 @@ from borrowers.forms import (
     StockCategoryForm,
     WarehouseForm,
 )
+from borrowers.middleware import remember_language
 from borrowers.models import AuditEvent, ClientCompany, Invitation, StockCategory, Warehouse
-from facilities.models import Facility
+from valuation import selectors
+from valuation.charts import waterfall_bars, waterfall_svg
+from valuation.labels import reason_label
 
 
 def advisor_required(view):  # type: ignore[no-untyped-def]
@@ -49,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role lands on its own start page."""
     user = request.user
     if user.is_advisor:
-        return redirect("borrowers:client-list")
+        return redirect("borrowers:dashboard")
     if user.is_client_user:
         return redirect("borrowers:client-detail", pk=user.client_id)
     if user.is_bank_user:
@@ -71,21 +75,68 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return render(request, "borrowers/client_list.html", {"page": page, "query": query})
 
 
+# (query-string key, column heading, numeric column) for the dashboard's sortable headings.
+DASHBOARD_COLUMNS = (
+    ("client", _lazy("Client"), False),
+    ("stock_date", _lazy("Last stock date"), False),
+    ("book_value", _lazy("Book value"), True),
+    ("eligible", _lazy("Eligible stock"), True),
+    ("liquidation", _lazy("Liquidation value"), True),
+    ("financing", _lazy("Financing"), True),
+    ("availability", _lazy("Availability or pledge cover"), True),
+    ("alerts", _lazy("Alerts"), False),
+)
+
+
+@advisor_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The firm's clients at a glance: current figures and alerts; sortable, searchable, and the
+    table alone is served to htmx requests (search as you type, sort, refresh)."""
+    query = request.GET.get("q", "").strip()[:200]
+    sort_key, descending = selectors.parse_sort(request.GET.get("sort"))
+    rows = selectors.dashboard_rows(user=request.user, query=query, sort=request.GET.get("sort"))
+    page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    columns = []
+    for key, label, numeric in DASHBOARD_COLUMNS:
+        active = key == sort_key
+        next_sort = key if (not active or descending) else f"-{key}"
+        aria = ("descending" if descending else "ascending") if active else None
+        columns.append({"key": key, "label": label, "numeric": numeric, "sort": next_sort, "aria_sort": aria})
+    sort_value = f"-{sort_key}" if descending else sort_key
+    context = {"page": page, "query": query, "columns": columns, "sort": sort_value, "total": len(rows)}
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    template = "borrowers/_dashboard_table.html" if partial else "borrowers/dashboard.html"
+    return render(request, template, context)
+
+
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.get_or_404(request.user, ClientCompany, pk=pk)
-    facilities = access.scope(Facility.objects.filter(client=client).select_related("lender"), request.user)
+    """The advisor's client page, and the client user's own company page (their dossier summary)."""
+    page = selectors.client_page(user=request.user, pk=pk)
     context = {
-        "client": client,
-        "warehouses": client.warehouses.all(),
-        "facilities": facilities,
+        "page": page,
+        "client": page.client,
         "can_edit": request.user.is_advisor,
-        "users": client.users.all() if request.user.is_advisor else [],
-        "audit_events": (
-            AuditEvent.objects.visible_to(request.user).filter(client=client).select_related("actor")[:20]
-        ),
     }
+    if not request.user.is_advisor:
+        _add_client_summary(page)
     return render(request, "borrowers/client_detail.html", context)
+
+
+def _add_client_summary(page: selectors.ClientPage) -> None:
+    """What the advisor lets the client see beyond the key figures: the waterfall chart and the
+    ineligible stock by reason, from each current run's stored result."""
+    client = page.client
+    for item in page.facilities:
+        result = item.run.result if item.run is not None else None
+        if not result:
+            continue
+        if client.client_sees_waterfall:
+            bars = waterfall_bars(result)
+            item.waterfall_svg = waterfall_svg(bars, currency=item.currency, title=item.facility.name)
+        if client.client_sees_ineligibles:
+            by_reason = (result.get("eligibility") or {}).get("by_reason") or []
+            item.ineligibles = [(reason_label(str(r.get("reason", ""))), r.get("amount")) for r in by_reason]
 
 
 def _form_page(request: HttpRequest, form, *, title: str, cancel_url: str):  # type: ignore[no-untyped-def]
@@ -150,7 +201,8 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @advisor_required
 @require_http_methods(["GET", "POST"])
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST if request.method == "POST" else None, inviter=request.user)
+    initial = {"role": "client", "client": request.GET.get("client")} if request.GET.get("client", "").isdigit() else {}
+    form = InvitationForm(request.POST if request.method == "POST" else None, inviter=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.invite(
@@ -203,15 +255,19 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "borrowers/audit_list.html", {"page": page, "object_type": object_type})
 
 
-@login_required
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Save the user's language on their profile, so every process and device uses it."""
+    """Save the language on the user's profile, so every process and device uses it, and in the
+    language cookie, so an anonymous visitor (the log-in page) and a logged-out browser keep it."""
     form = LanguageForm(request.POST)
-    if form.is_valid():
-        request.user.language = form.cleaned_data["language"]
-        request.user.save(update_fields=["language"])
     next_url = request.POST.get("next") or "/"
-    if not next_url.startswith("/") or next_url.startswith("//"):
+    if not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:
         next_url = "/"
-    return redirect(next_url)
+    response = redirect(next_url)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        remember_language(response, language)
+    return response

@@ -4,20 +4,25 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from borrowers.api import ClientViewSet, WarehouseViewSet
+from borrowers.api import ClientViewSet, MyTokenView, ObtainTokenView, StockCategoryViewSet, WarehouseViewSet
 from facilities.api import FacilityViewSet, LenderViewSet
+from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 
 router = DefaultRouter()
 router.register("clients", ClientViewSet, basename="client")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
+router.register("categories", StockCategoryViewSet, basename="category")
 router.register("lenders", LenderViewSet, basename="lender")
 router.register("facilities", FacilityViewSet, basename="facility")
 router.register("uploads", UploadViewSet, basename="upload")
 router.register("runs", RunViewSet, basename="run")
+router.register("reports", ReportViewSet, basename="report")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/mine/", MyTokenView.as_view(), name="api-token-mine"),
     path("", include(router.urls)),
 ]

@@ -1,24 +1,61 @@
-"""One place where domain errors become structured JSON API errors (HackSoft style)."""
+"""One place where domain errors become structured JSON API errors (HackSoft style).
 
+Every error body has `error` (a code) and `detail` (a readable message); validation errors add
+`fields`: field name -> list of messages (`non_field_errors` for the object as a whole).
+"""
+
+import logging
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from borrowers.errors import DomainError
+
+log = logging.getLogger("stockpledge.api")
+
+
+def _field_name(name: Any) -> Any:
+    return "non_field_errors" if name == NON_FIELD_ERRORS else name
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError({_field_name(k): v for k, v in exc.message_dict.items()})
+        else:
+            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
     if isinstance(exc, DomainError):
-        return Response(exc.as_json(), status=status.HTTP_400_BAD_REQUEST)
+        set_rollback()
+        # A business rule about who may act (code "forbidden") is a 403; any other refusal a 400.
+        code = status.HTTP_403_FORBIDDEN if exc.code == "forbidden" else status.HTTP_400_BAD_REQUEST
+        return Response(exc.as_json(), status=code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        # Deleting something other records still depend on (a lender with facilities, a run
+        # behind a report): refused, and nothing was deleted.
+        set_rollback()
+        log.info("delete refused: still in use", extra={"outcome": "refused"})
+        return Response(
+            {"error": "in_use", "detail": _("This object is still used by other records and cannot be deleted.")},
+            status=status.HTTP_409_CONFLICT,
+        )
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        response.data = {
+            "error": "invalid",
+            "detail": _("Some fields are not valid."),
+            "fields": {_field_name(k): v for k, v in fields.items()},
+        }
+    elif isinstance(response.data, dict) and "detail" in response.data:
         detail = response.data["detail"]
         response.data = {"error": getattr(detail, "code", "error"), "detail": str(detail)}
-    elif response is not None and isinstance(response.data, (dict, list)):
-        response.data = {"error": "invalid", "fields": response.data}
     return response

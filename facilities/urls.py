@@ -9,4 +9,8 @@ urlpatterns = [
     path("clients/<int:client_pk>/facilities/new/", views.facility_edit, name="facility-create"),
     path("clients/<int:client_pk>/facilities/<int:pk>/edit/", views.facility_edit, name="facility-edit"),
     path("facilities/<int:pk>/", views.facility_detail, name="facility-detail"),
+    path("facilities/<int:pk>/lines/", views.facility_lines, name="facility-lines"),
+    path("facilities/<int:pk>/lines/export.<str:fmt>", views.facility_lines_export, name="facility-lines-export"),
+    path("facilities/<int:pk>/compare/", views.facility_compare, name="facility-compare"),
+    path("facilities/<int:pk>/compare/terms/", views.facility_compare_terms, name="facility-compare-terms"),
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.models import User
@@ -28,6 +31,20 @@ class ReportVersionQuerySet(models.QuerySet["ReportVersion"]):
 
         return access.scope(self, user)
 
+    def claim_render(self, pk: int, *, lease_seconds: int) -> bool:
+        """Claim the render with a conditional UPDATE: queued, or rendering under a lapsed lease
+        (its worker died). False when another worker holds it or there is nothing to do."""
+        stale = timezone.now() - timedelta(seconds=lease_seconds)
+        claimable = models.Q(render_status=RenderStatus.QUEUED) | models.Q(
+            render_status=RenderStatus.RENDERING, claimed_at__lt=stale
+        )
+        updated = self.filter(claimable, pk=pk).update(
+            render_status=RenderStatus.RENDERING,
+            claimed_at=timezone.now(),
+            render_attempts=models.F("render_attempts") + 1,
+        )
+        return updated == 1
+
 
 class ReportVersion(models.Model):
     """A numbered, dated, signed and frozen report issued from one valuation run."""
@@ -44,6 +61,9 @@ class ReportVersion(models.Model):
     render_status = models.CharField(max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED)
     pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     failure_reason = models.TextField(blank=True)
+    # The render job's lease (see ReportVersionQuerySet.claim_render) and attempt count.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    render_attempts = models.PositiveSmallIntegerField(default=0)
 
     objects = ReportVersionQuerySet.as_manager()
 
@@ -56,6 +76,10 @@ class ReportVersion(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reports:report-detail", args=[self.pk])
+
+    @property
+    def is_certificate(self) -> bool:
+        return self.kind == ReportKind.BORROWING_BASE_CERTIFICATE
 
 
 class ReportShare(models.Model):

@@ -6,4 +6,12 @@ app_name = "reports"
 urlpatterns = [
     path("reports/", views.report_list, name="report-list"),
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
+    path("reports/<int:pk>/status/", views.report_status, name="report-status"),
+    path("reports/<int:pk>/pdf/", views.report_download, name="report-download"),
+    path("reports/<int:pk>/share/", views.report_share, name="report-share"),
+    path("reports/shares/<int:share_pk>/withdraw/", views.share_withdraw, name="share-withdraw"),
+    path("reports/<int:pk>/comments/", views.report_comment, name="report-comment"),
+    path("reports/<int:pk>/decision/", views.report_decide, name="report-decide"),
+    path("reports/<int:pk>/certify/", views.report_certify, name="report-certify"),
+    path("runs/<int:run_pk>/issue-report/", views.report_issue, name="report-issue"),
 ]

@@ -1,23 +1,37 @@
-"""API for stock files (multipart upload, status polling) and valuation runs."""
+"""API for stock files (multipart upload, status polling) and valuation runs (result, waterfall,
+lines)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from borrowers import access
-from valuation import services
+from borrowers.api import ID_PATTERN, id_param
+from valuation import charts, drilldown, services
 from valuation.forms import ACCEPTED_EXTENSIONS
-from valuation.models import StockUpload, ValuationRun
+from valuation.models import RunStatus, StockUpload, ValuationRun
+
+# Overall progress of an upload by stage (the reader reports reading → validating → converting,
+# the pipeline then values and stores): a rough share of the work done, for a progress bar.
+STAGE_PROGRESS = {"": 0, "reading": 10, "validating": 35, "converting": 55, "valuing": 70, "storing": 90, "done": 100}
 
 
 class UploadSerializer(serializers.ModelSerializer):
-    file = serializers.FileField(write_only=True)
+    file = serializers.FileField(write_only=True, help_text=_("CSV, XLSX, XLS or ODS stock file."))
     client = serializers.PrimaryKeyRelatedField(queryset=StockUpload.client.field.related_model.objects.none())
+    progress = serializers.SerializerMethodField(help_text=_("Rough share of the processing done, 0–100."))
+    status_url = serializers.SerializerMethodField(help_text=_("Poll this URL to follow the processing."))
+    runs = serializers.SerializerMethodField(help_text=_("The valuation runs made from this file."))
 
     class Meta:
         model = StockUpload
@@ -33,6 +47,8 @@ class UploadSerializer(serializers.ModelSerializer):
             "uploaded_at",
             "status",
             "stage",
+            "progress",
+            "status_url",
             "rows_read",
             "line_count",
             "report",
@@ -41,6 +57,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "failure_reason",
             "duplicate_of",
             "finished_at",
+            "runs",
         ]
         # Everything but what an upload is made of comes from processing.
         read_only_fields = [f for f in fields if f not in ("client", "file", "as_of", "sheet")]
@@ -52,18 +69,49 @@ class UploadSerializer(serializers.ModelSerializer):
 
     def validate_file(self, value: Any) -> Any:
         if not value.name.lower().endswith(ACCEPTED_EXTENSIONS):
-            raise serializers.ValidationError("Upload a CSV, XLSX, XLS or ODS file.")
+            raise serializers.ValidationError(_("Upload a CSV, XLSX, XLS or ODS file."))
         return value
 
+    def get_progress(self, upload: StockUpload) -> int:
+        if upload.status in ("accepted", "rejected", "failed"):
+            return 100
+        return STAGE_PROGRESS.get(upload.stage, 50)
 
+    def get_status_url(self, upload: StockUpload) -> str:
+        return self.context["request"].build_absolute_uri(reverse("upload-detail", args=[upload.pk]))
+
+    def get_runs(self, upload: StockUpload) -> list[int]:
+        # Prefetched through access.scope by the viewset; a new upload has none yet.
+        if "runs" in getattr(upload, "_prefetched_objects_cache", {}):
+            return [run.pk for run in upload.runs.all()]
+        return list(access.scope(upload.runs.all(), self.context["request"].user).values_list("pk", flat=True))
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("client", int, description="Client company id")]),
+    create=extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={202: UploadSerializer},
+        description="Store the file and queue its processing; poll `status_url` until the status is "
+        "accepted, rejected (see `report`) or failed.",
+    ),
+)
 class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """POST a stock file (multipart) to get 202 and the upload id; GET it to follow its status."""
+    """POST a stock file (multipart) to get 202 and the upload's status URL; GET it to follow it."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = UploadSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return access.scope(StockUpload.objects.select_related("client"), self.request.user)
+    def get_queryset(self) -> QuerySet[StockUpload]:
+        runs = access.scope(ValuationRun.objects.only("id", "upload_id"), self.request.user)
+        queryset = access.scope(
+            StockUpload.objects.select_related("client").prefetch_related(Prefetch("runs", queryset=runs)),
+            self.request.user,
+        )
+        client = id_param(self.request, "client") if self.action == "list" else None
+        return queryset if client is None else queryset.filter(client_id=client)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -72,14 +120,18 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         upload = services.create_upload(
             client=data["client"], by=request.user, file=data["file"], as_of=data["as_of"], sheet=data.get("sheet", "")
         )
-        return Response(self.get_serializer(upload).data, status=status.HTTP_202_ACCEPTED)
+        body = self.get_serializer(upload).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
 
 
 class RunSerializer(serializers.ModelSerializer):
+    client = serializers.IntegerField(source="facility.client_id", read_only=True)
+
     class Meta:
         model = ValuationRun
         fields = [
             "id",
+            "client",
             "facility",
             "upload",
             "as_of",
@@ -97,14 +149,155 @@ class RunSerializer(serializers.ModelSerializer):
             "terms",
             "result",
         ]
+        read_only_fields = fields  # runs are made by the pipeline, never through the API
 
 
+BAR_KINDS = ("total", "decrease", "increase")
+
+
+class WaterfallBarSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_('Which figure: "book_value", "reason:<code>", "eligible", …'))
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=BAR_KINDS)
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class LineSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("Row in the stock file."))
+    sku = serializers.CharField()
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, allow_null=True)
+    unit = serializers.CharField()
+    unit_cost = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    category = serializers.CharField(help_text=_("Base category code"))
+    category_label = serializers.CharField()
+    warehouse = serializers.CharField()
+    book_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    eligible = serializers.DecimalField(max_digits=18, decimal_places=2)
+    ineligible = serializers.DecimalField(max_digits=18, decimal_places=2)
+    reason = serializers.CharField(help_text=_("The first rule that excluded the line; empty when eligible"))
+    reason_label = serializers.CharField()
+    liquidation_value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    eligible_liquidation_value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    nrv_basis = serializers.CharField()
+
+
+class LineTotalsSerializer(serializers.Serializer):
+    book_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    eligible = serializers.DecimalField(max_digits=18, decimal_places=2)
+    ineligible = serializers.DecimalField(max_digits=18, decimal_places=2)
+    nrv = serializers.DecimalField(max_digits=18, decimal_places=2)
+    eligible_nrv = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class LinePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("Lines matching the filter"))
+    page = serializers.IntegerField()
+    num_pages = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    totals = LineTotalsSerializer(allow_null=True, help_text=_("Sums over every matching line, not just this page"))
+    results = LineSerializer(many=True)
+
+
+class LineQuerySerializer(serializers.Serializer):
+    """The drill-down's filters (valuation.drilldown), checked: a bad value is a 400 naming it."""
+
+    category = serializers.CharField(required=False, max_length=50, help_text=_("Base category code"))
+    warehouse = serializers.CharField(required=False, max_length=50)
+    status = serializers.ChoiceField(
+        choices=drilldown.STATUSES, required=False, help_text=_("eligible: lines with an eligible amount")
+    )
+    reason = serializers.CharField(
+        required=False, max_length=50, help_text=_("Lines from which this ineligible reason took an amount")
+    )
+    q = serializers.CharField(
+        required=False, max_length=drilldown.MAX_QUERY, help_text=_("SKU or description contains")
+    )
+    sort = serializers.ChoiceField(
+        choices=[*drilldown.SORTS, *(f"-{key}" for key in drilldown.SORTS)], required=False, default="row"
+    )
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10**7, default=1)
+
+    def line_filter(self) -> drilldown.LineFilter:
+        data = self.validated_data
+        return drilldown.LineFilter(
+            category=data.get("category", ""),
+            warehouse=data.get("warehouse", ""),
+            reason=data.get("reason", ""),
+            status=data.get("status", ""),
+            query=data.get("q", "").strip(),
+            sort=data["sort"].lstrip("-"),
+            descending=data["sort"].startswith("-"),
+            page=data["page"],
+        )
+
+
+RUN_FILTERS = [
+    OpenApiParameter("client", int, description="Client company id"),
+    OpenApiParameter("facility", int, description="Facility id"),
+    OpenApiParameter("upload", int, description="Stock file (upload) id"),
+    OpenApiParameter("status", str, enum=list(RunStatus.values)),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=RUN_FILTERS))
 class RunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Valuation runs: the figures, the full result, the waterfall and the per-line results."""
+
+    lookup_value_regex = ID_PATTERN
+
     serializer_class = RunSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[ValuationRun]:
         queryset = access.scope(ValuationRun.objects.select_related("facility"), self.request.user)
-        facility = self.request.query_params.get("facility")
-        if facility and facility.isdigit():
-            queryset = queryset.filter(facility_id=int(facility))
+        if self.action != "list":
+            return queryset
+        for name, lookup in (("client", "facility__client_id"), ("facility", "facility_id"), ("upload", "upload_id")):
+            value = id_param(self.request, name)
+            if value is not None:
+                queryset = queryset.filter(**{lookup: value})
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            if wanted not in RunStatus.values:
+                raise serializers.ValidationError({"status": [_("Choose one of: %s.") % ", ".join(RunStatus.values)]})
+            queryset = queryset.filter(status=wanted)
         return queryset
+
+    @extend_schema(responses={200: WaterfallBarSerializer(many=True)}, summary="The run's waterfall")
+    @action(detail=True)
+    def waterfall(self, request: Request, pk: str | None = None) -> Response:
+        """Book value → each ineligible reason → eligible → liquidation value → financing."""
+        run = self.get_object()
+        bars = charts.waterfall_bars(run.result or {})
+        return Response(WaterfallBarSerializer(bars, many=True).data)
+
+    @extend_schema(
+        parameters=[LineQuerySerializer],
+        responses={200: LinePageSerializer},
+        summary="The run's stock lines with their eligibility, filtered, sorted, 50 a page",
+    )
+    @action(detail=True)
+    def lines(self, request: Request, pk: str | None = None) -> Response:
+        """The same drill-down as the pages (valuation.drilldown, read from the run's Parquet lines)."""
+        run = self.get_object()
+        query = LineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = drilldown.line_page(run, query.line_filter())
+        return Response(
+            {
+                "count": page.count,
+                "page": page.number,
+                "num_pages": page.num_pages,
+                "next": _page_url(request, page.number + 1) if page.has_next else None,
+                "previous": _page_url(request, page.number - 1) if page.has_previous else None,
+                "totals": LineTotalsSerializer(page.totals).data if page.totals else None,
+                "results": LineSerializer(page.rows, many=True).data,
+            }
+        )
+
+
+def _page_url(request: Request, number: int) -> str:
+    from rest_framework.utils.urls import replace_query_param
+
+    return replace_query_param(request.build_absolute_uri(), "page", number)

@@ -13,7 +13,8 @@ ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx", ".xls", ".ods")
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Stock file"), help_text=_("CSV, XLSX, XLS or ODS, as your ERP exports it."))
-    as_of = forms.DateField(label=_("Stock date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes ISO dates whatever the language (the browser shows them localised).
+    as_of = forms.DateField(label=_("Stock date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     sheet = forms.CharField(label=_("Sheet (optional)"), required=False, max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -65,3 +66,12 @@ class MappingForm(forms.Form):
 
     def columns(self) -> dict[str, str | None]:
         return {header: (self.cleaned_data.get(f"h{i}") or None) for i, header in enumerate(self.headers)}
+
+
+class RejectUploadForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this file rejected?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded in the audit trail and shown to the client."),
+    )

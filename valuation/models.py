@@ -124,9 +124,16 @@ class ClientMapping(models.Model):
 class StockLine(models.Model):
     """One validated line of an accepted stock file, in the canonical columns of the engine."""
 
+    # One index only, the primary key (upload, row): an identity id, its index and a separate
+    # (upload, row) index made COPY of a million lines ~1.4x slower (bench/README.md). A row number
+    # is unique within its file, and a re-run deletes the upload's lines before copying them again.
+    pk = models.CompositePrimaryKey("upload_id", "row")
     # No database constraint: lines arrive by COPY, and a deferred FK check per row doubles the
     # load time (PERFORMANCE.md). The pipeline writes lines only for an upload it has just claimed.
-    upload = models.ForeignKey(StockUpload, on_delete=models.DO_NOTHING, db_constraint=False, related_name="lines")
+    # No index of its own either: the primary key starts with it.
+    upload = models.ForeignKey(
+        StockUpload, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="lines"
+    )
     row = models.IntegerField()
     sku = models.CharField(max_length=100)
     description = models.CharField(max_length=300, blank=True)
@@ -155,9 +162,6 @@ class StockLine(models.Model):
     transport_cost = models.DecimalField(**MONEY, null=True)
     storage_cost = models.DecimalField(**MONEY, null=True)
     commission_cost = models.DecimalField(**MONEY, null=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["upload", "row"])]
 
     def __str__(self) -> str:
         return f"{self.sku} (row {self.row})"

@@ -8,6 +8,8 @@ new one is complete, and a re-run after a crash leaves exactly one set of lines 
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
 import hashlib
 import io
 import json
@@ -15,8 +17,10 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -221,6 +225,8 @@ def process_upload(*, upload_id: int) -> None:
         return
     lines = outcome.lines
     assert lines is not None  # accepted implies lines
+    del outcome  # the report is kept as JSON
+    release_memory()  # the grid of text cells and its parsing are gone: give their pages back
     StockUpload.objects.heartbeat(upload_id, stage="valuing", rows_read=len(lines))
     try:
         prepared = prepare_lines(lines, as_of=upload.as_of, book_value_tolerance_cents=1)
@@ -228,12 +234,15 @@ def process_upload(*, upload_id: int) -> None:
         upload.report = _engine_problems_report(error, report)
         _finish_upload(upload, UploadStatus.REJECTED)
         return
+    release_memory()
     runs = []
     for facility in Facility.objects.filter(client=upload.client).select_related("client"):
         StockUpload.objects.heartbeat(upload_id, stage="valuing")  # one per facility: keep the lease
         runs.append(_value(facility=facility, upload=upload, lines=lines, prepared=prepared))
     StockUpload.objects.heartbeat(upload_id, stage="storing")
-    with transaction.atomic():
+    # The valuations are pure computation: they run in a second thread while this one streams the
+    # lines to PostgreSQL (whose server process does most of COPY's work), on another core.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="valuing") as pool, transaction.atomic():
         # Fence: if our lease lapsed and another worker has claimed the job since (attempts moved
         # on) or finished it, write nothing. The row lock also serialises two workers finishing
         # at once, whose DELETE + COPY would otherwise interleave into two sets of lines.
@@ -243,14 +252,41 @@ def process_upload(*, upload_id: int) -> None:
         if not list(still_ours.values_list("pk", flat=True)):
             log.warning("lease lost; another worker owns the upload", extra={"object": f"upload:{upload_id}"})
             return
+        computed = pool.submit(_compute_all, runs)
         count = store_lines(upload_id=upload.pk, lines=lines, book_value_cents=prepared.book)
-        for run_fields in runs:
+        for run_fields in computed.result():
             _save_run(upload=upload, **run_fields)
         upload.line_count = count
         upload.columns = [c for c in lines.columns if c != "row"]
         upload.report = report
         _finish_upload(upload, UploadStatus.ACCEPTED)
+    del lines, prepared, runs
+    release_memory()
     log.info("upload processed", extra={"object": f"upload:{upload_id}", "outcome": "accepted", "lines": count})
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system between the stages of a big file.
+
+    Arrow's allocator and glibc's keep freed pages for reuse; a worker that has just parsed a
+    million lines would otherwise carry that high-water mark into the next stage and the next
+    upload (about 0.3 GB at a million lines, bench/README.md).
+    """
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _load_libc()
 
 
 def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> None:
@@ -262,27 +298,69 @@ def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> Non
 
 
 def _value(*, facility: Facility, upload: StockUpload, lines: Any, prepared: Any = None) -> dict[str, Any]:
-    """Value the lines under the facility's terms (pure computation; nothing saved yet)."""
+    """Read the facility's terms (database) and set up its valuation; ``_compute`` runs it."""
     terms_dict = engine_terms_dict(facility)
     fields: dict[str, Any] = {"facility": facility, "terms": terms_dict}
     try:
         terms = engine_terms(facility)
-        result = valuate(lines, terms, as_of=upload.as_of, prepared=prepared)
     except (ValidationError, TermsError) as error:
-        fields["failure"] = _("The facility's terms are not valid: %(error)s") % {
-            "error": "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)])
-        }
+        fields["failure"] = _terms_failure(error)
+        return fields
+    fields["valuing"] = partial(valuate, lines, terms, as_of=upload.as_of, prepared=prepared)
+    return fields
+
+
+def _compute_all(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The valuing thread's work. It needs no database; should anything in it ever open a
+    connection, that connection belongs to this thread alone and is closed as the work ends
+    (left open, it would outlive the task and block dropping the database, as in tests)."""
+    try:
+        return [_compute(run_fields) for run_fields in runs]
+    finally:
+        connections.close_all()
+
+
+def _terms_failure(error: ValidationError | TermsError) -> str:
+    return _("The facility's terms are not valid: %(error)s") % {
+        "error": "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)])
+    }
+
+
+def _compute(fields: dict[str, Any]) -> dict[str, Any]:
+    """Run a valuation set up by ``_value`` and write its per-line Parquet file in memory.
+
+    Pure computation, no database: safe in a thread. Returns the fields ``_save_run`` takes; the
+    result keeps no per-line frame once its Parquet bytes exist (a million lines weigh ~0.3 GB).
+    """
+    fields = dict(fields)
+    valuing = fields.pop("valuing", None)
+    if valuing is None:
+        return fields
+    try:
+        result = valuing()
+    except (ValidationError, TermsError) as error:
+        fields["failure"] = _terms_failure(error)
         return fields
     except EngineInputError as error:
         fields["failure"] = str(error)
         return fields
-    fields["result"] = result
+    fields["lines_parquet"] = _lines_parquet(result)
+    fields["result"] = dataclasses.replace(result, lines=result.lines.iloc[:0])
     return fields
 
 
 def _lines_parquet(result: Any) -> bytes:
+    """The run's per-line results as Parquet (read by ``valuation.drilldown`` and the reports).
+
+    Every column is kept (the drill-down reads them all). Only the label columns (pandas
+    categoricals) are dictionary-encoded: the integer cents columns are nearly all distinct, and
+    trying a dictionary on them first doubled the time of the write for a larger file. A million
+    lines fit in one row group, so min/max statistics would hardly ever skip one: none are written.
+    """
+    table = pa.Table.from_pandas(result.lines, preserve_index=False)
+    labels = [field.name for field in table.schema if pa.types.is_dictionary(field.type)]
     buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(result.lines, preserve_index=False), buffer, compression="zstd")
+    pq.write_table(table, buffer, compression="zstd", use_dictionary=labels, write_statistics=False)
     return buffer.getvalue()
 
 
@@ -294,6 +372,7 @@ def _save_run(
     result: Any = None,
     failure: str = "",
     run: ValuationRun | None = None,
+    lines_parquet: bytes | None = None,
 ) -> ValuationRun:
     if run is None:
         run, _created = ValuationRun.objects.get_or_create(
@@ -319,7 +398,9 @@ def _save_run(
         run.availability = result.financing.availability
         if run.lines_file:
             run.lines_file.delete(save=False)
-        run.lines_file.save(f"run-{run.pk}-lines.parquet", ContentFile(_lines_parquet(result)), save=False)
+        if lines_parquet is None:
+            lines_parquet = _lines_parquet(result)
+        run.lines_file.save(f"run-{run.pk}-lines.parquet", ContentFile(lines_parquet), save=False)
     run.save()
     return run
 
@@ -367,7 +448,7 @@ def compute_run(*, run_id: int) -> None:
         return
     lines = lines_frame(run.upload)
     ValuationRun.objects.heartbeat(run_id, stage="valuing")
-    fields = _value(facility=run.facility, upload=run.upload, lines=lines)
+    fields = _compute(_value(facility=run.facility, upload=run.upload, lines=lines))
     fields["terms"] = run.terms  # the terms this run was queued for
     with transaction.atomic():
         _save_run(upload=run.upload, run=run, **fields)
@@ -421,3 +502,35 @@ def sweep_stuck_jobs(*, older_than_seconds: int | None = None) -> int:
         tasks.compute_run.delay(run_id)
         count += 1
     return count
+
+
+# ------------------------------------------------------------------------------------ review
+
+
+@transaction.atomic
+def reject_upload(*, upload: StockUpload, by: User, reason: str) -> StockUpload:
+    """An advisor rejects an accepted stock file: its runs stop being current, so each facility's
+    previous valuation is current again (runs are kept, marked failed with the reason, because
+    issued reports may point at them). Lines stay stored; nothing is recomputed."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say why the file is rejected."), field="reason")
+    locked = StockUpload.objects.select_for_update().get(pk=upload.pk)
+    if locked.status != UploadStatus.ACCEPTED:
+        raise DomainError(_("Only an accepted stock file can be rejected."), field="reason")
+    before = {"status": locked.status}
+    message = _("Stock file rejected by %(who)s: %(reason)s") % {"who": by, "reason": reason}
+    locked.status = UploadStatus.REJECTED
+    locked.failure_reason = message
+    locked.save(update_fields=["status", "failure_reason"])
+    withdrawn = ValuationRun.objects.filter(upload=locked).exclude(status=RunStatus.FAILED)
+    run_ids = list(withdrawn.values_list("pk", flat=True))
+    withdrawn.update(status=RunStatus.FAILED, failure_reason=message)
+    audit.record(
+        actor=by,
+        action="reject-upload",
+        instance=locked,
+        before=before,
+        after={"status": locked.status, "reason": reason, "runs_withdrawn": run_ids},
+    )
+    return locked

@@ -179,6 +179,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "StockPledge <no-reply
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("Français")), ("zh-hans", _("简体中文"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Catalogues: locale/<fr|zh_Hans>/LC_MESSAGES/django.po and the compiled .mo are both committed
+# (`make messages` refreshes and compiles them; running the app needs no gettext).
+# Date layouts per language agree with borrowers/formatting.py (fr 31/12/2026, en 31 Dec 2026).
+FORMAT_MODULE_PATH = ["borrowers.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Paris"
@@ -207,6 +211,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ReportKindEnum": "reports.models.ReportKind"},
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Logging: one structured (JSON) line per event -----------------------------------------------

@@ -9,7 +9,11 @@ from tests.foundation.matrix_helpers import (
     ALL_LOGGED_IN,
     Routes,
     api,
+    everyone,
 )
+
+# The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
+REPORT_READERS = {"advisor_a": 200, "client_user_x": 200, "bank_shared": 200}
 
 ROUTES: Routes = {
     "api-schema": (lambda w: {}, api(**ALL_LOGGED_IN)),
@@ -27,4 +31,26 @@ ROUTES: Routes = {
     "upload-detail": (lambda w: {"pk": w.upload_x.pk}, api(advisor_a=200, client_user_x=200)),
     "run-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "run-detail": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
+    "run-waterfall": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
+    "run-lines": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
+    "category-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "category-detail": (lambda w: {"pk": w.category_a.pk}, api(advisor_a=200)),
+    # Tokens: the exchange is POST-only and open (credentials are the check); your own token needs a log-in.
+    "api-token": (lambda w: {}, everyone(405)),
+    "api-token-mine": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "report-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "report-detail": (lambda w: {"pk": w.report_x.pk}, api(**REPORT_READERS)),
+    "report-pdf": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=409, client_user_x=409, bank_shared=409)),
+    # Sharing is the advisors'; those who only read the report are told 403, outsiders 404.
+    "report-shares": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=403)),
+    # POST-only: a GET is refused before anything is looked up.
+    "report-withdraw-share": (
+        lambda w: {"pk": w.report_x.pk, "share_pk": w.report_x.shares.get().pk},
+        everyone(405, anon=401),
+    ),
+    # The thread belongs to the firm's advisors and the lenders the report is shared with.
+    "report-comments": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=200)),
+    "report-decisions": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=200)),
+    # The world's report is not certified: 404 for everyone who may see it, and for outsiders.
+    "report-certification": (lambda w: {"pk": w.report_x.pk}, api()),
 }

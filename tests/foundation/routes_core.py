@@ -21,5 +21,5 @@ ROUTES: Routes = {
     "password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "bad-token"}, everyone(200)),
     "password_reset_complete": (lambda w: {}, everyone(200)),
     "accept-invitation": (_invitation_token, everyone(200)),
-    "set-language": (lambda w: {}, everyone(405, anon=302)),  # POST only
+    "set-language": (lambda w: {}, everyone(405)),  # POST only, anonymous visitors too (cookie)
 }

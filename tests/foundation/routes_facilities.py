@@ -20,4 +20,9 @@ ROUTES: Routes = {
         pages(advisor_a=200),
     ),
     "facilities:facility-detail": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    # The lines behind the figures, their exports and the comparisons are the advisor's tools.
+    "facilities:facility-lines": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:facility-lines-export": (lambda w: {"pk": w.facility_x.pk, "fmt": "csv"}, pages(advisor_a=200)),
+    "facilities:facility-compare": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:facility-compare-terms": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
 }

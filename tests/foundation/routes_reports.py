@@ -5,16 +5,50 @@ Route name -> (URL kwargs from the world, expected status per persona). Collecte
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.files.base import ContentFile
+
+from reports.models import RenderStatus, ReportKind, ReportVersion
+from tests.conftest import World
 from tests.foundation.matrix_helpers import (
     ALL_LOGGED_IN,
     Routes,
+    everyone,
     pages,
 )
 
+READERS = {"advisor_a": 200, "client_user_x": 200, "bank_shared": 200}
+
+
+def _with_pdf(w: World) -> dict[str, Any]:
+    w.report_x.pdf.save("report.pdf", ContentFile(b"%PDF-1.4\n%test\n"))
+    return {"pk": w.report_x.pk}
+
+
+def _certificate(w: World) -> dict[str, Any]:
+    report = ReportVersion.objects.create(
+        run=w.run_x,
+        facility=w.facility_x,
+        kind=ReportKind.BORROWING_BASE_CERTIFICATE,
+        number=1,
+        title="Borrowing base certificate",
+        author=w.advisor_a,
+        render_status=RenderStatus.READY,
+    )
+    return {"pk": report.pk}
+
+
 ROUTES: Routes = {
     "reports:report-list": (lambda w: {}, pages(**ALL_LOGGED_IN)),
-    "reports:report-detail": (
-        lambda w: {"pk": w.report_x.pk},
-        pages(advisor_a=200, client_user_x=200, bank_shared=200),
-    ),
+    "reports:report-detail": (lambda w: {"pk": w.report_x.pk}, pages(**READERS)),
+    "reports:report-status": (lambda w: {"pk": w.report_x.pk}, pages(**READERS)),
+    "reports:report-download": (_with_pdf, pages(**READERS)),
+    "reports:report-issue": (lambda w: {"run_pk": w.run_x.pk}, pages(advisor_a=200)),
+    "reports:report-certify": (_certificate, pages(client_user_x=200)),
+    # POST only
+    "reports:report-share": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
+    "reports:share-withdraw": (lambda w: {"share_pk": w.report_x.shares.get().pk}, everyone(405, anon=302)),
+    "reports:report-comment": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
+    "reports:report-decide": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
 }

@@ -460,3 +460,45 @@ def test_sweep_requeues_jobs_nobody_is_working_on(world):
     assert StockLine.objects.filter(upload=lost).count() == GOOD_LINES
     assert StockLine.objects.filter(upload=orphan).count() == GOOD_LINES
     assert not StockLine.objects.filter(upload=fresh).exists()
+
+
+def test_book_values_are_stored_from_the_engine_cents_signs_included():
+    """The COPY text of book values comes from integer cents: negative ones keep their sign and
+    their cents (floor division would turn -5 cents into "-1.95")."""
+    import numpy as np
+    import polars as pl
+
+    from valuation.storage import storage_frame
+
+    lines = pl.DataFrame(
+        {"row": [2, 3, 4, 5], "sku": ["A", "B", "C", "D"], "retention_of_title": [True, False, None, True]}
+    )
+    text = storage_frame(upload_id=7, lines=lines, book_value_cents=np.array([123456, -5, -12345, 0]))
+    assert text.get_column("book_value").to_list() == ["1234.56", "-0.05", "-123.45", "0.00"]
+    assert text.get_column("upload_id").to_list() == [7, 7, 7, 7]
+    assert text.get_column("retention_of_title").to_list() == ["t", "f", None, "t"]
+    assert text.get_column("quantity").to_list() == [None] * 4  # a column the file did not have
+
+
+@pytest.mark.django_db(transaction=True)
+def test_processing_leaves_no_database_connection_open_behind_it(world, upload_csv):
+    """The valuing thread (valuations + Parquet) runs beside the COPY: processing must not leave
+    a connection of its own open, or the test database could not be dropped at teardown."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("counts PostgreSQL backends")
+
+    def backends() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    before = backends()
+    upload = upload_csv(world)
+
+    assert upload.status == UploadStatus.ACCEPTED
+    assert runs_of(upload, world.facility_x).get().status == RunStatus.DONE
+    assert backends() == before

@@ -4,11 +4,22 @@ No Django, DRF or Celery here (an import-linter contract enforces it): the Djang
 ``read_stock_file`` and stores what it returns.
 """
 
-from .limits import ImportLimits
-from .mapping import ColumnMapping, guess_column, normalise, propose_mapping
-from .reader import FilePreview, ImportOutcome, preview_stock_file, read_stock_file
-from .report import ImportRejected, Problem, Severity, ValidationReport
-from .sniff import FileFormat
+import os
+
+# Polars' allocator (jemalloc) keeps freed pages for 0.5-1 s before returning them; a worker going
+# from the text grid of a million-line file to its lines and the valuations stacked those pages
+# up to ~0.3 GB above what it really held. Returning them at once costs no measurable time.
+# Polars reads this when first imported (appending it to its own defaults), so it is set before
+# any polars import below. A value the operator set wins; polars' own default, inherited from a
+# parent process that imported polars first, does not.
+if os.environ.get("_RJEM_MALLOC_CONF", "") in ("", "dirty_decay_ms:500,muzzy_decay_ms:1000"):
+    os.environ["_RJEM_MALLOC_CONF"] = "dirty_decay_ms:0,muzzy_decay_ms:0"
+
+from .limits import ImportLimits  # noqa: E402
+from .mapping import ColumnMapping, guess_column, normalise, propose_mapping  # noqa: E402
+from .reader import FilePreview, ImportOutcome, preview_stock_file, read_stock_file  # noqa: E402
+from .report import ImportRejected, Problem, Severity, ValidationReport  # noqa: E402
+from .sniff import FileFormat  # noqa: E402
 
 __all__ = [
     "ColumnMapping",

@@ -1,5 +1,8 @@
 """Load the demo firm: one advisor, one client user, one bank user, a client with warehouses,
-categories, a lender, a facility and an uploaded demo stock file. Safe to run again."""
+categories, a lender, two facilities (a stock pledge and a borrowing base), an uploaded demo stock
+file valued under both, a financing report shared with the lender (for the bank log-in to review)
+and a borrowing base certificate waiting for the client's signature. Safe to run again: each
+record is made once."""
 
 from __future__ import annotations
 
@@ -11,8 +14,11 @@ from django.db import transaction
 
 from borrowers.models import ClientCompany, Firm, Role, StockCategory, Tenure, User, Warehouse
 from facilities.models import Facility, Lender, Structure
+from reports.models import ReportKind, ReportVersion
 
 DEMO_PASSWORD = "demo-stockpledge-2026"  # noqa: S105 - printed on purpose: demo only
+PLEDGE_FACILITY = "Gage sur stocks 2026"
+BORROWING_BASE_FACILITY = "Ligne adossée aux stocks (ABL) 2026"
 LOGINS = {
     Role.ADVISOR: "advisor@demo.stockpledge.test",
     Role.CLIENT: "client@demo.stockpledge.test",
@@ -68,11 +74,25 @@ class Command(BaseCommand):
         Facility.objects.get_or_create(
             client=client,
             lender=lender,
-            name="Gage sur stocks 2026",
+            name=PLEDGE_FACILITY,
             defaults={
                 "structure": Structure.PLEDGE_WITHOUT_DISPOSSESSION,
                 "fungibility_share_pct": Decimal("75"),
                 "over_collateralisation_pct": Decimal("150"),
+                "currency": "EUR",
+            },
+        )
+        Facility.objects.get_or_create(
+            client=client,
+            lender=lender,
+            name=BORROWING_BASE_FACILITY,
+            defaults={
+                "structure": Structure.BORROWING_BASE,
+                "cost_advance_rate_pct": Decimal("60"),
+                "nolv_advance_rate_pct": Decimal("85"),
+                "reserves": Decimal("25000"),
+                "facility_limit": Decimal("2500000"),
+                "outstanding": Decimal("1200000"),
                 "currency": "EUR",
             },
         )
@@ -94,13 +114,56 @@ class Command(BaseCommand):
             else:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-        transaction.on_commit(lambda: self.load_stock_file(client))
+        transaction.on_commit(lambda: self.load_stock_file_and_reports(client))
+
+    def load_stock_file_and_reports(self, client: ClientCompany) -> None:
+        """Upload the demo stock file through the real pipeline (once), then issue the demo
+        reports from the valuations. With in-process tasks (no REDIS_URL, as `make run`) the
+        valuations are done by then; with a worker they may not be yet, and a second run of the
+        command issues the reports."""
+        from valuation import demo
+
+        demo.ensure_demo_upload(client=client)
+        advisor = User.objects.get(email=LOGINS[Role.ADVISOR])
+        waiting = self.issue_reports(client, advisor)
+        if waiting:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Still being valued: {', '.join(waiting)}. Run `manage.py seed_demo` again once the "
+                    "worker is done to issue the demo reports."
+                )
+            )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/login/ with:"))
         for role, email in LOGINS.items():
             self.stdout.write(f"  {role.label:<14} {email:<34} password: {DEMO_PASSWORD}")
 
-    def load_stock_file(self, client: ClientCompany) -> None:
-        """Upload the demo stock file through the real pipeline, once."""
-        from valuation import demo
+    def issue_reports(self, client: ClientCompany, advisor: User) -> list[str]:
+        """The financing report of the pledge, shared with its lender, and the borrowing base
+        certificate awaiting the client's signature: each issued once. Returns the facilities
+        still waiting for a valuation."""
+        from reports import services as reports
+        from valuation import services as valuation
 
-        demo.ensure_demo_upload(client=client)
+        waiting = []
+        plan = [
+            (PLEDGE_FACILITY, ReportKind.FINANCING_REPORT),
+            (BORROWING_BASE_FACILITY, ReportKind.BORROWING_BASE_CERTIFICATE),
+        ]
+        for name, kind in plan:
+            facility = Facility.objects.select_related("lender").get(client=client, name=name)
+            report = ReportVersion.objects.filter(facility=facility, kind=kind).order_by("number").first()
+            if report is None:
+                run = valuation.current_run(facility)
+                if run is None:
+                    # A facility added after the demo file was valued (an older demo database).
+                    with transaction.atomic():
+                        valuation.recompute_latest(facility=facility, by=advisor)
+                    run = valuation.current_run(facility)
+                if run is None:
+                    waiting.append(facility.name)
+                    continue
+                report = reports.issue_report(run=run, by=advisor, kind=kind)
+            if kind == ReportKind.FINANCING_REPORT:
+                # Shared once: share_report answers the existing share when there is one.
+                reports.share_report(report=report, lender=facility.lender, by=advisor)
+        return waiting

@@ -1,0 +1,5 @@
+DATE_FORMAT = "Y年n月j日"
+DATETIME_FORMAT = "Y年n月j日 H:i"
+TIME_FORMAT = "H:i"
+SHORT_DATE_FORMAT = "Y/m/d"
+SHORT_DATETIME_FORMAT = "Y/m/d H:i"

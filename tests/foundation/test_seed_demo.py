@@ -1,0 +1,117 @@
+"""`manage.py seed_demo` (run by `make run`) gives each demo log-in something to do, and running it
+again changes nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from borrowers.management.commands.seed_demo import (
+    BORROWING_BASE_FACILITY,
+    DEMO_PASSWORD,
+    LOGINS,
+    PLEDGE_FACILITY,
+)
+from borrowers.models import ClientCompany, Firm, Role, StockCategory, User, Warehouse
+from facilities.models import Facility, Lender, Structure
+from reports.models import Certification, RenderStatus, ReportKind, ReportShare, ReportVersion
+from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Firm,
+            ClientCompany,
+            Warehouse,
+            StockCategory,
+            Lender,
+            Facility,
+            User,
+            StockUpload,
+            ValuationRun,
+            ReportVersion,
+            ReportShare,
+        )
+    }
+
+
+# The demo runs its tasks in-process after its transaction commits: a transactional test database.
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_gives_each_role_its_work_and_runs_twice_to_the_same_data():
+    printed = seed()
+    for email in LOGINS.values():
+        assert email in printed
+    assert DEMO_PASSWORD in printed
+
+    first = counts()
+    assert first == {
+        "Firm": 1,
+        "ClientCompany": 1,
+        "Warehouse": 3,
+        "StockCategory": 3,
+        "Lender": 1,
+        "Facility": 2,
+        "User": 3,
+        "StockUpload": 1,
+        "ValuationRun": 2,
+        "ReportVersion": 2,
+        "ReportShare": 1,
+    }
+    for role, email in LOGINS.items():
+        user = authenticate(username=email, password=DEMO_PASSWORD)
+        assert user is not None and user.role == role
+
+    upload = StockUpload.objects.get()
+    assert upload.status == UploadStatus.ACCEPTED, upload.failure_reason
+    assert set(ValuationRun.objects.values_list("status", flat=True)) == {RunStatus.DONE}
+
+    # The bank log-in has a financing report of the pledge to review, its PDF ready.
+    pledge = Facility.objects.get(name=PLEDGE_FACILITY)
+    assert pledge.structure == Structure.PLEDGE_WITHOUT_DISPOSSESSION
+    financing_report = ReportVersion.objects.get(kind=ReportKind.FINANCING_REPORT)
+    assert financing_report.facility == pledge
+    assert financing_report.render_status == RenderStatus.READY, financing_report.failure_reason
+    bank = User.objects.get(email=LOGINS[Role.BANK])
+    assert ReportVersion.objects.visible_to(bank).get() == financing_report
+
+    # The client log-in has a borrowing base certificate to certify (not shared until then).
+    certificate = ReportVersion.objects.get(kind=ReportKind.BORROWING_BASE_CERTIFICATE)
+    assert certificate.facility == Facility.objects.get(name=BORROWING_BASE_FACILITY)
+    assert not Certification.objects.exists()
+    assert not ReportShare.objects.filter(report=certificate).exists()
+    client_user = User.objects.get(email=LOGINS[Role.CLIENT])
+    assert certificate in ReportVersion.objects.visible_to(client_user)
+
+    # A second run: the same records, and the demo password still works.
+    User.objects.filter(email=LOGINS[Role.ADVISOR]).update(password="")
+    seed()
+    assert counts() == first
+    assert authenticate(username=LOGINS[Role.ADVISOR], password=DEMO_PASSWORD) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_values_a_facility_added_after_the_demo_file_and_issues_its_report():
+    """A demo database from before the borrowing base facility existed: the facility has no
+    valuation and no certificate; seeding again values it from the stored demo file and issues it."""
+    seed()
+    facility = Facility.objects.get(name=BORROWING_BASE_FACILITY)
+    ReportVersion.objects.filter(facility=facility).delete()
+    ValuationRun.objects.filter(facility=facility).delete()
+
+    seed()
+    run = ValuationRun.objects.get(facility=facility)
+    assert run.status == RunStatus.DONE, run.failure_reason
+    assert run.upload == StockUpload.objects.get()
+    assert ReportVersion.objects.get(facility=facility).kind == ReportKind.BORROWING_BASE_CERTIFICATE
+    assert ReportShare.objects.count() == 1  # the financing report's share, not a second one

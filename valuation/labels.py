@@ -1,0 +1,166 @@
+"""The words people read for the engine's codes, in the active language: one vocabulary for the
+dossier pages, the charts, the exports, the API and the PDF reports (DOMAIN.md's terms)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from borrowers import formatting
+
+# Waterfall rules (DOMAIN.md "Eligibility") and criteria discounts (DOMAIN.md "Criteria method").
+REASON_LABELS: dict[str, Promise] = {
+    "not_owned": _("Not owned (consignment)"),
+    "retention_of_title": _("Unpaid under retention of title"),
+    "reverse_factoring": _("Reverse factoring"),
+    "defective": _("Defective or damaged"),
+    "perishable": _("Short shelf life"),
+    "in_transit": _("In transit"),
+    "customer_return": _("Customer returns"),
+    "wip": _("Work in progress"),
+    "obsolete": _("Obsolete"),
+    "slow_moving": _("Slow-moving"),
+    "location": _("Location not accepted"),
+    "mix": _("Mix above the business model"),
+    "turnover": _("Low turnover"),
+    "obsolescence": _("Obsolescence"),
+    "record_accuracy": _("Record accuracy"),
+    "physical_controls": _("Physical controls"),
+}
+CATEGORY_LABELS: dict[str, Promise] = {
+    "raw_material": _("Raw materials"),
+    "wip": _("Work in progress"),
+    "finished_good": _("Finished goods"),
+}
+LIQUIDITY_LABELS: dict[str, Promise] = {
+    "high": _("high"),
+    "medium": _("medium"),
+    "low": _("low"),
+}
+STRUCTURE_LABELS: dict[str, Promise] = {
+    "borrowing_base": _("Asset-based borrowing base"),
+    "pledge_with_dispossession": _("Stock pledge with dispossession"),
+    "pledge_without_dispossession": _("Stock pledge without dispossession"),
+}
+RULE_STATUS_LABELS: dict[str, Promise] = {
+    "applied": _("applied"),
+    "disabled": _("disabled"),
+    "not_assessed": _("not assessed (data missing)"),
+}
+
+
+def _label(labels: dict[str, Promise], code: str) -> str:
+    """The translated word for ``code``; the code itself when it has none (a firm's own code)."""
+    label = labels.get(code)
+    return str(label) if label is not None else code
+
+
+def reason_label(code: str) -> str:
+    return _label(REASON_LABELS, code)
+
+
+def category_label(code: str) -> str:
+    return _label(CATEGORY_LABELS, code)
+
+
+def liquidity_label(code: str) -> str:
+    return _label(LIQUIDITY_LABELS, code)
+
+
+def structure_label(code: str) -> str:
+    return _label(STRUCTURE_LABELS, code)
+
+
+def rule_status_label(code: str) -> str:
+    return _label(RULE_STATUS_LABELS, code) if code else ""
+
+
+# The engine writes its warnings in English (it is pure and serves the command line too); pages,
+# the API's readers and the PDFs show them in the reader's language. Each pattern below mirrors
+# one message of valuation/engine (run.py, terms.py, structures.py); tests/ui/test_labels.py keeps
+# them in step by running the engine into every warning.
+_NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?)"
+_WARNINGS: list[tuple[re.Pattern[str], Promise, tuple[str, ...]]] = [
+    (
+        re.compile(r"rule (\w+) not assessed: no (.+) column$"),
+        _("“%(rule)s” not assessed: the stock file has no %(columns)s column"),
+        ("rule:reason", "columns"),
+    ),
+    (
+        re.compile(r"discount (\w+) not assessed: (.+)$"),
+        _("“%(rule)s” discount not assessed: %(basis)s"),
+        ("rule:reason", "basis"),
+    ),
+    (
+        re.compile(rf"over-collateralisation {_NUMBER} % is outside the usual {_NUMBER}-{_NUMBER} % .*$"),
+        _(
+            "Over-collateralisation of %(rate)s is outside the usual %(low)s–%(high)s "
+            "(about 120 %% for a healthy borrower, 150–200 %% in turnaround)"
+        ),
+        ("rate:pct", "low:pct", "high:pct"),
+    ),
+    (
+        re.compile(r"tangible net worth is not positive: no inventory line$"),
+        _("Tangible net worth is not positive: no inventory line"),
+        (),
+    ),
+    (
+        re.compile(rf"debt ÷ tangible net worth is {_NUMBER}:1, above {_NUMBER}:1: no inventory line$"),
+        _("Debt ÷ tangible net worth is %(leverage)s:1, above %(top)s:1: no inventory line"),
+        ("leverage:num", "top:num"),
+    ),
+    (
+        re.compile(rf"over-advance: availability is {_NUMBER}$"),
+        _("Over-advance: availability is %(amount)s"),
+        ("amount:money",),
+    ),
+    (
+        re.compile(rf"replenishment clause breached: {_NUMBER} of stock to restore$"),
+        _("Replenishment clause breached: %(amount)s of stock to restore"),
+        ("amount:money",),
+    ),
+    (
+        re.compile(rf"financing {_NUMBER} rests on no liquidation value of eligible stock$"),
+        _("Financing of %(amount)s rests on no liquidation value of eligible stock"),
+        ("amount:money",),
+    ),
+    (
+        re.compile(rf"loan-to-value {_NUMBER} % is above the liquidity cap {_NUMBER} %$"),
+        _("Loan-to-value of %(ltv)s is above the liquidity cap of %(cap)s"),
+        ("ltv:pct", "cap:pct"),
+    ),
+    (
+        re.compile(r"([0-9]+) line\(s\) have no resale price and no category rate: .*$"),
+        _("%(count)s line(s) have no resale price and no category rate: no liquidation value counted for them"),
+        ("count:int",),
+    ),
+]
+
+
+def warning_text(warning: str, *, currency: str = "EUR") -> str:
+    """An engine warning in the active language, its figures formatted for it; a warning this
+    module does not know is shown as the engine wrote it."""
+    language = translation.get_language() or "en"
+    for pattern, template, fields in _WARNINGS:
+        match = pattern.match(warning)
+        if match is None:
+            continue
+        values: dict[str, str] = {}
+        for field, raw in zip(fields, match.groups(), strict=True):
+            name, _sep, kind = field.partition(":")
+            if kind == "reason":
+                values[name] = reason_label(raw)
+            elif kind == "money":
+                values[name] = formatting.money(Decimal(raw), currency, language)
+            elif kind == "pct":
+                values[name] = formatting.percent(Decimal(raw), language)
+            elif kind == "num":
+                values[name] = formatting.number(Decimal(raw), language)
+            else:
+                values[name] = raw
+        return str(template) % values
+    return warning
