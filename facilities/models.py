@@ -82,8 +82,10 @@ FACILITY_TERMS_FIELDS = (
 class Facility(models.Model):
     """A financing facility for one client with one lender: its structure and all its terms."""
 
-    client = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, related_name="facilities")
-    lender = models.ForeignKey(Lender, on_delete=models.PROTECT, related_name="facilities")
+    client = models.ForeignKey(
+        ClientCompany, verbose_name=_("client company"), on_delete=models.CASCADE, related_name="facilities"
+    )
+    lender = models.ForeignKey(Lender, verbose_name=_("lender"), on_delete=models.PROTECT, related_name="facilities")
     name = models.CharField(_("name"), max_length=200)
     structure = models.CharField(_("structure"), max_length=40, choices=Structure.choices)
     method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.WATERFALL)

@@ -35,10 +35,15 @@ def tidy(path: Path, language: str) -> list[str]:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        if "python-format" in message.flags and all(is_literal_percent(i) for i in ids):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if all(is_literal_percent(i) for i in ids):
             message.flags.discard("python-format")
             message.flags.add("no-python-format")
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if all(strings):
+                # msgmerge flags these fuzzy on every run because the flag above differs from what
+                # xgettext extracts: same msgid, same translation, nothing for a translator to do.
+                message.flags.discard("fuzzy")
+                message.user_comments = [c for c in message.user_comments if not c.startswith("| msgid")]
         if message.fuzzy or not all(strings):
             left.append(ids[0])
     catalogue.fuzzy = False
