@@ -25,6 +25,7 @@ from facilities.models import Facility
 from valuation.charts import WaterfallBar, waterfall_bars, waterfall_svg
 from valuation.labels import category_label, liquidity_label, reason_label, warning_text
 from valuation.models import RunStatus, ValuationRun
+from valuation.problem_labels import rule_note_text
 
 ZERO = Decimal("0.00")
 # The run list never loads the results: one result can be large, and a facility has many runs.
@@ -223,7 +224,7 @@ def ineligible_by_reason(facility: Facility, run: ValuationRun, *, links: bool) 
                 lines=int(rule.get("lines") or 0),
                 status=str(rule.get("status") or ""),
                 href=lines_url(facility, run, reason=reason, sort="-ineligible") if links and amount else "",
-                note=note or str(rule.get("note") or ""),
+                note=note or rule_note_text(str(rule.get("note") or ""), currency=run.currency or "EUR"),
             )
         )
     if not rows:
@@ -265,7 +266,7 @@ def discounts(run: ValuationRun) -> list[dict[str, Any]]:
             "discount": str(d.get("discount")),
             "label": reason_label(str(d.get("discount"))),
             "status": d.get("status") or "",
-            "basis": d.get("basis") or "",
+            "basis": rule_note_text(d.get("basis") or "", currency=run.currency or "EUR"),
             "computed": dec(d.get("computed")),
             "amount": dec(d.get("amount")),
         }

@@ -21,6 +21,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from valuation.labels import category_label, reason_label, rule_status_label, structure_label, warning_text
+from valuation.problem_labels import rule_note_text
 
 CONTEXT_VERSION = 1
 ANNEX_LINES = 25
@@ -232,7 +233,12 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
     ]
     not_assessed = [reason_label(r["reason"]) for r in rules.values() if r["status"] == "not_assessed"]
     discounts = [
-        DiscountRow(reason_label(d["discount"]), d.get("basis", ""), Decimal(d["computed"]), Decimal(d["amount"]))
+        DiscountRow(
+            reason_label(d["discount"]),
+            rule_note_text(d.get("basis", ""), currency=currency),
+            Decimal(d["computed"]),
+            Decimal(d["amount"]),
+        )
         for d in eligibility.get("discounts") or []
     ]
     levers = sorted(

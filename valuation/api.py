@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from borrowers import access
 from borrowers.api import ID_PATTERN, id_param
-from valuation import charts, drilldown, services
+from valuation import charts, drilldown, problem_labels, services
 from valuation.forms import ACCEPTED_EXTENSIONS
 from valuation.models import RunStatus, StockUpload, ValuationRun
 
@@ -85,6 +85,13 @@ class UploadSerializer(serializers.ModelSerializer):
         if "runs" in getattr(upload, "_prefetched_objects_cache", {}):
             return [run.pk for run in upload.runs.all()]
         return list(access.scope(upload.runs.all(), self.context["request"].user).values_list("pk", flat=True))
+
+    def to_representation(self, instance: StockUpload) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The report's sentences in the request's language; its structured fields as stored.
+        if data.get("report"):
+            data["report"] = problem_labels.translated_report(data["report"])
+        return data
 
 
 @extend_schema_view(

@@ -304,7 +304,10 @@ def build_lines(
         kind="row_ignored",
         severity=Severity.WARNING,
         field=None,
-        value=pl.concat_str(pl.col(grid_cols).fill_null(""), separator=" ").str.strip_chars(),
+        # The mapped cells of the row (the grid's own columns are not in `raw`).
+        value=pl.concat_str([pl.col(RAW + name).fill_null("") for name in columns.grid], separator=" ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(),
         message=lambda row, value: f"Row {row} has no SKU, quantity or value and was ignored: “{(value or '')[:80]}”.",
     )
     skipped = raw.select((pl.col("__blank") | pl.col("__total") | pl.col("__note")).sum()).item()
