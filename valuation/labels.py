@@ -79,12 +79,48 @@ def rule_status_label(code: str) -> str:
     return _label(RULE_STATUS_LABELS, code) if code else ""
 
 
+# An English message the engine or the readers wrote, matched by a pattern whose groups are named
+# by `fields` ("name:kind"): the kind says how the captured figure is shown in the reader's language
+# (reason, money, pct, num, int; anything else as captured). Numbers may carry "," thousands.
+Pattern = tuple[re.Pattern[str], Promise, tuple[str, ...]]
+
+
+def _field_text(kind: str, raw: str, currency: str, language: str) -> str:
+    plain = raw.replace(",", "")
+    if kind == "reason":
+        return reason_label(raw)
+    if kind == "money":
+        return formatting.money(Decimal(plain), currency, language)
+    if kind == "pct":
+        return formatting.percent(Decimal(plain), language)
+    if kind == "num":
+        return formatting.number(Decimal(plain), language)
+    if kind == "int":
+        return formatting.number(Decimal(plain), language, places=0)
+    return raw
+
+
+def translate_pattern(text: str, patterns: list[Pattern], *, currency: str = "EUR") -> str | None:
+    """`text` rewritten by the first pattern it matches, in the active language; None when none does."""
+    language = translation.get_language() or "en"
+    for pattern, template, fields in patterns:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        values = {}
+        for field, raw in zip(fields, match.groups(), strict=True):
+            name, _sep, kind = field.partition(":")
+            values[name] = _field_text(kind, raw, currency, language)
+        return str(template) % values
+    return None
+
+
 # The engine writes its warnings in English (it is pure and serves the command line too); pages,
 # the API's readers and the PDFs show them in the reader's language. Each pattern below mirrors
-# one message of valuation/engine (run.py, terms.py, structures.py); tests/ui/test_labels.py keeps
-# them in step by running the engine into every warning.
+# one message of valuation/engine (run.py, terms.py, structures.py); tests/dossier/test_warnings.py
+# keeps them in step by running the engine into its warnings.
 _NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?)"
-_WARNINGS: list[tuple[re.Pattern[str], Promise, tuple[str, ...]]] = [
+_WARNINGS: list[Pattern] = [
     (
         re.compile(r"rule (\w+) not assessed: no (.+) column$"),
         _("“%(rule)s” not assessed: the stock file has no %(columns)s column"),
@@ -144,23 +180,5 @@ _WARNINGS: list[tuple[re.Pattern[str], Promise, tuple[str, ...]]] = [
 def warning_text(warning: str, *, currency: str = "EUR") -> str:
     """An engine warning in the active language, its figures formatted for it; a warning this
     module does not know is shown as the engine wrote it."""
-    language = translation.get_language() or "en"
-    for pattern, template, fields in _WARNINGS:
-        match = pattern.match(warning)
-        if match is None:
-            continue
-        values: dict[str, str] = {}
-        for field, raw in zip(fields, match.groups(), strict=True):
-            name, _sep, kind = field.partition(":")
-            if kind == "reason":
-                values[name] = reason_label(raw)
-            elif kind == "money":
-                values[name] = formatting.money(Decimal(raw), currency, language)
-            elif kind == "pct":
-                values[name] = formatting.percent(Decimal(raw), language)
-            elif kind == "num":
-                values[name] = formatting.number(Decimal(raw), language)
-            else:
-                values[name] = raw
-        return str(template) % values
-    return warning
+    translated = translate_pattern(warning, _WARNINGS, currency=currency)
+    return warning if translated is None else translated

@@ -9,7 +9,6 @@ engine warnings. A kind or a note this module does not know is shown as it was w
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
@@ -17,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from borrowers import formatting
+from valuation.labels import Pattern, translate_pattern
 
 # The canonical columns of valuation/engine/columns.py, as a finance user names them.
 FIELD_LABELS: dict[str, Promise] = {
@@ -298,19 +297,9 @@ def file_problem_text(kind: str | None, english: str) -> str:
     language = translation.get_language() or "en"
     if language.startswith("en"):
         return english  # the readers' own wording, figures included, is the English text
-    for known, pattern, template, fields in _FILE_PROBLEMS:
-        match = pattern.match(english) if known == kind else None
-        if match is None:
-            continue
-        values: dict[str, str] = {}
-        for field, raw in zip(fields, match.groups(), strict=True):
-            name, _sep, how = field.partition(":")
-            if how == "int":
-                values[name] = formatting.number(Decimal(raw.replace(",", "")), language, places=0)
-            else:
-                values[name] = raw
-        return str(template) % values
-    return english
+    patterns = [(pattern, template, fields) for known, pattern, template, fields in _FILE_PROBLEMS if known == kind]
+    translated = translate_pattern(english, patterns)
+    return english if translated is None else translated
 
 
 def severity_label(severity: str | None) -> str:
@@ -368,7 +357,7 @@ _NOTES: dict[str, Promise] = {
     "no stock in a discounted band": _("no stock in a discounted band"),
 }
 _NUMBER = r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)"
-_BASES: list[tuple[re.Pattern[str], Promise, tuple[str, ...]]] = [
+_BASES: list[Pattern] = [
     (
         re.compile(rf"borrower turns {_NUMBER} \(cost of sales ÷ average stock\) → {_NUMBER} % of stock$"),
         _("borrower turns %(turns)s (cost of sales ÷ average stock) → %(pct)s of stock"),
@@ -403,24 +392,8 @@ def rule_note_text(note: str | None, *, currency: str = "EUR") -> str:
     language = translation.get_language() or "en"
     if language.startswith("en"):
         return note  # the engine's own wording, figures included, is the English text
-    for pattern, template, fields in _BASES:
-        match = pattern.match(note)
-        if match is None:
-            continue
-        values: dict[str, str] = {}
-        for field, raw in zip(fields, match.groups(), strict=True):
-            name, _sep, kind = field.partition(":")
-            plain = raw.replace(",", "")
-            if kind == "money":
-                values[name] = formatting.money(Decimal(plain), currency, language)
-            elif kind == "pct":
-                values[name] = formatting.percent(Decimal(plain), language)
-            elif kind == "num":
-                values[name] = formatting.number(Decimal(plain), language)
-            else:
-                values[name] = raw
-        return str(template) % values
-    return note
+    translated = translate_pattern(note, _BASES, currency=currency)
+    return note if translated is None else translated
 
 
 # The kinds counted in a report's ``counts`` (valuation/imports and valuation/services).
