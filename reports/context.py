@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from valuation.engine.money import to_decimal
 from valuation.labels import category_label, reason_label, rule_status_label, structure_label, warning_text
 from valuation.problem_labels import rule_note_text
 
@@ -154,7 +155,7 @@ def largest_ineligible_lines(lines_file: Any, *, limit: int = ANNEX_LINES) -> li
 
 
 def cents_text(cents: int) -> str:
-    return str((Decimal(int(cents)) / 100).quantize(Decimal("0.01")))
+    return str(to_decimal(cents))
 
 
 # -------------------------------------------------------------------------------- presentation

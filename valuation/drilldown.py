@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from valuation.engine.money import to_decimal
 from valuation.labels import category_label, reason_label
 from valuation.models import StockLine, ValuationRun
 
@@ -149,8 +150,8 @@ class LinePage:
 
 
 def cents(value: int | None) -> Decimal | None:
-    """Integer cents to an exact Decimal with two places."""
-    return None if value is None else Decimal(int(value)).scaleb(-2)
+    """Integer cents to an exact Decimal with two places (the engine's own conversion)."""
+    return None if value is None else to_decimal(value)
 
 
 @contextmanager
