@@ -69,15 +69,14 @@ TARGET_XLSX_SECONDS = 10.0  # 100k-line XLSX, whole pipeline
 # Stage names, in display order; nested ones are indented in the breakdown.
 STAGES = (
     ("receive", "receive: checksum + save file", 0),
-    ("read_validate", "read + validate", 0),
-    ("read_grid", "parse grid", 1),
+    ("read_grid", "open: parse the grid of text cells", 0),
+    ("store", "slices: validate, check, COPY; then value", 0),
     ("build_lines", "map + validate", 1),
     ("to_pandas", "to pandas", 1),
-    ("prepare", "prepare lines (engine)", 0),
-    ("store", "store lines", 0),
-    ("storage_frame", "text slices (Arrow CSV)", 1),
-    ("copy", "CSV + COPY", 1),
-    ("value_thread", "valuing thread (during store)", 0),
+    ("prepare", "prepare lines (engine)", 1),
+    ("encode", "binary COPY slices", 1),
+    ("copy", "encode + send slices", 1),
+    ("value_thread", "valuing thread (during COPY's end)", 0),
     ("valuate", "valuate x facilities", 1),
     ("parquet", "per-line Parquet", 1),
     ("save_runs", "save runs", 0),
@@ -288,19 +287,18 @@ class Stages:
         from django.db import connections
 
         from valuation import services, storage
-        from valuation.imports import reader
+        from valuation.imports import reader, validate
 
         self.wrap(services, "process_upload", "process")
-        self.wrap(services, "read_stock_file", "read_validate")
         self.wrap(reader, "_open", "read_grid")
-        self.wrap(reader, "build_lines", "build_lines")
+        self.wrap(validate.LineBuilder, "_build", "build_lines")
         self.wrap(reader, "to_pandas", "to_pandas")
         self.wrap(services, "prepare_lines", "prepare")
         self.wrap(services, "valuate", "valuate")
         self.wrap(services, "_compute", "value_thread")
-        self.wrap(services, "store_lines", "store")
-        self.wrap(storage, "copy_text", "storage_frame")
-        self.wrap(storage, "_copy", "copy")
+        self.wrap(services, "_store_and_value", "store")
+        self.wrap(storage, "encode_slice", "encode")
+        self.wrap(storage.LineCopy, "write", "copy")
         self.wrap(services, "_save_run", "save_runs")
         self.wrap(services, "_lines_parquet", "parquet")
         self.wrap(connections["default"], "commit", "commit")  # Atomic.__exit__ calls connection.commit()
@@ -315,7 +313,7 @@ class Stages:
         out["total"] = total
         out["receive"] = total - out.get("process", 0.0)
         # The valuing thread runs while the lines are stored: it is not added to the total.
-        top = ("read_validate", "prepare", "store", "save_runs", "commit")
+        top = ("read_grid", "store", "save_runs", "commit")
         out["other"] = out.get("process", 0.0) - sum(out.get(k, 0.0) for k in top)
         return out
 

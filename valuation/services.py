@@ -8,6 +8,7 @@ new one is complete, and a re-run after a crash leaves exactly one set of lines 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import hashlib
@@ -24,13 +25,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -42,14 +44,14 @@ from borrowers.models import ClientCompany, User
 from facilities.models import Facility
 from facilities.terms import engine_terms, engine_terms_dict
 from valuation.engine.errors import EngineInputError, TermsError
-from valuation.engine.lines import prepare_lines
+from valuation.engine.lines import Lines, concat_lines, prepare_lines
 from valuation.engine.run import valuate
 from valuation.engine.serialize import result_to_dict
 from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
-from valuation.imports.reader import read_stock_file
+from valuation.imports.reader import StockFileReader
 from valuation.models import ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
-from valuation.storage import store_lines
+from valuation.storage import LineCopy, delete_lines, store_lines
 
 log = logging.getLogger("stockpledge.valuation")
 
@@ -187,7 +189,13 @@ def _engine_problems_report(error: EngineInputError, base: dict[str, Any]) -> di
 
 
 def process_upload(*, upload_id: int) -> None:
-    """Parse, validate, store the lines and value them for each of the client's facilities."""
+    """Parse, validate, store the lines and value them for each of the client's facilities.
+
+    The file is validated in slices of ``CHUNK_ROWS`` rows, and each slice is sent to the
+    database as soon as the engine has checked it (PostgreSQL's server process stores one slice
+    on the other core while the next is validated); everything is written in one transaction,
+    rolled back if any later slice rejects the file.
+    """
     if not StockUpload.objects.claim_job(upload_id, lease_seconds=lease_seconds()):
         return  # done, rejected, failed, or deleted: nothing to do
     upload = StockUpload.objects.select_related("client").get(pk=upload_id)
@@ -205,7 +213,7 @@ def process_upload(*, upload_id: int) -> None:
         StockUpload.objects.heartbeat(upload_id, stage=stage)
 
     with _local_copy(upload) as path:
-        outcome = read_stock_file(
+        reader = StockFileReader(
             path,
             filename=upload.original_name,
             mapping=_saved_mapping(upload.client),
@@ -215,54 +223,112 @@ def process_upload(*, upload_id: int) -> None:
             today=upload.as_of,
             progress=progress,
         )
-    report = outcome.report.to_json()
-    upload.mapping = outcome.mapping.to_json()
-    upload.warehouses = list(outcome.warehouses)
-    upload.rows_read = int(report.get("rows_read") or 0)
-    if not outcome.accepted:
-        upload.report = report
-        _finish_upload(upload, UploadStatus.REJECTED)
-        return
-    lines = outcome.lines
-    assert lines is not None  # accepted implies lines
-    del outcome  # the report is kept as JSON
-    release_memory()  # the grid of text cells and its parsing are gone: give their pages back
-    StockUpload.objects.heartbeat(upload_id, stage="valuing", rows_read=len(lines))
+    upload.rows_read = reader.rows
+    # Each facility's terms, read now: the connection is busy with the COPY from here on.
+    runs = [
+        _value(facility=f, upload=upload)
+        for f in Facility.objects.filter(client=upload.client).select_related("client")
+    ]
+    # From here the one transaction checks, stores and values the slices: no stage until done.
+    StockUpload.objects.heartbeat(upload_id, stage="storing", rows_read=reader.rows)
     try:
-        prepared = prepare_lines(lines, as_of=upload.as_of, book_value_tolerance_cents=1)
-    except EngineInputError as error:
-        upload.report = _engine_problems_report(error, report)
+        valuing = ThreadPoolExecutor(max_workers=max(1, min(len(runs), VALUING_THREADS)), thread_name_prefix="valuing")
+        with valuing as pool, transaction.atomic():
+            # Fence: if our lease lapsed and another worker has claimed the job since (attempts
+            # moved on) or finished it, write nothing. The row lock also serialises two workers
+            # finishing at once, whose DELETE + COPY would otherwise interleave.
+            still_ours = StockUpload.objects.select_for_update().filter(
+                pk=upload_id, status=UploadStatus.RUNNING, attempts=upload.attempts
+            )
+            if not list(still_ours.values_list("pk", flat=True)):
+                raise _LeaseLost
+            count, columns, computed = _store_and_value(upload, reader, runs, pool)
+            for run_fields in computed:
+                _save_run(upload=upload, **run_fields)
+            upload.line_count = count
+            upload.columns = columns
+            upload.mapping = reader.mapping.to_json()
+            upload.warehouses = reader.warehouses
+            upload.report = reader.report.to_json()
+            _finish_upload(upload, UploadStatus.ACCEPTED)
+    except _Rejected as rejected:
+        upload.mapping = reader.mapping.to_json()
+        upload.warehouses = reader.warehouses
+        upload.report = rejected.report
         _finish_upload(upload, UploadStatus.REJECTED)
         return
-    release_memory()
-    runs = []
-    for facility in Facility.objects.filter(client=upload.client).select_related("client"):
-        StockUpload.objects.heartbeat(upload_id, stage="valuing")  # one per facility: keep the lease
-        runs.append(_value(facility=facility, upload=upload, lines=lines, prepared=prepared))
-    StockUpload.objects.heartbeat(upload_id, stage="storing")
-    # The valuations are pure computation: they run in a second thread while this one streams the
-    # lines to PostgreSQL (whose server process does most of COPY's work), on another core.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="valuing") as pool, transaction.atomic():
-        # Fence: if our lease lapsed and another worker has claimed the job since (attempts moved
-        # on) or finished it, write nothing. The row lock also serialises two workers finishing
-        # at once, whose DELETE + COPY would otherwise interleave into two sets of lines.
-        still_ours = StockUpload.objects.select_for_update().filter(
-            pk=upload_id, status=UploadStatus.RUNNING, attempts=upload.attempts
-        )
-        if not list(still_ours.values_list("pk", flat=True)):
-            log.warning("lease lost; another worker owns the upload", extra={"object": f"upload:{upload_id}"})
-            return
-        computed = pool.submit(_compute_all, runs)
-        count = store_lines(upload_id=upload.pk, lines=lines, book_value_cents=prepared.book)
-        for run_fields in computed.result():
-            _save_run(upload=upload, **run_fields)
-        upload.line_count = count
-        upload.columns = [c for c in lines.columns if c != "row"]
-        upload.report = report
-        _finish_upload(upload, UploadStatus.ACCEPTED)
-    del lines, prepared, runs
-    release_memory()
+    except _LeaseLost:
+        log.warning("lease lost; another worker owns the upload", extra={"object": f"upload:{upload_id}"})
+        return
+    finally:
+        del reader
+        release_memory()
     log.info("upload processed", extra={"object": f"upload:{upload_id}", "outcome": "accepted", "lines": count})
+
+
+CHUNK_ROWS = 200_000
+# One valuation thread per facility (two in the bench): valued one after the other, they were on
+# the pipeline's critical path (~1 s more at a million lines, bench/README.md).
+VALUING_THREADS = 4
+
+
+class _Rejected(Exception):
+    """The file (or the engine) rejected the lines: roll back what was stored, keep the report."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        self.report = report
+
+
+class _LeaseLost(Exception):
+    pass
+
+
+def _store_and_value(
+    upload: StockUpload, reader: StockFileReader, runs: list[dict[str, Any]], pool: ThreadPoolExecutor
+) -> tuple[int, list[str], list[dict[str, Any]]]:
+    """Stream the accepted slices to the database, then value the whole file in ``pool`` while
+    the server finishes storing; return (line count, columns, each run's fields).
+
+    Raises ``_Rejected`` (after validating every slice, so the report is whole) when the reader or
+    the engine rejects a line: the caller's transaction then drops what was sent.
+    """
+    delete_lines(upload.pk)
+    parts: list[tuple[pd.DataFrame, Lines]] = []
+    engine_errors: list[EngineInputError] = []
+    with contextlib.ExitStack() as stack:
+        copy = None
+        for chunk in reader.chunks(CHUNK_ROWS):
+            try:
+                prepared = prepare_lines(chunk, as_of=upload.as_of, book_value_tolerance_cents=1)
+            except EngineInputError as error:
+                engine_errors.append(error)
+                continue
+            if engine_errors:
+                continue  # rejected already: only the rest of the report is wanted
+            if connection.vendor == "postgresql":
+                if copy is None:
+                    copy = stack.enter_context(LineCopy(upload.pk, chunk.columns))
+                copy.write(chunk, prepared)
+            parts.append((chunk, prepared))
+        report = reader.report.to_json()
+        if not reader.accepted:
+            raise _Rejected(report)
+        try:
+            if engine_errors:
+                raise EngineInputError.combine(engine_errors)
+            prepared = concat_lines([p for _, p in parts])
+        except EngineInputError as error:
+            raise _Rejected(_engine_problems_report(error, report)) from error
+        frames = [f for f, _ in parts]
+        lines = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        del parts, frames
+        release_memory()  # the grid's cells, freed slice by slice: give their pages back first
+        # Valuations are pure computation: they run in threads, one per facility, while the
+        # server stores the last slices (leaving the ExitStack waits for the COPY to finish).
+        computed = [pool.submit(_compute_all, [run], lines, prepared) for run in runs]
+    if connection.vendor != "postgresql":
+        store_lines(upload_id=upload.pk, lines=lines, prepared=prepared)
+    return len(lines), [c for c in lines.columns if c != "row"], [f for c in computed for f in c.result()]
 
 
 def release_memory() -> None:
@@ -297,7 +363,7 @@ def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> Non
     upload.save()
 
 
-def _value(*, facility: Facility, upload: StockUpload, lines: Any, prepared: Any = None) -> dict[str, Any]:
+def _value(*, facility: Facility, upload: StockUpload) -> dict[str, Any]:
     """Read the facility's terms (database) and set up its valuation; ``_compute`` runs it."""
     terms_dict = engine_terms_dict(facility)
     fields: dict[str, Any] = {"facility": facility, "terms": terms_dict}
@@ -306,16 +372,16 @@ def _value(*, facility: Facility, upload: StockUpload, lines: Any, prepared: Any
     except (ValidationError, TermsError) as error:
         fields["failure"] = _terms_failure(error)
         return fields
-    fields["valuing"] = partial(valuate, lines, terms, as_of=upload.as_of, prepared=prepared)
+    fields["valuing"] = partial(valuate, terms=terms, as_of=upload.as_of)
     return fields
 
 
-def _compute_all(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _compute_all(runs: list[dict[str, Any]], lines: pd.DataFrame, prepared: Lines) -> list[dict[str, Any]]:
     """The valuing thread's work. It needs no database; should anything in it ever open a
     connection, that connection belongs to this thread alone and is closed as the work ends
     (left open, it would outlive the task and block dropping the database, as in tests)."""
     try:
-        return [_compute(run_fields) for run_fields in runs]
+        return [_compute(run_fields, lines, prepared) for run_fields in runs]
     finally:
         connections.close_all()
 
@@ -326,7 +392,7 @@ def _terms_failure(error: ValidationError | TermsError) -> str:
     }
 
 
-def _compute(fields: dict[str, Any]) -> dict[str, Any]:
+def _compute(fields: dict[str, Any], lines: pd.DataFrame, prepared: Lines | None = None) -> dict[str, Any]:
     """Run a valuation set up by ``_value`` and write its per-line Parquet file in memory.
 
     Pure computation, no database: safe in a thread. Returns the fields ``_save_run`` takes; the
@@ -337,7 +403,7 @@ def _compute(fields: dict[str, Any]) -> dict[str, Any]:
     if valuing is None:
         return fields
     try:
-        result = valuing()
+        result = valuing(lines, prepared=prepared)
     except (ValidationError, TermsError) as error:
         fields["failure"] = _terms_failure(error)
         return fields
@@ -448,7 +514,7 @@ def compute_run(*, run_id: int) -> None:
         return
     lines = lines_frame(run.upload)
     ValuationRun.objects.heartbeat(run_id, stage="valuing")
-    fields = _compute(_value(facility=run.facility, upload=run.upload, lines=lines))
+    fields = _compute(_value(facility=run.facility, upload=run.upload), lines)
     fields["terms"] = run.terms  # the terms this run was queued for
     with transaction.atomic():
         _save_run(upload=run.upload, run=run, **fields)

@@ -394,15 +394,13 @@ def test_facility_with_invalid_terms_gets_a_failed_run_while_the_upload_is_accep
 def test_crash_while_storing_fails_the_upload_and_rolls_everything_back(world, upload_csv, monkeypatch):
     """A crash after some lines were written marks the upload failed with a readable reason, and
     the single transaction leaves no line and no run behind."""
-    real_store_lines = services.store_lines
     written = []
 
-    def store_then_crash(**kwargs):
-        real_store_lines(**kwargs)
-        written.append(StockLine.objects.filter(upload_id=kwargs["upload_id"]).count())
+    def crash_saving_the_run(*, upload, **kwargs):  # the lines are all in by then
+        written.append(StockLine.objects.filter(upload_id=upload.pk).count())
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "store_lines", store_then_crash)
+    monkeypatch.setattr(services, "_save_run", crash_saving_the_run)
 
     upload = upload_csv(world)
 

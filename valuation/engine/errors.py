@@ -33,6 +33,13 @@ class EngineInputError(ValueError):
         more = f" and {self.total - 5} more" if self.total > 5 else ""
         super().__init__(f"{self.total} problem(s) in the stock lines: {shown}{more}")
 
+    @classmethod
+    def combine(cls, errors: list[EngineInputError]) -> EngineInputError:
+        """One error for a file checked in slices: every slice's problems in row order (the first
+        ``MAX_PROBLEMS``) and their total."""
+        problems = sorted((p for e in errors for p in e.problems), key=lambda p: (p.row, p.column))
+        return cls(problems[:MAX_PROBLEMS], sum(e.total for e in errors))
+
 
 class TermsError(ValueError):
     """A facility setting is missing, out of range or inconsistent; ``setting`` names it."""

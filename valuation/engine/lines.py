@@ -139,6 +139,8 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
     decimals = {
         name: _optional_decimal(frame, parsed, name, problems) for name in OPTIONAL_DECIMALS if name in frame.columns
     }
+    if "unit_cost" in parsed:  # checked by _book_values; kept for storage, which writes every column
+        decimals["unit_cost"] = Optional(parsed["unit_cost"].values, parsed["unit_cost"].missing)
     flags = {name: _flag(frame[name], name, problems) for name in FLAG_COLUMNS if name in frame}
     dates = {name: _date(frame[name], name, as_of_day, problems) for name in DATE_COLUMNS if name in frame.columns}
     problems.raise_if_any()
@@ -156,6 +158,50 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
         flags=flags,
         dates=dates,
         book_value_tolerance_cents=book_value_tolerance_cents,
+    )
+
+
+def concat_lines(parts: list[Lines]) -> Lines:
+    """The lines of a file prepared in slices (``prepare_lines`` on each), as one ``Lines``.
+
+    Warehouse labels are merged in order of first appearance, as ``prepare_lines`` numbers
+    them for a whole file. Raises ``EngineInputError`` if the whole file's book value no longer
+    fits the engine, which no slice alone could tell.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    labels: dict[str, int] = {}
+    warehouse = []
+    for part in parts:
+        codes = np.array([labels.setdefault(label, len(labels)) for label in part.warehouse_labels], dtype=np.int32)
+        warehouse.append(codes[part.warehouse] if len(codes) else part.warehouse)
+
+    def joined(attribute: str) -> dict[str, Optional]:
+        return {
+            name: Optional(
+                np.concatenate([getattr(p, attribute)[name].values for p in parts]),
+                np.concatenate([getattr(p, attribute)[name].missing for p in parts]),
+            )
+            for name in getattr(first, attribute)
+        }
+
+    book = np.concatenate([p.book for p in parts])
+    if float(book.sum(dtype=np.float64)) >= MAX_TOTAL_CENTS:
+        raise EngineInputError([LineProblem(0, "book_value", "", "a total book value that fits the engine (< 4.6e16)")])
+    return Lines(
+        row=np.concatenate([p.row for p in parts]),
+        category=np.concatenate([p.category for p in parts]),
+        warehouse=np.concatenate(warehouse),
+        warehouse_labels=tuple(labels),
+        quantity=np.concatenate([p.quantity for p in parts]),
+        book=book,
+        as_of_day=first.as_of_day,
+        present=first.present,
+        decimals=joined("decimals"),
+        flags=joined("flags"),
+        dates=joined("dates"),
+        book_value_tolerance_cents=first.book_value_tolerance_cents,
     )
 
 

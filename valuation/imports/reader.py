@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,7 @@ from .report import ImportRejected, ValidationReport
 from .sniff import FileFormat, detect_format
 from .sources import Grid, read_csv_grid
 from .spreadsheet import read_spreadsheet_grid
-from .validate import build_lines
+from .validate import LineBuilder
 
 Progress = Callable[[str, int], None]
 SNIFF_BYTES = 8 * 1024
@@ -145,30 +145,92 @@ def read_stock_file(
     Bad input never raises: a rejected file gives ``lines=None`` and a report whose problems
     say why (whole-file problems as a single error).
     """
-    notify = progress or (lambda _stage, _percent: None)
-    notify("reading", 0)
-    try:
-        grid = _open(path, filename=filename, sheet=sheet, limits=limits, mapping=mapping)
-    except ImportRejected as exc:
-        fallback = mapping or ColumnMapping()
-        return ImportOutcome(lines=None, report=exc.report, mapping=fallback)
-    notify("validating", 40)
-    report = ValidationReport(detected=dict(grid.detected))
-    frame, used = build_lines(
-        grid, mapping, category_aliases=category_aliases, today=today or date.today(), report=report
+    reader = StockFileReader(
+        path,
+        filename=filename,
+        mapping=mapping,
+        sheet=sheet,
+        category_aliases=category_aliases,
+        limits=limits,
+        today=today,
+        progress=progress,
     )
-    del grid  # every cell as text: the largest frame of the whole pipeline; keep only the lines
-    warehouses: list[str] = []
-    if frame is not None and "warehouse" in frame.columns:
-        warehouses = sorted(frame.get_column("warehouse").drop_nulls().unique().to_list())
-    notify("converting", 80)
+    frames = list(reader.chunks())
+    (progress or (lambda _stage, _percent: None))("done", 100)
     lines = None
-    if frame is not None and report.accepted:
-        handed_over = [frame]
-        del frame  # converted column by column, each polars column freed once converted
-        lines = to_pandas(handed_over)
-    notify("done", 100)
-    return ImportOutcome(lines=lines, report=report, mapping=used, warehouses=warehouses)
+    if reader.accepted:
+        lines = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return ImportOutcome(lines=lines, report=reader.report, mapping=reader.mapping, warehouses=reader.warehouses)
+
+
+class StockFileReader:
+    """A stock file opened, then validated and converted slice by slice (``chunks``).
+
+    Opening reads the whole grid of text cells; a file refused as a whole (size, type,
+    encoding, unreadable) leaves ``report`` saying why and ``chunks`` empty. Each slice's
+    canonical pandas frame is yielded once validated, while the file is still accepted so far
+    (``progress`` is only called while opening: a pipeline may be streaming to the database);
+    once a problem rejects it, the remaining slices are only validated, so the report is whole.
+    The caller must exhaust ``chunks`` before reading ``accepted``, ``report`` and
+    ``warehouses`` (the distinct warehouse codes of every slice, sorted).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        filename: str | None = None,
+        mapping: ColumnMapping | None = None,
+        sheet: str | int | None = None,
+        category_aliases: Mapping[str, str] | None = None,
+        limits: ImportLimits = ImportLimits(),  # noqa: B008 - frozen
+        today: date | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self._notify = progress or (lambda _stage, _percent: None)
+        self._builder: LineBuilder | None = None
+        self._warehouses: set[str] = set()
+        self.mapping = mapping or ColumnMapping()
+        self._notify("reading", 0)
+        try:
+            grid = _open(path, filename=filename, sheet=sheet, limits=limits, mapping=mapping)
+        except ImportRejected as exc:
+            self.report = exc.report
+            return
+        self._notify("validating", 40)
+        self.report = ValidationReport(detected=dict(grid.detected))
+        self._builder = LineBuilder(
+            grid, mapping, category_aliases=category_aliases, today=today or date.today(), report=self.report
+        )
+        self.mapping = self._builder.mapping
+
+    @property
+    def rows(self) -> int:
+        """Rows below the header (0 when the file was refused whole)."""
+        return self.report.rows_read
+
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """The canonical lines of each slice of ``rows`` rows (default: all at once)."""
+        builder = self._builder
+        if builder is None:
+            return
+        for frame in builder.chunks(rows):
+            if "warehouse" in frame.columns:
+                self._warehouses.update(frame.get_column("warehouse").drop_nulls().unique().to_list())
+            if self.report.accepted:
+                handed_over = [frame]
+                del frame  # converted column by column, each polars column freed once converted
+                yield to_pandas(handed_over)
+        self._builder = None  # every cell as text: the largest frame of the whole pipeline
+
+    @property
+    def accepted(self) -> bool:
+        """True when every slice was read and the file has no error (warnings allowed)."""
+        return self._builder is None and self.report.accepted and self.report.lines > 0
+
+    @property
+    def warehouses(self) -> list[str]:
+        return sorted(self._warehouses)
 
 
 def preview_stock_file(

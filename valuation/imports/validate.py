@@ -7,7 +7,7 @@ listed in the report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -273,110 +273,173 @@ def build_lines(
     The frame is None when a required column is missing; line-level errors still return the
     frame (the caller decides from ``report.accepted``).
     """
-    mapping, columns = resolve_columns(grid, saved, report)
-    report.rows_read = grid.frame.height
-    if not check_required(columns, report):
-        return None, mapping
-    frame = grid.frame
-    n = frame.height
-    grid_cols = [c for c in frame.columns if c != EXTRA_COLUMN]
-    raw = frame.select(
-        pl.int_range(grid.first_row, grid.first_row + n, dtype=pl.Int64).alias(ROW),
-        *[pl.col(src).alias(RAW + name) for name, src in columns.grid.items()],
-        _blank_rows(frame, grid_cols).alias("__blank"),
-        (pl.col(EXTRA_COLUMN).is_not_null() if EXTRA_COLUMN in frame.columns else pl.lit(False)).alias("__extra"),
-        pl.col(grid_cols[0]).alias("__first"),
-    )
-    # Totals: a row whose SKU is empty or itself says "Total", with a "Total"-like label.
-    label_cols = ["__first"] + [RAW + c for c in ("sku", "description", "category", "warehouse") if c in columns.grid]
-    says_total = pl.any_horizontal([pl.col(c).str.contains(_TOTAL_PATTERN) for c in label_cols])
-    sku_raw = pl.col(RAW + "sku").str.strip_chars()
-    total = says_total & (sku_raw.is_null() | (sku_raw == "") | sku_raw.str.contains(_TOTAL_PATTERN))
-    value_fields = [RAW + c for c in ("sku", "quantity", *VALUE_COLUMNS) if c in columns.grid]
-    empty_line = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in value_fields])
-    raw = raw.with_columns(
-        total.fill_null(False).alias("__total"),
-        (empty_line & ~pl.col("__blank")).alias("__note"),
-    )
-    checker = Checker(raw, columns, report)
-    checker.check(
-        pl.col("__note") & ~pl.col("__total"),
-        kind="row_ignored",
-        severity=Severity.WARNING,
-        field=None,
-        # The mapped cells of the row (the grid's own columns are not in `raw`).
-        value=pl.concat_str([pl.col(RAW + name).fill_null("") for name in columns.grid], separator=" ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars(),
-        message=lambda row, value: f"Row {row} has no SKU, quantity or value and was ignored: “{(value or '')[:80]}”.",
-    )
-    skipped = raw.select((pl.col("__blank") | pl.col("__total") | pl.col("__note")).sum()).item()
-    report.rows_skipped = int(skipped)
-    # Filtering copies every column: only when some row goes.
-    data = raw.filter(~(pl.col("__blank") | pl.col("__total") | pl.col("__note"))) if skipped else raw
-    checker.run()
-    checker = Checker(data, columns, report)
-    checker.check(
-        pl.col("__extra"),
-        kind="too_many_values",
-        severity=Severity.ERROR,
-        field=None,
-        message=lambda row, _v: (
-            f"Row {row} has more values than the header has columns: a separator inside an "
-            "unquoted text (such as a description) probably split it."
-        ),
-    )
+    builder = LineBuilder(grid, saved, category_aliases=category_aliases, today=today, report=report)
+    if not builder.complete:
+        return None, builder.mapping
+    frames = list(builder.chunks())
+    return (frames[0] if len(frames) == 1 else pl.concat(frames)), builder.mapping
 
-    checker.run()
-    # An overlong row's cells are shifted: checking them would only add misleading errors.
-    if data.select(pl.col("__extra").any()).item():
-        data = data.filter(~pl.col("__extra"))
-    default_mark = "," if report.detected.get("separator") in (";", "tab", "|") else "."
-    decimals = [c for c in columns.grid if COLUMNS[c] == DECIMAL]
-    mark = _decimal_mark(data, [RAW + c for c in decimals], default_mark)
-    report.detected["decimal"] = mark
 
-    category_table: dict[str, str | None] = {}
-    if "category" in columns.grid:
-        category_table = _category_table(data, RAW + "category", _aliases(mapping, category_aliases))
+class LineBuilder:
+    """Validates a grid into canonical lines, whole or in slices of rows, into one report.
 
-    from_spreadsheet = grid.detected.get("format") != "csv"
+    The header is mapped and checked once (``complete`` tells whether every required column is
+    there); ``chunks(rows)`` then yields the canonical frame of each slice as soon as it is
+    validated, so a pipeline can store one slice while the next is checked. Problems, counts and
+    skipped rows add up in the one report; the file's decimal mark is decided on the first slice
+    (from its first ``EVIDENCE_ROWS`` lines, as for a whole file); "no stock line" is judged
+    after the last slice.
+    """
 
-    def clean(name: str) -> pl.Series:
-        source = data.get_column(RAW + name).rename(name)
-        kind = COLUMNS[name]
-        if name == "category":
-            return source.replace_strict(category_table, default=None, return_dtype=pl.String)
-        if kind == TEXT:
-            return clean_text_series(source)
-        if kind == DECIMAL:
-            if from_spreadsheet:
-                source = shortest_float_text(source)
-            return parse_decimal(source, mark)
-        if kind == DATE:
-            return parse_date(source)
-        return parse_flag(source)
+    def __init__(
+        self,
+        grid: Grid,
+        saved: ColumnMapping | None,
+        *,
+        category_aliases: Mapping[str, str] | None,
+        today: date,
+        report: ValidationReport,
+    ) -> None:
+        self.grid = grid
+        self.report = report
+        self.today = today
+        self.category_aliases = category_aliases
+        self.mapping, self.columns = resolve_columns(grid, saved, report)
+        report.rows_read = grid.frame.height
+        report.rows_skipped = 0
+        report.lines = 0
+        self.complete = check_required(self.columns, report)
+        self._mark: str | None = None
 
-    # Columns are independent and polars releases the GIL: clean them on both cores.
-    wanted = [name for name in COLUMNS if name in columns.grid]
-    with ThreadPoolExecutor(max_workers=CLEANING_THREADS) as pool:
-        cleaned = list(pool.map(clean, wanted))
-    data = data.with_columns(cleaned)
-    checker = Checker(data, columns, report)
-    _check_cells(checker, columns, category_table)
-    _check_values(checker, columns, today)
-    checker.run()
-    lines = data.select([ROW, *[c for c in COLUMNS if c in columns.grid]])
-    report.lines = lines.height
-    if lines.height == 0:
-        report.add(
-            Problem(
-                severity=Severity.ERROR,
-                kind="no_lines",
-                message="The file has a header but no stock line below it.",
+    def chunks(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
+        """The canonical frame of each slice of ``rows`` grid rows (default: all in one)."""
+        if not self.complete:
+            return
+        # The grid's rows now live in ``remaining`` only, which lets go of each slice's cells once
+        # it is built (a slice of a polars frame shares its chunks: nothing is copied).
+        remaining = self.grid.frame
+        self.grid.frame = remaining.clear()
+        step = max(rows or remaining.height, 1)
+        start = 0
+        while True:
+            # A last few rows (a total row, say) go with the slice before rather than alone.
+            take = remaining.height if remaining.height < step + step // 4 else step
+            piece, remaining = remaining.head(take), remaining.slice(take)
+            yield self._build(piece, start)
+            start += piece.height
+            del piece
+            if remaining.height == 0:
+                break
+        if self.report.lines == 0:
+            self.report.add(
+                Problem(
+                    severity=Severity.ERROR,
+                    kind="no_lines",
+                    message="The file has a header but no stock line below it.",
+                )
             )
+
+    def _build(self, frame: pl.DataFrame, start: int) -> pl.DataFrame:
+        """The canonical lines of ``frame``, the grid's rows from ``start`` (0-based)."""
+        grid, columns, report = self.grid, self.columns, self.report
+        n = frame.height
+        first_row = grid.first_row + start
+        grid_cols = [c for c in frame.columns if c != EXTRA_COLUMN]
+        raw = frame.select(
+            pl.int_range(first_row, first_row + n, dtype=pl.Int64).alias(ROW),
+            *[pl.col(src).alias(RAW + name) for name, src in columns.grid.items()],
+            _blank_rows(frame, grid_cols).alias("__blank"),
+            (pl.col(EXTRA_COLUMN).is_not_null() if EXTRA_COLUMN in frame.columns else pl.lit(False)).alias("__extra"),
+            pl.col(grid_cols[0]).alias("__first"),
         )
-    return lines, mapping
+        # Totals: a row whose SKU is empty or itself says "Total", with a "Total"-like label.
+        label_cols = ["__first"] + [
+            RAW + c for c in ("sku", "description", "category", "warehouse") if c in columns.grid
+        ]
+        says_total = pl.any_horizontal([pl.col(c).str.contains(_TOTAL_PATTERN) for c in label_cols])
+        sku_raw = pl.col(RAW + "sku").str.strip_chars()
+        total = says_total & (sku_raw.is_null() | (sku_raw == "") | sku_raw.str.contains(_TOTAL_PATTERN))
+        value_fields = [RAW + c for c in ("sku", "quantity", *VALUE_COLUMNS) if c in columns.grid]
+        empty_line = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in value_fields])
+        raw = raw.with_columns(
+            total.fill_null(False).alias("__total"),
+            (empty_line & ~pl.col("__blank")).alias("__note"),
+        )
+        checker = Checker(raw, columns, report)
+        checker.check(
+            pl.col("__note") & ~pl.col("__total"),
+            kind="row_ignored",
+            severity=Severity.WARNING,
+            field=None,
+            # The mapped cells of the row (the grid's own columns are not in `raw`).
+            value=pl.concat_str([pl.col(RAW + name).fill_null("") for name in columns.grid], separator=" ")
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars(),
+            message=lambda row, value: (
+                f"Row {row} has no SKU, quantity or value and was ignored: “{(value or '')[:80]}”."
+            ),
+        )
+        skipped = raw.select((pl.col("__blank") | pl.col("__total") | pl.col("__note")).sum()).item()
+        report.rows_skipped += int(skipped)
+        # Filtering copies every column: only when some row goes.
+        data = raw.filter(~(pl.col("__blank") | pl.col("__total") | pl.col("__note"))) if skipped else raw
+        checker.run()
+        checker = Checker(data, columns, report)
+        checker.check(
+            pl.col("__extra"),
+            kind="too_many_values",
+            severity=Severity.ERROR,
+            field=None,
+            message=lambda row, _v: (
+                f"Row {row} has more values than the header has columns: a separator inside an "
+                "unquoted text (such as a description) probably split it."
+            ),
+        )
+
+        checker.run()
+        # An overlong row's cells are shifted: checking them would only add misleading errors.
+        if data.select(pl.col("__extra").any()).item():
+            data = data.filter(~pl.col("__extra"))
+        if self._mark is None:
+            default_mark = "," if report.detected.get("separator") in (";", "tab", "|") else "."
+            decimals = [c for c in columns.grid if COLUMNS[c] == DECIMAL]
+            self._mark = _decimal_mark(data, [RAW + c for c in decimals], default_mark)
+            report.detected["decimal"] = self._mark
+        mark = self._mark
+
+        category_table: dict[str, str | None] = {}
+        if "category" in columns.grid:
+            category_table = _category_table(data, RAW + "category", _aliases(self.mapping, self.category_aliases))
+
+        from_spreadsheet = grid.detected.get("format") != "csv"
+
+        def clean(name: str) -> pl.Series:
+            source = data.get_column(RAW + name).rename(name)
+            kind = COLUMNS[name]
+            if name == "category":
+                return source.replace_strict(category_table, default=None, return_dtype=pl.String)
+            if kind == TEXT:
+                return clean_text_series(source)
+            if kind == DECIMAL:
+                if from_spreadsheet:
+                    source = shortest_float_text(source)
+                return parse_decimal(source, mark)
+            if kind == DATE:
+                return parse_date(source)
+            return parse_flag(source)
+
+        # Columns are independent and polars releases the GIL: clean them on both cores.
+        wanted = [name for name in COLUMNS if name in columns.grid]
+        with ThreadPoolExecutor(max_workers=CLEANING_THREADS) as pool:
+            cleaned = list(pool.map(clean, wanted))
+        data = data.with_columns(cleaned)
+        checker = Checker(data, columns, report)
+        _check_cells(checker, columns, category_table)
+        _check_values(checker, columns, self.today)
+        checker.run()
+        lines = data.select([ROW, *[c for c in COLUMNS if c in columns.grid]])
+        report.lines += lines.height
+        return lines
 
 
 def _blank_rows(frame: pl.DataFrame, grid_cols: list[str]) -> pl.Series:
