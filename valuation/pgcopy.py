@@ -11,9 +11,10 @@ the type's binary form, all big-endian:
 - ``date``: days since 2000-01-01 as int4;
 - ``bool``: one byte, 0 or 1;
 - ``numeric``: digit count, weight, sign, display scale (four int16), then base-10000 digits,
-  most significant first. Here always ``NUMERIC_DIGITS`` digits of weight ``NUMERIC_WEIGHT``
-  (the server strips the leading and trailing zero digits itself), enough for the 18
-  significant digits of every decimal column;
+  most significant first. Here one digit after the point (4 decimals at most) and as many
+  before it as the slice's largest value needs, the same for every row of a column in a slice
+  (the server strips the leading and trailing zero digits itself); at most
+  ``NUMERIC_DIGITS - 1`` before it, enough for the 16 integer digits of a money column;
 - ``text``/``varchar``: the UTF-8 bytes.
 
 Fixed-width values are laid out with numpy structured arrays (one record per row, several
@@ -37,8 +38,7 @@ NULL = b"\xff\xff\xff\xff"
 PG_EPOCH_DAY = 10_957  # 2000-01-01 in days since 1970-01-01
 NUMERIC_POSITIVE = 0x0000
 NUMERIC_NEGATIVE = 0x4000
-NUMERIC_DIGITS = 5  # base-10000 digits: four before the point (10^16), one after (4 decimals)
-NUMERIC_WEIGHT = NUMERIC_DIGITS - 2  # the first digit counts 10000^3
+NUMERIC_DIGITS = 5  # base-10000 digits at most: four before the point (10^16), one after (4 decimals)
 MAX_SCALE = 4
 MAX_WHOLE = 10 ** (4 * (NUMERIC_DIGITS - 1))
 
@@ -77,7 +77,7 @@ class Column:
         return self.missing is not None and bool(self.missing.any())
 
 
-def _value_dtype(column: Column) -> list[tuple[Any, ...]]:
+def _value_dtype(column: Column, whole_digits: int) -> list[tuple[Any, ...]]:
     if column.kind == INT4:
         return [("value", ">i4")]
     if column.kind == INT8:
@@ -91,41 +91,67 @@ def _value_dtype(column: Column) -> list[tuple[Any, ...]]:
         ("weight", ">i2"),
         ("sign", ">u2"),
         ("dscale", ">i2"),
-        ("digits", ">i2", (NUMERIC_DIGITS,)),
+        ("digits", ">i2", (whole_digits + 1,)),
     ]
 
 
-def _record_fields(columns: list[Column]) -> list[tuple[Any, ...]]:
-    fields: list[tuple[Any, ...]] = []
-    for index, column in enumerate(columns):
-        fields.append((f"len{index}", ">i4"))
-        fields += [(f"{name}{index}", *rest) for name, *rest in _value_dtype(column)]
-    return fields
-
-
-def _fill(record: np.ndarray, index: int, column: Column) -> None:
-    """Write ``column``'s length words and values into field group ``index`` of ``record``."""
+def _magnitudes(column: Column) -> tuple[np.ndarray, np.ndarray]:
+    """The column's values (0 for NULLs, whose slots may hold anything) and their magnitudes."""
     values = np.asarray(column.values)
     if column.missing is not None:
-        values = np.where(column.missing, 0, values)  # a NULL's slot may hold anything
+        values = np.where(column.missing, 0, values)
+    if column.kind != NUMERIC:
+        return values, values
+    return values, np.abs(values.astype(np.int64, copy=False))
+
+
+def _whole_digits(column: Column, magnitude: np.ndarray) -> int:
+    """Base-10000 digits before the point that the column's largest value needs (at least one):
+    a slice of quantities below 10,000 sends two digits a value, not five."""
+    largest = int(magnitude.max()) // 10**column.scale if magnitude.size else 0
+    if largest >= MAX_WHOLE:
+        raise ValueError(f"{column.name}: a value has more than {4 * (NUMERIC_DIGITS - 1)} integer digits")
+    digits = 1
+    while largest >= 10_000:
+        largest //= 10_000
+        digits += 1
+    return digits
+
+
+def _fixed(columns: list[Column], rows: int, *, field_count: int | None = None) -> pa.Array:
+    """Fixed-width columns without NULLs side by side, one record per row (after the row's
+    16-bit field count when ``field_count`` is given)."""
+    prepared = [_magnitudes(column) for column in columns]
+    whole = [_whole_digits(c, m) if c.kind == NUMERIC else 0 for c, (_, m) in zip(columns, prepared, strict=True)]
+    fields: list[tuple[Any, ...]] = [("count", ">i2")] if field_count is not None else []
+    for index, column in enumerate(columns):
+        fields.append((f"len{index}", ">i4"))
+        fields += [(f"{name}{index}", *rest) for name, *rest in _value_dtype(column, whole[index])]
+    record = np.zeros(rows, dtype=np.dtype(fields))
+    if field_count is not None:
+        record["count"] = field_count
+    for index, column in enumerate(columns):
+        values, magnitude = prepared[index]
+        _fill(record, index, column, values, magnitude, whole[index])
+    return _as_binary(record)
+
+
+def _fill(
+    record: np.ndarray, index: int, column: Column, values: np.ndarray, magnitude: np.ndarray, whole_digits: int
+) -> None:
+    """Write ``column``'s length words and values into field group ``index`` of ``record``."""
     if column.kind == NUMERIC:
-        record[f"len{index}"] = 8 + 2 * NUMERIC_DIGITS
-        record[f"ndigits{index}"] = NUMERIC_DIGITS
-        record[f"weight{index}"] = NUMERIC_WEIGHT
+        record[f"len{index}"] = 8 + 2 * (whole_digits + 1)
+        record[f"ndigits{index}"] = whole_digits + 1
+        record[f"weight{index}"] = whole_digits - 1
         record[f"dscale{index}"] = column.scale
         record[f"sign{index}"] = np.where(values < 0, NUMERIC_NEGATIVE, NUMERIC_POSITIVE)
-        magnitude = np.abs(values.astype(np.int64, copy=False))
         whole, fraction = np.divmod(magnitude, 10**column.scale)
-        largest = int(whole.max()) if whole.size else 0
-        if largest >= MAX_WHOLE:
-            raise ValueError(f"{column.name}: a value has more than {4 * (NUMERIC_DIGITS - 1)} integer digits")
         digits = record[f"digits{index}"]
-        digits[:, NUMERIC_DIGITS - 1] = fraction * 10 ** (MAX_SCALE - column.scale)
-        position = NUMERIC_DIGITS - 2
-        while largest:  # the digits above the largest value's stay zero
+        digits[:, whole_digits] = fraction * 10 ** (MAX_SCALE - column.scale)
+        for position in range(whole_digits - 1, 0, -1):
             whole, digits[:, position] = np.divmod(whole, 10_000)
-            largest //= 10_000
-            position -= 1
+        digits[:, 0] = whole
         return
     width = {INT4: 4, INT8: 8, DATE: 4, BOOL: 1}[column.kind]
     record[f"len{index}"] = width
@@ -141,18 +167,6 @@ def _as_binary(record: np.ndarray) -> pa.Array:
     return pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), len(record), [None, pa.py_buffer(offsets), pa.py_buffer(record.view(np.uint8))]
     )
-
-
-def _fixed(columns: list[Column], rows: int, *, field_count: int | None = None) -> pa.Array:
-    """Fixed-width columns without NULLs side by side, one record per row (after the row's
-    16-bit field count when ``field_count`` is given)."""
-    head = [("count", ">i2")] if field_count is not None else []
-    record = np.zeros(rows, dtype=np.dtype(head + _record_fields(columns)))
-    if field_count is not None:
-        record["count"] = field_count
-    for index, column in enumerate(columns):
-        _fill(record, index, column)
-    return _as_binary(record)
 
 
 def _with_nulls(column: Column, rows: int) -> pa.Array:

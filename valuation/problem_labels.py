@@ -266,6 +266,15 @@ _FILE_PROBLEMS: list[tuple[str, re.Pattern[str], Promise, tuple[str, ...]]] = [
         ("line", "encoding"),
     ),
     (
+        "control_character",
+        re.compile(r"Line ([0-9]+) holds a NUL character \(byte 0\).*$"),
+        _(
+            "Line %(line)s holds a NUL character (byte 0), which no stock export contains: the file is "
+            "damaged or is not a text export. Export it again."
+        ),
+        ("line",),
+    ),
+    (
         "too_many_rows",
         re.compile(r"The (?:file|sheet) has (?:about )?([0-9,]+) rows.*; at most ([0-9,]+) can be imported\..*$"),
         _(

@@ -56,6 +56,13 @@ from valuation.storage import LineCopy, delete_lines, store_lines
 log = logging.getLogger("stockpledge.valuation")
 
 MAX_ATTEMPTS = 3
+# Rows validated and sent to the database at a time: the server stores one slice while the next is
+# validated; fewer, larger slices would leave it idle longer at the start (bench/README.md).
+CHUNK_ROWS = 200_000
+# Facilities are valued two at a time (the bench's two in parallel): one after the other, they were
+# on the pipeline's critical path (~1 s more at a million lines, bench/README.md); more threads than
+# the machine's two cores would only add the memory of more valuations under way at once.
+VALUING_THREADS = 2
 
 
 def lease_seconds() -> int:
@@ -266,12 +273,6 @@ def process_upload(*, upload_id: int) -> None:
     log.info("upload processed", extra={"object": f"upload:{upload_id}", "outcome": "accepted", "lines": count})
 
 
-CHUNK_ROWS = 200_000
-# One valuation thread per facility (two in the bench): valued one after the other, they were on
-# the pipeline's critical path (~1 s more at a million lines, bench/README.md).
-VALUING_THREADS = 4
-
-
 class _Rejected(Exception):
     """The file (or the engine) rejected the lines: roll back what was stored, keep the report."""
 
@@ -323,7 +324,7 @@ def _store_and_value(
         lines = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         del parts, frames
         release_memory()  # the grid's cells, freed slice by slice: give their pages back first
-        # Valuations are pure computation: they run in threads, one per facility, while the
+        # Valuations are pure computation: they run in threads (``VALUING_THREADS``) while the
         # server stores the last slices (leaving the ExitStack waits for the COPY to finish).
         computed = [pool.submit(_compute_all, [run], lines, prepared) for run in runs]
     if connection.vendor != "postgresql":

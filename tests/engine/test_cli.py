@@ -19,8 +19,10 @@ WIP2,wip,1,200000,0,false,false,true,2026-10-01
 FG1,finished_good,1,1500000,0,false,false,,2026-10-01
 FG2,finished_good,1,300000,0,false,false,,2025-06-01
 """
-PLEDGE = {"structure": "pledge_without_dispossession",
-          "pledge": {"fungibility_share_pct": "75", "over_collateralisation_pct": "150"}}
+PLEDGE = {
+    "structure": "pledge_without_dispossession",
+    "pledge": {"fungibility_share_pct": "75", "over_collateralisation_pct": "150"},
+}
 
 
 def _write(tmp_path, stock: str, terms: dict) -> tuple[str, str]:
@@ -60,8 +62,11 @@ def test_example_b_borrowing_base_as_table(tmp_path):
 
 
 def test_bad_terms_name_the_setting(tmp_path):
-    stock, terms = _write(tmp_path, EXAMPLE_A, {"structure": "pledge_without_dispossession",
-                                                "pledge": {"over_collateralisation_pct": "90"}})
+    stock, terms = _write(
+        tmp_path,
+        EXAMPLE_A,
+        {"structure": "pledge_without_dispossession", "pledge": {"over_collateralisation_pct": "90"}},
+    )
     with pytest.raises(CommandError, match="over_collateralisation_pct"):
         call_command("valuate", stock, "--terms", terms, "--as-of", "2026-10-31")
 

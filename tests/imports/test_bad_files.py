@@ -246,3 +246,13 @@ def test_report_caps_listed_problems_but_counts_all(tmp_path):
     assert len(data["problems"]) == 1_000
     assert data["problems_truncated"] is True
     assert len(json.dumps(data)) < 400_000
+
+
+def test_nul_byte_deep_in_a_csv_names_its_line(tmp_path):
+    """A NUL past the sniffed head (no export holds one; PostgreSQL cannot store it) refuses the
+    file naming the line, instead of failing later while the lines are stored."""
+    lines = csv_text(FR_HEADER, FR_ROWS * 400).encode("utf-8").split(b"\n")
+    lines[1200] = lines[1200].replace(b";", b"\x00;", 1)  # line 1201
+    problem = only_problem(rejected(write(tmp_path, "stock.csv", b"\n".join(lines))))
+    assert problem.kind == "control_character"
+    assert problem.message.startswith("Line 1201 holds a NUL character")

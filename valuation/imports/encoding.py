@@ -29,7 +29,7 @@ DISPLAY_NAMES = {
 }
 
 
-def _line_of(data: bytes, offset: int) -> int:
+def line_of(data: bytes, offset: int) -> int:
     """Return the 1-based line number holding byte ``offset``."""
     return data.count(b"\n", 0, offset) + 1
 
@@ -83,7 +83,7 @@ def to_utf8(data: bytes) -> tuple[bytes, str]:
         first_bad = exc.start
     before = data[:first_bad]
     if _has_utf8_sequences(before):
-        line = _line_of(data, first_bad)
+        line = line_of(data, first_bad)
         raise ImportRejected(
             f"The file mixes character encodings: accented characters before line {line} are "
             f"UTF-8 but line {line} is not. Export the whole file again in one encoding "
@@ -111,7 +111,7 @@ def _strict_utf8(data: bytes, *, bom: bool) -> None:
 
 
 def _undecodable(data: bytes, offset: int, encoding: str) -> ImportRejected:
-    line = _line_of(data, offset)
+    line = line_of(data, offset)
     return ImportRejected(
         f"Line {line} holds characters that are not valid {encoding}: the file mixes encodings "
         "or is damaged. Export it again in one encoding (UTF-8 preferably).",

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from .encoding import DISPLAY_NAMES, to_utf8
+from .encoding import DISPLAY_NAMES, line_of, to_utf8
 from .limits import ImportLimits
 from .mapping import ColumnMapping, header_score
 from .report import ImportRejected
@@ -120,6 +120,13 @@ def read_csv_grid(data: bytes | list[bytes], limits: ImportLimits, saved: Column
         data = data.pop()
     text, encoding = to_utf8(data)
     del data
+    nul = text.find(b"\x00")
+    if nul >= 0:  # no export holds one, and PostgreSQL could not store it in a text
+        raise ImportRejected(
+            f"Line {line_of(text, nul)} holds a NUL character (byte 0), which no stock export contains: "
+            "the file is damaged or is not a text export. Export it again.",
+            kind="control_character",
+        )
     if b"\n" not in text and b"\r" in text:
         text = text.replace(b"\r", b"\n")  # classic Mac line endings
     sample = text[:SAMPLE_CHARS].decode("utf_8", errors="ignore")
