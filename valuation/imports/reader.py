@@ -268,11 +268,14 @@ def to_pandas(frame: pl.DataFrame | list[pl.DataFrame]) -> pd.DataFrame:
     """
     if isinstance(frame, list):
         frame = frame.pop()
+    series = frame.get_columns()
+    del frame  # each column now lives only in ``series`` (dropping them one by one from the
+    # frame costs a polars query each: ~0.1 s a million lines)
+    series.reverse()
     columns: dict[str, Any] = {}
-    for name in frame.columns:
-        column = frame.get_column(name)
-        frame = frame.drop(name)  # this column now lives only in ``column``
-        columns[name] = _column_to_pandas(column, COLUMNS.get(name))
+    while series:
+        column = series.pop()
+        columns[column.name] = _column_to_pandas(column, COLUMNS.get(column.name))
         del column
     return pd.DataFrame(columns)
 
