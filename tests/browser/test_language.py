@@ -19,7 +19,8 @@ def test_advisor_switches_language_and_it_sticks(journey):
     assert one.page.locator("html").get_attribute("lang") == "en"
 
     for code, word in (("fr", "Clients"), ("zh-hans", "客户")):
-        one.page.select_option("#lang-select", code)
+        with one.page.expect_navigation():  # the picker submits its form on change
+            one.page.select_option("#lang-select", code)
         one.page.wait_for_load_state("networkidle")
         assert one.page.locator("html").get_attribute("lang") == code
         assert one.page.get_by_role("navigation").get_by_text(word).count() >= 1
