@@ -12,6 +12,11 @@ class DomainError(Exception):
         self.field = field
         self.code = code
 
+    def add_to(self, form: Any) -> None:
+        """Show the error on a Django form: under its field when the form has that field, else
+        at the top of the form."""
+        form.add_error(self.field if self.field in form.fields else None, self.message)
+
     def as_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.code, "detail": self.message}
         if self.field:

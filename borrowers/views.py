@@ -214,7 +214,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except DomainError as error:
-            form.add_error(error.field, error.message)
+            error.add_to(form)
         else:
             messages.success(request, _("Invitation sent."))
             return redirect("borrowers:invitation-list")

@@ -127,7 +127,7 @@ def report_issue(request: HttpRequest, run_pk: int) -> HttpResponse:
             )
         except DomainError as error:
             _forbidden_is_404(request, error, "issue report")
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             messages.success(request, _("Report issued; its PDF is being rendered."))
             return redirect(report)
@@ -220,7 +220,7 @@ def report_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except DomainError as error:
             _forbidden_is_404(request, error, "decide on report")
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect(report)
@@ -247,7 +247,7 @@ def report_certify(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except DomainError as error:
             _forbidden_is_404(request, error, "certify report")
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             messages.success(request, _("Certificate certified; your advisor may now send it to the lender."))
             return redirect(report)

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -51,7 +51,7 @@ from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader
 from valuation.models import ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
-from valuation.storage import LineCopy, delete_lines, store_lines
+from valuation.storage import delete_lines, line_writer
 
 log = logging.getLogger("stockpledge.valuation")
 
@@ -297,7 +297,7 @@ def _store_and_value(
     parts: list[tuple[pd.DataFrame, Lines]] = []
     engine_errors: list[EngineInputError] = []
     with contextlib.ExitStack() as stack:
-        copy = None
+        writer = None
         for chunk in reader.chunks(CHUNK_ROWS):
             try:
                 prepared = prepare_lines(chunk, as_of=upload.as_of, book_value_tolerance_cents=1)
@@ -306,10 +306,9 @@ def _store_and_value(
                 continue
             if engine_errors:
                 continue  # rejected already: only the rest of the report is wanted
-            if connection.vendor == "postgresql":
-                if copy is None:
-                    copy = stack.enter_context(LineCopy(upload.pk, chunk.columns))
-                copy.write(chunk, prepared)
+            if writer is None:
+                writer = stack.enter_context(line_writer(upload.pk, chunk.columns))
+            writer.write(chunk, prepared)
             parts.append((chunk, prepared))
         report = reader.report.to_json()
         if not reader.accepted:
@@ -327,8 +326,6 @@ def _store_and_value(
         # Valuations are pure computation: they run in threads (``VALUING_THREADS``) while the
         # server stores the last slices (leaving the ExitStack waits for the COPY to finish).
         computed = [pool.submit(_compute_all, [run], lines, prepared) for run in runs]
-    if connection.vendor != "postgresql":
-        store_lines(upload_id=upload.pk, lines=lines, prepared=prepared)
     return len(lines), [c for c in lines.columns if c != "row"], [f for c in computed for f in c.result()]
 
 

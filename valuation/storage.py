@@ -97,20 +97,17 @@ def storage_frame(*, upload_id: int, lines: pd.DataFrame | pl.DataFrame, book_va
     return source.select(exprs)
 
 
-def store_lines(*, upload_id: int, lines: pd.DataFrame, prepared: Lines) -> int:
-    """Replace the upload's stored lines with these (idempotent: a re-run leaves one copy).
+def line_writer(upload_id: int, file_columns: Iterable[str]) -> LineCopy | LineInsert:
+    """Where an upload's lines are written, chunk by chunk (``write(lines, prepared)``), inside the
+    caller's transaction: one binary COPY on PostgreSQL (``LineCopy``), batched inserts on SQLite.
 
-    ``prepared`` is what the engine made of ``lines`` (``prepare_lines``): its integer values
-    are what is stored, so the database holds exactly the figures the valuation used. On
-    PostgreSQL one binary COPY (``LineCopy``); SQLite gets batched inserts of ``storage_frame``.
+    ``prepared`` is what the engine made of each chunk (``prepare_lines``): its integer values
+    are what is stored, so the database holds exactly the figures the valuation used. The
+    upload's earlier lines are the caller's to delete first (``delete_lines``).
     """
-    delete_lines(upload_id)
     if connection.vendor == "postgresql":
-        with LineCopy(upload_id, lines.columns) as copy:
-            copy.write(lines, prepared)
-    else:
-        _insert(storage_frame(upload_id=upload_id, lines=lines, book_value_cents=prepared.book))
-    return len(lines)
+        return LineCopy(upload_id, file_columns)
+    return LineInsert(upload_id)
 
 
 def delete_lines(upload_id: int) -> None:
@@ -119,7 +116,7 @@ def delete_lines(upload_id: int) -> None:
 
 
 class LineCopy:
-    """One binary COPY of an upload's lines into the stock-line table (PostgreSQL).
+    """One binary COPY of an upload's lines into the stock-line table: the PostgreSQL ``line_writer``.
 
     Lines may come in several ``write`` calls (a file read in chunks): each is encoded in slices
     of ``COPY_BATCH_ROWS`` lines (``encode_slice``) by an encoder thread, so the caller goes on
@@ -226,6 +223,22 @@ def _text(table: pa.Table, name: str, limit: int) -> pa.Array:
 
 def _empty_texts(rows: int) -> pa.Array:
     return pa.LargeStringArray.from_buffers(rows, pa.py_buffer(np.zeros(rows + 1, dtype=np.int64)), pa.py_buffer(b""))
+
+
+class LineInsert:
+    """The embedded (SQLite) ``line_writer``: each chunk inserted as it comes, in batches."""
+
+    def __init__(self, upload_id: int) -> None:
+        self.upload_id = upload_id
+
+    def __enter__(self) -> LineInsert:
+        return self
+
+    def write(self, lines: pd.DataFrame, prepared: Lines) -> None:
+        _insert(storage_frame(upload_id=self.upload_id, lines=lines, book_value_cents=prepared.book))
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def _insert(frame: pl.DataFrame) -> None:

@@ -44,7 +44,7 @@ def upload_create(request: HttpRequest, client_pk: int) -> HttpResponse:
                 sheet=form.cleaned_data["sheet"],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             return redirect(upload)
     uploads = access.scope(StockUpload.objects.filter(client=client).select_related("uploaded_by"), request.user)[:10]

@@ -30,6 +30,7 @@ WIP_CODE = CATEGORIES.index(Category.WIP)
 # bound also keeps every sum of a few million lines far inside int64.
 MAX_LINE_CENTS = 10**15
 MAX_TOTAL_CENTS = 2**62
+TOTAL_TOO_BIG = "a total book value that fits the engine (< 4.6e16)"
 
 # Scale (decimal places) of each optional decimal column.
 OPTIONAL_DECIMALS: dict[str, int] = {
@@ -188,7 +189,7 @@ def concat_lines(parts: list[Lines]) -> Lines:
 
     book = np.concatenate([p.book for p in parts])
     if float(book.sum(dtype=np.float64)) >= MAX_TOTAL_CENTS:
-        raise EngineInputError([LineProblem(0, "book_value", "", "a total book value that fits the engine (< 4.6e16)")])
+        raise EngineInputError([LineProblem(0, "book_value", "", TOTAL_TOO_BIG)])
     return Lines(
         row=np.concatenate([p.row for p in parts]),
         category=np.concatenate([p.category for p in parts]),
@@ -336,7 +337,7 @@ def _book_values(
         _add_each(problems, "book_value", inconsistent, frame["book_value"], expected)
     book = np.where(has_given, given.values, computed)
     if float(book.sum(dtype=np.float64)) >= MAX_TOTAL_CENTS:
-        problems.structural("book_value", "a total book value that fits the engine (< 4.6e16)")
+        problems.structural("book_value", TOTAL_TOO_BIG)
     return book
 
 
