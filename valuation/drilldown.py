@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from valuation.engine.money import to_decimal
+from valuation.files import local_path
 from valuation.labels import category_label, reason_label
 from valuation.models import StockLine, ValuationRun
 
@@ -160,18 +159,8 @@ def _lines_path(run: ValuationRun) -> Iterator[Path | None]:
     if not run.lines_file:
         yield None
         return
-    try:
-        path = Path(run.lines_file.path)
-    except NotImplementedError:
-        path = None
-    if path is not None:
+    with local_path(run.lines_file, suffix=".parquet") as path:
         yield path if path.exists() else None
-        return
-    with tempfile.NamedTemporaryFile(suffix=".parquet") as handle:
-        with run.lines_file.open("rb") as source:
-            shutil.copyfileobj(source, handle)
-        handle.flush()
-        yield Path(handle.name)
 
 
 def _matching_rows(run: ValuationRun, query: str) -> list[int]:

@@ -15,11 +15,7 @@ import hashlib
 import io
 import json
 import logging
-import shutil
-import tempfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -47,6 +43,7 @@ from valuation.engine.errors import EngineInputError, TermsError
 from valuation.engine.lines import Lines, concat_lines, prepare_lines
 from valuation.engine.run import valuate
 from valuation.engine.serialize import result_to_dict
+from valuation.files import local_path
 from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader
@@ -139,21 +136,6 @@ def reprocess_upload(*, upload: StockUpload, by: User, mapping: ColumnMapping | 
     return upload
 
 
-@contextmanager
-def _local_copy(upload: StockUpload) -> Iterator[Path]:
-    """A local path to the stored file, whatever the storage backend (S3, shared disk…)."""
-    try:
-        yield Path(upload.file.path)
-        return
-    except NotImplementedError:
-        pass
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.original_name).suffix) as handle:
-        with upload.file.open("rb") as source:
-            shutil.copyfileobj(source, handle)
-        handle.flush()
-        yield Path(handle.name)
-
-
 def firm_category_aliases(client: ClientCompany) -> dict[str, str]:
     """The firm's own category codes and names (e.g. EC → wip), recognised in its clients' files."""
     from borrowers.models import StockCategory
@@ -219,7 +201,7 @@ def process_upload(*, upload_id: int) -> None:
     def progress(stage: str, percent: int) -> None:
         StockUpload.objects.heartbeat(upload_id, stage=stage)
 
-    with _local_copy(upload) as path:
+    with local_path(upload.file, suffix=Path(upload.original_name).suffix) as path:
         reader = StockFileReader(
             path,
             filename=upload.original_name,
