@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from django.apps import apps
@@ -141,9 +142,16 @@ def _reports(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):
         return Q(facility__client__firm_id=user.firm_id)
     if _client_user(user) and action == "view":
-        # An issued version stays visible to its client while its PDF is (re-)rendered — after
-        # the signatory certifies a certificate, say; a failed render is the advisors' to fix.
-        return Q(facility__client_id=user.client_id, render_status__in=("queued", "rendering", "ready"))
+        # A financing report reaches its client only once an advisor shares it with the client
+        # (and then as the client copy, see reports.services.share_with_client). A borrowing base
+        # certificate is the client's own statement: its signatory must read it to certify it.
+        # An issued version stays visible while its PDF is (re-)rendered — after the signatory
+        # certifies a certificate, say; a failed render is the advisors' to fix.
+        return Q(
+            Q(kind="borrowing_base_certificate") | Q(client_shared_at__isnull=False),
+            facility__client_id=user.client_id,
+            render_status__in=("queued", "rendering", "ready"),
+        )
     if _bank_user(user) and action == "view":
         return Q(
             shares__lender_id=user.lender_id,
@@ -151,6 +159,66 @@ def _reports(user: Any, action: Action) -> Q | None:
             render_status="ready",
         )
     return None
+
+
+# ------------------------------------------------------------------ what a role sees of a valuation
+
+Part = Literal["figures", "waterfall", "ineligibles", "detail"]
+PARTS: tuple[Part, ...] = ("figures", "waterfall", "ineligibles", "detail")
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """Which parts of a client's valuations a user may see, beyond reaching the run at all.
+
+    figures: the key figures (book value, eligible, liquidation value, financing, availability);
+    waterfall: the waterfall chart; ineligibles: the ineligible stock by reason;
+    detail: the working material — stock lines, levers, terms, the full engine result, exports.
+    """
+
+    figures: bool = False
+    waterfall: bool = False
+    ineligibles: bool = False
+    detail: bool = False
+
+    def allows(self, part: Part) -> bool:
+        return bool(getattr(self, part))
+
+
+NOTHING = Visibility()
+EVERYTHING = Visibility(figures=True, waterfall=True, ineligibles=True, detail=True)
+
+# For a client user, the switch on the client company that opens each part; None: never.
+_CLIENT_SWITCHES: dict[Part, str | None] = {
+    "figures": "client_sees_figures",
+    "waterfall": "client_sees_waterfall",
+    "ineligibles": "client_sees_ineligibles",
+    "detail": None,
+}
+
+
+def visibility(user: Any, client: Any) -> Visibility:
+    """What `user` may see of `client`'s valuations: the one decision pages, API, exports and
+    PDFs ask. Advisors of the client's firm see everything; the client's own users see what the
+    advisor switched on for the company, never the working material; anyone else nothing."""
+    if _firm_advisor(user) and client.firm_id == user.firm_id:
+        return EVERYTHING
+    if _client_user(user) and client.pk == user.client_id:
+        switched_on = {part: bool(switch and getattr(client, switch)) for part, switch in _CLIENT_SWITCHES.items()}
+        return Visibility(**switched_on)
+    return NOTHING
+
+
+def runs_showing(queryset: QuerySet[M], user: Any, part: Part) -> QuerySet[M]:
+    """The valuation runs `user` may reach *and* see `part` of: ``scope`` narrowed by the same
+    switches as ``visibility``, so a list or a detail route never serves what a page hides."""
+    scoped = scope(queryset, user)
+    if _firm_advisor(user):
+        return scoped
+    if _client_user(user):
+        switch = _CLIENT_SWITCHES[part]
+        return scoped.filter(**{f"facility__client__{switch}": True}) if switch else scoped.none()
+    return scoped.none()
 
 
 def scope(queryset: QuerySet[M], user: Any, action: Action = "view") -> QuerySet[M]:

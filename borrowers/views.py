@@ -5,6 +5,8 @@ Each view: check access (borrowers.access), call a service or read a selector, r
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -117,24 +119,25 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "client": page.client,
         "can_edit": request.user.is_advisor,
+        "seen": access.visibility(request.user, page.client),
     }
     if not request.user.is_advisor:
-        _add_client_summary(page)
+        _add_client_summary(page, request.user)
     return render(request, "borrowers/client_detail.html", context)
 
 
-def _add_client_summary(page: selectors.ClientPage) -> None:
+def _add_client_summary(page: selectors.ClientPage, user: Any) -> None:
     """What the advisor lets the client see beyond the key figures: the waterfall chart and the
     ineligible stock by reason, from each current run's stored result."""
-    client = page.client
+    seen = access.visibility(user, page.client)
     for item in page.facilities:
         result = item.run.result if item.run is not None else None
         if not result:
             continue
-        if client.client_sees_waterfall:
+        if seen.waterfall:
             bars = waterfall_bars(result)
             item.waterfall_svg = waterfall_svg(bars, currency=item.currency, title=item.facility.name)
-        if client.client_sees_ineligibles:
+        if seen.ineligibles:
             by_reason = (result.get("eligibility") or {}).get("by_reason") or []
             item.ineligibles = [(reason_label(str(r.get("reason", ""))), r.get("amount")) for r in by_reason]
 

@@ -9,7 +9,7 @@ a figure go to the drill-down (``valuation.drilldown``), which reads the run's P
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -277,15 +277,7 @@ def discounts(run: ValuationRun) -> list[dict[str, Any]]:
 def visible_parts(facility: Facility, user: Any) -> dict[str, bool]:
     """Advisors see the whole dossier; a client user sees what the advisor chose to show the
     company (key figures, waterfall, ineligibles), never the working tables or the levers."""
-    if getattr(user, "is_advisor", False):
-        return {"figures": True, "waterfall": True, "ineligibles": True, "detail": True}
-    client = facility.client
-    return {
-        "figures": bool(getattr(client, "client_sees_figures", True)),
-        "waterfall": bool(getattr(client, "client_sees_waterfall", False)),
-        "ineligibles": bool(getattr(client, "client_sees_ineligibles", False)),
-        "detail": False,
-    }
+    return asdict(access.visibility(user, facility.client))
 
 
 def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[str, Any]:

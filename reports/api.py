@@ -70,6 +70,19 @@ class CertificationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"statement": {"max_length": services.MAX_TEXT}}
 
 
+class ClientShareSerializer(serializers.ModelSerializer):
+    """Whether the borrower's users read the version, and what their copy includes."""
+
+    shared = serializers.BooleanField(source="shared_with_client", read_only=True)
+    include_levers = serializers.BooleanField(source="client_includes_levers", default=False)
+    include_annex = serializers.BooleanField(source="client_includes_annex", default=False)
+
+    class Meta:
+        model = ReportVersion
+        fields = ["shared", "client_shared_at", "include_levers", "include_annex"]
+        read_only_fields = ["client_shared_at"]
+
+
 class ReportSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="facility.client_id", read_only=True)
     author_name = serializers.SerializerMethodField()
@@ -105,7 +118,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(reverse("report-detail", args=[report.pk]))
 
     def get_pdf_url(self, report: ReportVersion) -> str | None:
-        if report.render_status != RenderStatus.READY or not report.pdf:
+        if report.render_status != RenderStatus.READY or not report.pdf_for(self.context["request"].user):
             return None
         return self.context["request"].build_absolute_uri(reverse("report-pdf", args=[report.pk]))
 
@@ -243,7 +256,8 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True)
     def pdf(self, request: Request, pk: str | None = None) -> FileResponse | Response:
         report = self.get_object()
-        if report.render_status != RenderStatus.READY or not report.pdf:
+        pdf = report.pdf_for(request.user)
+        if report.render_status != RenderStatus.READY or not pdf:
             return Response(
                 {
                     "error": "not_ready",
@@ -253,11 +267,35 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         services.record_access(report=report, user=request.user, action="download")
         return FileResponse(
-            report.pdf.open("rb"),
+            pdf.open("rb"),
             as_attachment=True,
             filename=f"{slugify(report.title) or 'report'}-v{report.number}.pdf",
             content_type="application/pdf",
         )
+
+    @extend_schema(methods=["GET"], responses={200: ClientShareSerializer}, summary="Sharing with the client")
+    @extend_schema(
+        methods=["POST"],
+        request=ClientShareSerializer,
+        responses={200: ClientShareSerializer},
+        summary="Share the report with the client's users (the client copy), or change what it includes",
+    )
+    @extend_schema(methods=["DELETE"], responses={200: ClientShareSerializer}, summary="Withdraw from the client")
+    @action(detail=True, methods=["get", "post", "delete"], url_path="client-share", url_name="client-share")
+    def client_share(self, request: Request, pk: str | None = None) -> Response:
+        report = self._changeable()
+        if request.method == "POST":
+            asked = ClientShareSerializer(data=request.data)
+            asked.is_valid(raise_exception=True)
+            report = services.share_with_client(
+                report=report,
+                by=request.user,
+                include_levers=asked.validated_data["client_includes_levers"],
+                include_annex=asked.validated_data["client_includes_annex"],
+            )
+        elif request.method == "DELETE":
+            report = services.withdraw_from_client(report=report, by=request.user)
+        return Response(ClientShareSerializer(report).data)
 
     @extend_schema(methods=["GET"], responses={200: ShareSerializer(many=True)}, summary="The report's shares")
     @extend_schema(

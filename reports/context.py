@@ -209,6 +209,19 @@ def _group_rows(groups: list[dict[str, Any]], key: str, label) -> list[Row]:
     return [Row(label(k), book[k], eligible[k], book[k] - eligible[k]) for k in book]
 
 
+def client_copy(frozen: dict[str, Any], *, levers: bool, annex: bool) -> dict[str, Any]:
+    """The frozen context as the borrower's users read it: the levers (the advisor's working
+    advice) and the annex of stock lines left out unless the advisor includes them."""
+    copy = {**frozen, "result": {**(frozen.get("result") or {})}, "omitted": []}
+    if not levers:
+        copy["result"]["levers"] = []
+        copy["omitted"].append("levers")
+    if not annex:
+        copy["annex"] = []
+        copy["omitted"].append("annex")
+    return copy
+
+
 def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
     """The rows and figures the PDF shows, from a frozen context; call it under the report's
     language (`translation.override`) so labels come out in that language."""
@@ -296,6 +309,7 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "line_count": result.get("line_count", 0),
         "method": result.get("method", ""),
         "annex": annex,
+        "hide_levers": "levers" in (frozen.get("omitted") or ()),
     }
 
 

@@ -22,6 +22,11 @@ class ShareForm(forms.Form):
         self.fields["lender"].queryset = lenders
 
 
+class ClientShareForm(forms.Form):
+    include_levers = forms.BooleanField(label=_("Include the levers"), required=False)
+    include_annex = forms.BooleanField(label=_("Include the annex of the largest ineligible lines"), required=False)
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 

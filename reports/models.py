@@ -61,6 +61,15 @@ class ReportVersion(models.Model):
     render_status = models.CharField(max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED)
     pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     failure_reason = models.TextField(blank=True)
+    # The client copy: what the borrower's users download once an advisor shares the version
+    # with them — without the levers and the line annex unless the advisor includes them.
+    client_pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    client_shared_at = models.DateTimeField(null=True, blank=True)
+    client_shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    client_includes_levers = models.BooleanField(_("include the levers"), default=False)
+    client_includes_annex = models.BooleanField(_("include the annex of ineligible lines"), default=False)
     # The render job's lease (see ReportVersionQuerySet.claim_render) and attempt count.
     claimed_at = models.DateTimeField(null=True, blank=True)
     render_attempts = models.PositiveSmallIntegerField(default=0)
@@ -80,6 +89,17 @@ class ReportVersion(models.Model):
     @property
     def is_certificate(self) -> bool:
         return self.kind == ReportKind.BORROWING_BASE_CERTIFICATE
+
+    @property
+    def shared_with_client(self) -> bool:
+        return self.client_shared_at is not None
+
+    def pdf_for(self, user: User) -> models.fields.files.FieldFile:
+        """The file `user` downloads: the client copy for the borrower's users (a certificate is
+        one page of figures, the same for everyone), the full version for advisors and lenders."""
+        if getattr(user, "is_client_user", False) and not self.is_certificate:
+            return self.client_pdf
+        return self.pdf
 
 
 class ReportShare(models.Model):

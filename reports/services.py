@@ -164,6 +164,50 @@ def _enqueue_render(report_id: int) -> None:
 
 
 @transaction.atomic
+def share_with_client(
+    *, report: ReportVersion, by: User, include_levers: bool = False, include_annex: bool = False
+) -> ReportVersion:
+    """Let the borrower's users read a financing report, as the client copy: without the levers
+    and the line annex unless the advisor includes them. Sharing again changes what is included."""
+    report = ReportVersion.objects.select_for_update().select_related("facility__client").get(pk=report.pk)
+    _require_advisor_of(by, report.facility.client.firm_id)
+    if report.is_certificate:
+        raise DomainError(_("A borrowing base certificate is always the client's to read and certify."), field="report")
+    if report.render_status == RenderStatus.FAILED:
+        raise DomainError(_("This report's PDF failed to render; issue it again."), field="report")
+    included = {"client_includes_levers": include_levers, "client_includes_annex": include_annex}
+    changed = any(getattr(report, name) != value for name, value in included.items())
+    for name, value in included.items():
+        setattr(report, name, value)
+    if report.client_shared_at is None:
+        report.client_shared_at, report.client_shared_by = timezone.now(), by
+    report.save(update_fields=[*included, "client_shared_at", "client_shared_by"])
+    audit.record(actor=by, action="report.shared_with_client", instance=report, after=included)
+    if changed and report.render_status == RenderStatus.READY:
+        # A render still to come writes the client copy with these choices anyway.
+        transaction.on_commit(lambda: _enqueue_client_copy(report.pk))
+    return report
+
+
+@transaction.atomic
+def withdraw_from_client(*, report: ReportVersion, by: User) -> ReportVersion:
+    """The borrower's users no longer see the version (not shared: no change)."""
+    report = ReportVersion.objects.select_for_update().select_related("facility__client").get(pk=report.pk)
+    _require_advisor_of(by, report.facility.client.firm_id)
+    if report.client_shared_at is not None:
+        report.client_shared_at = None
+        report.save(update_fields=["client_shared_at"])
+        audit.record(actor=by, action="report.client_share_withdrawn", instance=report)
+    return report
+
+
+def _enqueue_client_copy(report_id: int) -> None:
+    from reports import tasks
+
+    tasks.render_client_copy.delay(report_id)
+
+
+@transaction.atomic
 def share_report(*, report: ReportVersion, lender: Lender, by: User) -> ReportShare:
     """Make a version visible to a lender's users; a certificate only once certified."""
     report = ReportVersion.objects.select_related("facility__client").get(pk=report.pk)
@@ -307,6 +351,7 @@ def render_pdf(*, report_id: int) -> bool:
         return False
     certification = Certification.objects.filter(report_id=report_id).first()
     pdf = rendering.render_report_pdf(report.context, extra={"certification": certification})
+    client_pdf = None if report.is_certificate else _client_copy_pdf(report)
     with transaction.atomic():
         report = ReportVersion.objects.select_for_update().get(pk=report_id)
         if report.render_status != RenderStatus.RENDERING:
@@ -314,10 +359,48 @@ def render_pdf(*, report_id: int) -> bool:
         if report.pdf:
             report.pdf.delete(save=False)
         report.pdf.save(f"report-{report.pk}-v{report.number}.pdf", ContentFile(pdf), save=False)
+        fields = ["pdf", "render_status", "failure_reason"]
+        if client_pdf is not None:
+            _store_client_copy(report, client_pdf)
+            fields.append("client_pdf")
         report.render_status = RenderStatus.READY
         report.failure_reason = ""
-        report.save(update_fields=["pdf", "render_status", "failure_reason"])
+        report.save(update_fields=fields)
     return True
+
+
+def _client_copy_pdf(report: ReportVersion) -> bytes:
+    from reports import rendering
+
+    frozen = report_context.client_copy(
+        report.context, levers=report.client_includes_levers, annex=report.client_includes_annex
+    )
+    return rendering.render_report_pdf(frozen)
+
+
+def _store_client_copy(report: ReportVersion, pdf: bytes) -> None:
+    if report.client_pdf:
+        report.client_pdf.delete(save=False)
+    report.client_pdf.save(f"report-{report.pk}-v{report.number}-client.pdf", ContentFile(pdf), save=False)
+
+
+def render_client_copy(*, report_id: int) -> None:
+    """Render the client copy again after the advisor changed what it includes. Idempotent: it
+    renders from the frozen context and the choices as they are when it runs, and a later change
+    queues another run; until it is stored the client reads the copy with less in it, never more."""
+    report = ReportVersion.objects.get(pk=report_id)
+    if report.is_certificate or report.render_status != RenderStatus.READY:
+        return
+    pdf = _client_copy_pdf(report)
+    with transaction.atomic():
+        current = ReportVersion.objects.select_for_update().get(pk=report_id)
+        if (current.client_includes_levers, current.client_includes_annex) != (
+            report.client_includes_levers,
+            report.client_includes_annex,
+        ):
+            return  # changed again while rendering: the task queued by that change renders it
+        _store_client_copy(current, pdf)
+        current.save(update_fields=["client_pdf"])
 
 
 def _fail(report_id: int, reason: str) -> None:

@@ -38,3 +38,18 @@ def render_report(self, report_id: int) -> None:  # type: ignore[no-untyped-def]
         log.exception("report rendering crashed", extra={"object": f"report:{report_id}", "outcome": "failed"})
         services.fail_render(report_id=report_id)
         raise
+
+
+@shared_task(
+    name="reports.render_client_copy",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def render_client_copy(report_id: int) -> None:
+    services.render_client_copy(report_id=report_id)

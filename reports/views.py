@@ -22,7 +22,7 @@ from borrowers import access
 from borrowers.errors import DomainError
 from facilities.models import Lender
 from reports import services
-from reports.forms import CertificationForm, CommentForm, DecisionForm, IssueForm, ShareForm
+from reports.forms import CertificationForm, ClientShareForm, CommentForm, DecisionForm, IssueForm, ShareForm
 from reports.models import (
     Certification,
     RenderStatus,
@@ -78,6 +78,9 @@ def _detail_context(request: HttpRequest, report: ReportVersion) -> dict[str, An
             :100
         ]
         context["share_form"] = ShareForm(lenders=access.scope(Lender.objects.all(), user))
+        context["client_share_form"] = ClientShareForm(
+            initial={"include_levers": report.client_includes_levers, "include_annex": report.client_includes_annex}
+        )
         context["comments"] = comments
         context["decisions"] = decisions
         context["comment_form"] = CommentForm()
@@ -109,11 +112,12 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    if report.render_status != RenderStatus.READY or not report.pdf:
+    pdf = report.pdf_for(request.user)
+    if report.render_status != RenderStatus.READY or not pdf:
         raise Http404
     _log_access(request, report, "download")
     name = f"{report.get_kind_display()} {report.facility.client.legal_name} v{report.number}.pdf"
-    return FileResponse(report.pdf.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+    return FileResponse(pdf.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
 
 
 @login_required
@@ -158,6 +162,42 @@ def report_share(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Shared with %(lender)s.") % {"lender": form.cleaned_data["lender"]})
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def report_share_client(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share the version with the borrower's users, as the client copy (or change what it includes)."""
+    report = _report(request, pk, "change")
+    form = ClientShareForm(request.POST)
+    form.is_valid()  # two checkboxes: always valid
+    try:
+        services.share_with_client(
+            report=report,
+            by=request.user,
+            include_levers=form.cleaned_data.get("include_levers", False),
+            include_annex=form.cleaned_data.get("include_annex", False),
+        )
+    except DomainError as error:
+        _forbidden_is_404(request, error, "share report with client")
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Shared with %(client)s.") % {"client": report.facility.client})
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def report_withdraw_client(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report(request, pk, "change")
+    try:
+        services.withdraw_from_client(report=report, by=request.user)
+    except DomainError as error:
+        _forbidden_is_404(request, error, "withdraw report from client")
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Withdrawn from %(client)s.") % {"client": report.facility.client})
     return redirect(report)
 
 

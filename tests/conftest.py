@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from borrowers.models import ClientCompany, Firm, Role, StockCategory, User, Warehouse
 from facilities.models import Facility, Lender, Structure
@@ -106,6 +107,9 @@ def world(db) -> World:
         title="Financing report",
         author=advisor_a,
         render_status=RenderStatus.READY,
+        # Shared with lender A and with the client's users (the client copy).
+        client_shared_at=timezone.now(),
+        client_shared_by=advisor_a,
     )
     ReportShare.objects.create(report=report_x, lender=lender_a, shared_by=advisor_a)
     return World(

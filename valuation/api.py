@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -131,8 +131,20 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
 
 
+class ReasonAmountSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
 class RunSerializer(serializers.ModelSerializer):
+    """A run's figures. The working material (`terms`, the full engine `result`) only for those who
+    may see it (advisors), and the ineligibles by reason only where the client may see them: the
+    same decision as the pages (borrowers.access.visibility)."""
+
     client = serializers.IntegerField(source="facility.client_id", read_only=True)
+    terms = serializers.JSONField(read_only=True, allow_null=True, help_text=_("Advisors only; null for others."))
+    result = serializers.JSONField(read_only=True, allow_null=True, help_text=_("Advisors only; null for others."))
+    ineligibles_by_reason = serializers.SerializerMethodField(help_text=_("Null where it is not shown to you."))
 
     class Meta:
         model = ValuationRun
@@ -155,8 +167,25 @@ class RunSerializer(serializers.ModelSerializer):
             "finished_at",
             "terms",
             "result",
+            "ineligibles_by_reason",
         ]
         read_only_fields = fields  # runs are made by the pipeline, never through the API
+
+    def _seen(self, run: ValuationRun) -> access.Visibility:
+        return access.visibility(self.context["request"].user, run.facility.client)
+
+    @extend_schema_field(ReasonAmountSerializer(many=True, allow_null=True))
+    def get_ineligibles_by_reason(self, run: ValuationRun) -> list[dict[str, Any]] | None:
+        if not self._seen(run).ineligibles:
+            return None
+        by_reason = ((run.result or {}).get("eligibility") or {}).get("by_reason") or []
+        return ReasonAmountSerializer(by_reason, many=True).data
+
+    def to_representation(self, instance: ValuationRun) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self._seen(instance).detail:
+            data["terms"] = data["result"] = None
+        return data
 
 
 BAR_KINDS = ("total", "decrease", "increase")
@@ -256,8 +285,13 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RunSerializer
 
+    # What each route shows of a run (borrowers.access.Part): a client user reaches a route only
+    # where the advisor lets the company see that part, and never the lines.
+    PART_BY_ACTION: dict[str, access.Part] = {"waterfall": "waterfall", "lines": "detail"}
+
     def get_queryset(self) -> QuerySet[ValuationRun]:
-        queryset = access.scope(ValuationRun.objects.select_related("facility"), self.request.user)
+        part = self.PART_BY_ACTION.get(self.action or "", "figures")
+        queryset = access.runs_showing(ValuationRun.objects.select_related("facility__client"), self.request.user, part)
         if self.action != "list":
             return queryset
         for name, lookup in (("client", "facility__client_id"), ("facility", "facility_id"), ("upload", "upload_id")):

@@ -92,7 +92,7 @@ def _upload_context(request: HttpRequest, upload: StockUpload) -> dict[str, obje
         "problems": report.get("problems", []),
         "counts": report.get("counts", {}),
         "is_advisor": request.user.is_advisor,
-        "show_figures": request.user.is_advisor or upload.client.client_sees_figures,
+        "show_figures": access.visibility(request.user, upload.client).figures,
         "reject_form": (
             RejectUploadForm() if request.user.is_advisor and upload.status == UploadStatus.ACCEPTED else None
         ),
@@ -172,8 +172,8 @@ def upload_list(request: HttpRequest, client_pk: int) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = access.get_or_404(request.user, ValuationRun.objects.select_related("facility__client", "upload"), pk=pk)
-    client = run.facility.client
-    if not request.user.is_advisor and not client.client_sees_figures:
+    seen = access.visibility(request.user, run.facility.client)
+    if not seen.figures:
         # The advisor has not chosen to show the client its figures.
         access.log_denial(request.user, "view figures of valuation.ValuationRun", pk)
         raise Http404
@@ -185,7 +185,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (reason_label(str(item.get("reason", ""))), item.get("amount"))
             for item in (result.get("eligibility") or {}).get("by_reason") or []
         ],
-        "show_ineligibles": request.user.is_advisor or client.client_sees_ineligibles,
-        "show_levers": request.user.is_advisor,
+        "show_ineligibles": seen.ineligibles,
+        "show_levers": seen.detail,
     }
     return render(request, "valuation/run_detail.html", context)

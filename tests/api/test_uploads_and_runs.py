@@ -99,6 +99,10 @@ def test_the_stock_date_may_be_today(world: World):
 
 def test_a_run_carries_its_hand_worked_figures_and_waterfall(world: World, accepted_run: ValuationRun):
     client = token_client(world.client_user_x)
+    # The waterfall is the client's once the advisor shows it to the company.
+    assert client.get(f"/api/runs/{accepted_run.pk}/waterfall/").status_code == 404
+    world.client_x.client_sees_waterfall = True
+    world.client_x.save()
     run = client.get(f"/api/runs/{accepted_run.pk}/").json()
     assert (Decimal(run["book_value"]), Decimal(run["eligible_value"]), Decimal(run["financing"])) == (
         BOOK,

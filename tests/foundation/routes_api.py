@@ -31,8 +31,10 @@ ROUTES: Routes = {
     "upload-detail": (lambda w: {"pk": w.upload_x.pk}, api(advisor_a=200, client_user_x=200)),
     "run-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "run-detail": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
-    "run-waterfall": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
-    "run-lines": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
+    # The world's client sees its key figures (the default) but not the waterfall, and no client
+    # ever sees the lines: test_client_visibility checks every switch.
+    "run-waterfall": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200)),
+    "run-lines": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200)),
     "category-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "category-detail": (lambda w: {"pk": w.category_a.pk}, api(advisor_a=200)),
     # Tokens: the exchange is POST-only and open (credentials are the check); your own token needs a log-in.
@@ -48,6 +50,8 @@ ROUTES: Routes = {
         lambda w: {"pk": w.report_x.pk, "share_pk": w.report_x.shares.get().pk},
         everyone(405, anon=401),
     ),
+    # Sharing with the client is the advisors'; the client and the bank only read the report: 403.
+    "report-client-share": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=403)),
     # The thread belongs to the firm's advisors and the lenders the report is shared with.
     "report-comments": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=200)),
     "report-decisions": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=200)),

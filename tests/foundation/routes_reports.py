@@ -23,6 +23,7 @@ READERS = {"advisor_a": 200, "client_user_x": 200, "bank_shared": 200}
 
 def _with_pdf(w: World) -> dict[str, Any]:
     w.report_x.pdf.save("report.pdf", ContentFile(b"%PDF-1.4\n%test\n"))
+    w.report_x.client_pdf.save("report-client.pdf", ContentFile(b"%PDF-1.4\n%client copy\n"))
     return {"pk": w.report_x.pk}
 
 
@@ -49,6 +50,8 @@ ROUTES: Routes = {
     # POST only
     "reports:report-share": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:share-withdraw": (lambda w: {"share_pk": w.report_x.shares.get().pk}, everyone(405, anon=302)),
+    "reports:report-share-client": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
+    "reports:report-withdraw-client": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-comment": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-decide": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
 }

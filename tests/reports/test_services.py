@@ -98,7 +98,7 @@ def test_share_and_withdraw_decide_what_the_lender_sees(world, run_a, django_cap
     assert services.share_report(report=report, lender=world.lender_a, by=world.advisor_a) == share  # once
     assert report.pk in visible(world.bank_shared)
     assert report.pk not in visible(world.bank_unshared)
-    assert report.pk in visible(world.client_user_x) and report.pk not in visible(world.client_user_y)
+    assert report.pk not in visible(world.client_user_x)  # sharing with a lender is not with the client
     assert report.pk not in visible(world.advisor_b)
     services.withdraw_share(share=share, by=world.advisor_a)
     assert report.pk not in visible(world.bank_shared)
@@ -181,7 +181,45 @@ def test_a_crashing_render_is_marked_failed_with_a_reason(world, run_a):
 def test_clients_follow_a_render_but_not_a_failed_one_and_lenders_wait_for_the_pdf(world, run_a):
     report = services.issue_report(run=run_a, by=world.advisor_a)  # the render is still queued
     services.share_report(report=report, lender=world.lender_a, by=world.advisor_a)
+    services.share_with_client(report=report, by=world.advisor_a)
     assert report.pk in visible(world.client_user_x)
     assert report.pk not in visible(world.bank_shared)  # a lender sees a finished PDF only
     ReportVersion.objects.filter(pk=report.pk).update(render_status=RenderStatus.FAILED)
     assert report.pk not in visible(world.client_user_x)
+
+
+def test_a_financing_report_reaches_the_client_only_when_shared_with_it_as_the_client_copy(
+    world, run_a, django_capture_on_commit_callbacks
+):
+    """Issued is not shared: the client's users see a financing report once an advisor shares it
+    with them, and download a copy without the levers and the line annex unless included."""
+    from tests.reports.conftest import pdf_text
+
+    report = issue_and_render(run_a, world.advisor_a, language="en", capture=django_capture_on_commit_callbacks)
+    assert report.pk not in visible(world.client_user_x)
+    with pytest.raises(DomainError) as error:
+        services.share_with_client(report=report, by=world.client_user_x)
+    assert error.value.code == "forbidden"
+    services.share_with_client(report=report, by=world.advisor_a)
+    report.refresh_from_db()
+    assert report.pk in visible(world.client_user_x) and report.pk not in visible(world.client_user_y)
+    full, copy = pdf_text(report), _pdf_file_text(report.client_pdf)
+    assert "Levers" in full and "Levers" not in copy
+    assert report.pdf_for(world.client_user_x) == report.client_pdf
+    assert report.pdf_for(world.bank_shared) == report.pdf
+    with django_capture_on_commit_callbacks(execute=True):
+        services.share_with_client(report=report, by=world.advisor_a, include_levers=True)
+    report.refresh_from_db()
+    assert "Levers" in _pdf_file_text(report.client_pdf)
+    assert AuditEvent.objects.filter(action="report.shared_with_client").count() == 2
+    services.withdraw_from_client(report=report, by=world.advisor_a)
+    assert report.pk not in visible(world.client_user_x)
+
+
+def _pdf_file_text(field) -> str:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+
+    with field.open("rb") as handle:
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(handle.read())).pages)
