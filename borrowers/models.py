@@ -116,6 +116,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def set_password(self, raw_password: str | None) -> None:
+        """Set a new password and end every API token of the user: a token taken under the old
+        password (or stolen with it) must not outlive it. Django's password change and reset
+        views, the admin and ``createsuperuser`` all come through here. Sessions on other
+        devices end too, through the session's password hash."""
+        super().set_password(raw_password)
+        if self.pk is not None:
+            from rest_framework.authtoken.models import Token
+
+            Token.objects.filter(user_id=self.pk).delete()
+
     @property
     def is_advisor(self) -> bool:
         return self.role == Role.ADVISOR and self.firm_id is not None

@@ -115,3 +115,43 @@ def test_the_schema_and_the_docs_page_are_served_to_logged_in_users(world: World
     docs = browser.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
     assert b"cdn" not in docs.content.lower()
+
+
+def _token_works(key: str) -> bool:
+    return Client(headers={"Authorization": f"Token {key}"}).get("/api/clients/").status_code == 200
+
+
+def test_a_password_change_ends_the_users_api_tokens(world: World):
+    """A token taken under the old password (or stolen with it) stops working at once."""
+    key = obtain(world.client_user_x.email, PASSWORD).json()["token"]
+    other = obtain(world.advisor_a.email, PASSWORD).json()["token"]
+    browser = Client()
+    browser.force_login(world.client_user_x)
+    changed = browser.post(
+        "/password-change/",
+        {"old_password": PASSWORD, "new_password1": "A-new-passphrase-2026", "new_password2": "A-new-passphrase-2026"},
+    )
+    assert changed.status_code == 302
+    assert not _token_works(key) and not Token.objects.filter(user=world.client_user_x).exists()
+    assert _token_works(other)  # someone else's token is not touched
+
+
+def test_a_password_reset_ends_the_users_api_tokens(world: World, mailoutbox):
+    import re
+
+    key = obtain(world.bank_shared.email, PASSWORD).json()["token"]
+    Client().post("/password-reset/", {"email": world.bank_shared.email})
+    link = re.search(r"/password-reset/[^\s]+/[^\s]+/", mailoutbox[-1].body).group(0)
+    browser = Client()
+    form = browser.get(link, follow=True)
+    set_url = form.redirect_chain[-1][0] if form.redirect_chain else link
+    done = browser.post(set_url, {"new_password1": "Reset-passphrase-2026", "new_password2": "Reset-passphrase-2026"})
+    assert done.status_code == 302
+    assert not _token_works(key)
+
+
+def test_a_deactivated_users_token_is_refused(world: World):
+    key = obtain(world.advisor_a.email, PASSWORD).json()["token"]
+    world.advisor_a.is_active = False
+    world.advisor_a.save()
+    assert Client(headers={"Authorization": f"Token {key}"}).get("/api/clients/").status_code == 401

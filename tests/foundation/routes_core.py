@@ -16,6 +16,8 @@ ROUTES: Routes = {
     "health": (lambda w: {}, everyone({200, 503})),
     "login": (lambda w: {}, everyone(200)),
     "logout": (lambda w: {}, everyone(405)),  # log-out is POST only
+    "password_change": (lambda w: {}, everyone(200, anon=302)),
+    "password_change_done": (lambda w: {}, everyone(200, anon=302)),
     "password_reset": (lambda w: {}, everyone(200)),
     "password_reset_done": (lambda w: {}, everyone(200)),
     "password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "bad-token"}, everyone(200)),

@@ -26,6 +26,8 @@ GATES: dict[str, str | None] = {
     "health": None,
     "login": None,
     "accept-invitation": None,
+    "password_change": None,
+    "password_change_done": None,
     "password_reset": None,
     "password_reset_done": None,
     "password_reset_confirm": None,
