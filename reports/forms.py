@@ -32,7 +32,13 @@ class CommentForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """A lender's decision: nothing is chosen for them, and approve or decline asks once more
+    (``needs_confirmation``) before it is recorded with their name and date."""
+
+    CONFIRMED_KINDS = (DecisionKind.APPROVE, DecisionKind.DECLINE)
+
     decision = forms.ChoiceField(label=_("Decision"), choices=())
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("Comment"),
         max_length=5000,
@@ -44,7 +50,11 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, certificate: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         choices = [c for c in DecisionKind.choices if certificate or c[0] != DecisionKind.WAIVE]
-        self.fields["decision"].choices = choices
+        self.fields["decision"].choices = [("", _("Choose a decision…")), *choices]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.cleaned_data["decision"] in self.CONFIRMED_KINDS and not self.cleaned_data["confirmed"]
 
 
 class CertificationForm(forms.Form):

@@ -273,10 +273,9 @@ def add_comment(*, report: ReportVersion, author: User, body: str) -> ReportComm
 
 
 @transaction.atomic
-def record_decision(*, report: ReportVersion, by: User, decision: str, comment: str = "") -> ReportDecision:
-    """A lender's decision: approve, ask for changes, decline; waive a point on a certificate.
-    Anything but an approval needs a comment saying why or which point."""
-    report = ReportVersion.objects.select_related("facility__client").get(pk=report.pk)
+def check_decision(*, report: ReportVersion, by: User, decision: str, comment: str = "") -> str:
+    """The rules a lender's decision must meet, without recording it (the page asks them before
+    its confirmation step); returns the cleaned comment."""
     share = _active_share(report, by.lender_id) if by.is_active and by.is_bank_user else None
     if share is None:
         raise DomainError(_("Only a lender this report is shared with may decide on it."), field="by", code="forbidden")
@@ -284,7 +283,14 @@ def record_decision(*, report: ReportVersion, by: User, decision: str, comment: 
         raise DomainError(_("Choose approve, ask for changes, decline or waive."), field="decision")
     if decision == DecisionKind.WAIVE and not report.is_certificate:
         raise DomainError(_("A point can be waived on a borrowing base certificate only."), field="decision")
-    text = _clean_text(comment, "comment", required=decision != DecisionKind.APPROVE)
+    return _clean_text(comment, "comment", required=decision != DecisionKind.APPROVE)
+
+
+def record_decision(*, report: ReportVersion, by: User, decision: str, comment: str = "") -> ReportDecision:
+    """A lender's decision: approve, ask for changes, decline; waive a point on a certificate.
+    Anything but an approval needs a comment saying why or which point."""
+    report = ReportVersion.objects.select_related("facility__client").get(pk=report.pk)
+    text = check_decision(report=report, by=by, decision=decision, comment=comment)
     made = ReportDecision.objects.create(
         report=report, lender_id=by.lender_id, author=by, decision=decision, comment=text
     )

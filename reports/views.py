@@ -251,13 +251,14 @@ def report_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = DecisionForm(request.POST, certificate=report.is_certificate)
     if form.is_valid():
+        asked = {"report": report, "by": request.user, **{k: form.cleaned_data[k] for k in ("decision", "comment")}}
         try:
-            services.record_decision(
-                report=report,
-                by=request.user,
-                decision=form.cleaned_data["decision"],
-                comment=form.cleaned_data["comment"],
-            )
+            if form.needs_confirmation:
+                services.check_decision(**asked)
+                decision = dict(form.fields["decision"].choices)[form.cleaned_data["decision"]]
+                context = {"report": report, "decision": decision, "form": form, "comment": asked["comment"]}
+                return render(request, "reports/decision_confirm.html", context)
+            services.record_decision(**asked)
         except DomainError as error:
             _forbidden_is_404(request, error, "decide on report")
             error.add_to(form)

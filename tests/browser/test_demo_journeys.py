@@ -77,6 +77,9 @@ def test_each_demo_login_does_its_job(journey, language):
     decisions = page.locator("section", has=page.get_by_role("heading", name=tr(language, "Decisions"), exact=True))
     field(decisions, tr(language, "Decision")).select_option(label=tr(language, "Approve"))
     decisions.get_by_role("button", name=tr(language, "Record the decision")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(tr(language, "Confirm the decision"))
+    assert not ReportDecision.objects.filter(report=financing_report).exists()  # nothing recorded yet
+    page.locator("form.actions button.primary").click()
     page.wait_for_url(re.compile(rf"/reports/{financing_report.pk}/$"))
     expect(page.get_by_text(tr(language, "Decision recorded."))).to_be_visible()
     bank.shot("approved")

@@ -3,6 +3,8 @@ download, comment and decide; clients see their reports and certify certificates
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -79,6 +81,21 @@ def test_lender_reads_downloads_comments_and_decides(world):
     assert (decision.decision, decision.author, decision.comment) == ("changes", world.bank_shared, "Add the NOLV.")
     refused = bank.post(reverse("reports:report-decide", args=[world.report_x.pk]), {"decision": "decline"})
     assert refused.status_code == 400 and ReportDecision.objects.count() == 1  # a decline needs a comment
+
+
+def test_the_bank_chooses_its_decision_and_confirms_an_approval(world):
+    """Nothing is preselected, and approve (or decline) is recorded only after a confirmation step."""
+    bank = login(world.bank_shared)
+    page = bank.get(world.report_x.get_absolute_url()).content.decode()
+    select = re.search(r'<select name="decision".*?</select>', page, re.S).group(0)
+    assert "selected" not in select.split("</option>", 1)[1]  # only the empty prompt may be selected
+    decide = reverse("reports:report-decide", args=[world.report_x.pk])
+    assert bank.post(decide, {"decision": ""}).status_code == 400
+    asked = bank.post(decide, {"decision": "approve", "comment": "Fine."})
+    assert asked.status_code == 200 and ReportDecision.objects.count() == 0
+    assert 'name="confirmed" value="on"' in asked.content.decode()
+    assert bank.post(decide, {"decision": "approve", "comment": "Fine.", "confirmed": "on"}).status_code == 302
+    assert ReportDecision.objects.get().decision == "approve"
 
 
 def test_advisor_sees_the_access_log_and_decisions(world):
