@@ -9,7 +9,15 @@ from facilities.api import FacilityViewSet, LenderViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 
-router = DefaultRouter()
+
+# The API speaks JSON only, so a format suffix ("/api/runs/1.json") selects nothing: without the
+# router's suffix patterns every such URL is a plain 404, instead of reaching actions that do not
+# take a `format` argument (16 routes answered 500).
+class JSONRouter(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = JSONRouter()
 router.register("clients", ClientViewSet, basename="client")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("categories", StockCategoryViewSet, basename="category")
