@@ -4,11 +4,12 @@ from django.urls import include, path
 
 from borrowers import views as borrower_views
 from borrowers.forms import LoginForm
-from config.health import health
+from config.health import health, readiness
 
 urlpatterns = [
     path("", borrower_views.home, name="home"),
     path("health/", health, name="health"),
+    path("health/ready/", readiness, name="health-ready"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -93,6 +93,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # REDIS_URL: Celery broker, result backend and cache. Unset: tasks run in-process and the cache
 # lives in the database, so even then no state hides in one process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Operators' key to /health/ready/ (staff users reach it with their session).
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

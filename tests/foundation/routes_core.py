@@ -13,7 +13,8 @@ from tests.foundation.matrix_helpers import (
 
 ROUTES: Routes = {
     "home": (lambda w: {}, everyone(302)),
-    "health": (lambda w: {}, everyone({200, 503})),
+    "health": (lambda w: {}, everyone(200)),
+    "health-ready": (lambda w: {}, everyone(404)),  # operators only: staff or the health token
     "login": (lambda w: {}, everyone(200)),
     "logout": (lambda w: {}, everyone(405)),  # log-out is POST only
     "password_change": (lambda w: {}, everyone(200, anon=302)),

@@ -55,10 +55,33 @@ def test_access_denials_are_logged_with_who_and_what(world: World, caplog):
     assert record.user == world.advisor_b.pk and record.outcome == "denied" and "ClientCompany" in record.action
 
 
-def test_health_reports_each_service(world: World):
-    body = Client().get(reverse("health")).json()
+def test_liveness_answers_without_asking_any_service(world: World, settings, django_assert_num_queries):
+    """A web process that serves is alive, whatever the workers and the broker: no query, no ping."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with django_assert_num_queries(0):
+        answer = Client().get(reverse("health"))
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+
+
+def test_readiness_reports_each_service_to_operators_only(world: World, settings):
+    settings.HEALTH_TOKEN = "operators-" + "k" * 30
+    assert Client().get(reverse("health-ready")).status_code == 404
+    assert Client(headers={"Authorization": "Bearer wrong"}).get(reverse("health-ready")).status_code == 404
+    advisor = Client()
+    advisor.force_login(world.advisor_a)
+    assert advisor.get(reverse("health-ready")).status_code == 404
+    answer = Client(headers={"Authorization": f"Bearer {settings.HEALTH_TOKEN}"}).get(reverse("health-ready"))
+    body = answer.json()
     assert set(body["checks"]) == {"database", "redis", "celery"}
     assert body["checks"]["database"]["ok"] is True
+    assert answer.status_code == (200 if all(c["ok"] for c in body["checks"].values()) else 503)
+
+
+def test_readiness_says_503_when_the_broker_is_unreachable(world: World, settings):
+    settings.HEALTH_TOKEN = "operators-" + "k" * 30
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    answer = Client(headers={"Authorization": f"Bearer {settings.HEALTH_TOKEN}"}).get(reverse("health-ready"))
+    assert answer.status_code == 503 and answer.json()["checks"]["redis"]["ok"] is False
 
 
 def test_figures_are_formatted_per_locale_and_rounded_half_up():
