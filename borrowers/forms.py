@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from borrowers.auth import is_locked_out
+from borrowers.auth import client_ip, is_locked_out
 from borrowers.models import (
     CLIENT_FACT_FIELDS,
     WAREHOUSE_FIELDS,
@@ -31,7 +31,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         email = (self.data.get("username") or "").strip().lower()
-        if email and is_locked_out(email):
+        if email and is_locked_out(email, client_ip(self.request)):
             raise forms.ValidationError(self.error_messages["locked_out"], code="locked_out")
         return super().clean()
 

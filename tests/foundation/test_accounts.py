@@ -52,6 +52,53 @@ def test_lockout_expires(world: World, settings):
     assert response.status_code == 302
 
 
+def _login_from(address: str, email: str, password: str, **headers: str):
+    return Client(REMOTE_ADDR=address, headers=headers).post(
+        reverse("login"), {"username": email, "password": password}
+    )
+
+
+def test_a_stranger_guessing_from_elsewhere_cannot_lock_the_owner_out(world: World, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for _ in range(10):
+        _login_from("203.0.113.9", world.advisor_a.email, "guess")
+    assert "Too many failed log-ins" in _login_from("203.0.113.9", world.advisor_a.email, PASSWORD).content.decode()
+    assert _login_from("198.51.100.4", world.advisor_a.email, PASSWORD).status_code == 302  # the owner, elsewhere
+
+
+def test_one_address_trying_many_accounts_is_stopped(world: World, settings):
+    settings.LOGIN_ADDRESS_LIMIT = 4
+    for email in ("a@x.test", "b@x.test", "c@x.test", "d@x.test"):
+        _login_from("203.0.113.9", email, "guess")
+    refused = _login_from("203.0.113.9", world.bank_shared.email, PASSWORD)
+    assert refused.status_code == 200 and "Too many failed log-ins" in refused.content.decode()
+    assert _login_from("198.51.100.4", world.bank_shared.email, PASSWORD).status_code == 302
+
+
+def test_a_guess_spread_over_many_addresses_locks_the_account_only_briefly(world: World, settings):
+    from borrowers.models import FailedLogin
+
+    settings.LOGIN_ACCOUNT_LIMIT = 6
+    settings.LOGIN_ACCOUNT_LOCKOUT_MINUTES = 3
+    for i in range(6):
+        _login_from(f"203.0.113.{i + 1}", world.advisor_a.email, "guess")
+    assert _login_from("198.51.100.4", world.advisor_a.email, PASSWORD).status_code == 200  # locked for now
+    FailedLogin.objects.update(at=timezone.now() - timedelta(minutes=4))
+    assert _login_from("198.51.100.4", world.advisor_a.email, PASSWORD).status_code == 302
+
+
+def test_behind_the_load_balancer_the_address_it_saw_counts_not_what_the_caller_wrote(world: World, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    settings.TRUSTED_PROXY_COUNT = 1
+    for forged in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):
+        # The caller writes any address it likes on the left; the balancer appends the real one.
+        _login_from("10.0.0.2", world.advisor_a.email, "guess", x_forwarded_for=f"{forged}, 203.0.113.9")
+    blocked = _login_from("10.0.0.2", world.advisor_a.email, PASSWORD, x_forwarded_for="4.4.4.4, 203.0.113.9")
+    assert "Too many failed log-ins" in blocked.content.decode()
+    owner = _login_from("10.0.0.2", world.advisor_a.email, PASSWORD, x_forwarded_for="198.51.100.4")
+    assert owner.status_code == 302
+
+
 def test_logout_is_a_post(world: World):
     client = Client()
     client.force_login(world.advisor_a)
