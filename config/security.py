@@ -35,6 +35,9 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", DEFAULT_POLICY)
-        if policy and "Content-Security-Policy" not in response:
+        # Documents only: a PDF or a CSV under this policy would have the browser's own viewer
+        # blocked (Chromium's download and PDF pages apply inline styles).
+        is_document = response.get("Content-Type", "").startswith("text/html")
+        if policy and is_document and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response

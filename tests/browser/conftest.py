@@ -89,7 +89,7 @@ class Journey:
         self.page.on(
             "console",
             lambda message: (
-                self.errors.append(message.text)
+                self.errors.append(f"{self.page.url} ({message.location.get('url')}): {message.text}")
                 if message.type == "error" and "Content Security Policy" in message.text
                 else None
             ),
