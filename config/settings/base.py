@@ -85,6 +85,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and int(os.environ.get("DB_POOL_MAX_SIZE", "4")):
+    # A bounded pool per process (psycopg_pool): a burst of requests or tasks waits up to
+    # DB_POOL_TIMEOUT seconds for a connection instead of failing with "too many clients". Size
+    # it so that processes × DB_POOL_MAX_SIZE stays under the server's max_connections (4 gunicorn
+    # workers and 2 Celery processes at 4 each: 24). A pool replaces persistent connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "4")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "30")),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock rather than failing while a task writes lines.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30}
