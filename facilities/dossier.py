@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from borrowers import access
 from facilities.models import Facility
 from valuation.charts import WaterfallBar, waterfall_bars, waterfall_svg
 from valuation.labels import category_label, liquidity_label, reason_label, warning_text
-from valuation.models import RunStatus, ValuationRun
+from valuation.models import CURRENT_ORDER, RunStatus, ValuationRun
 from valuation.problem_labels import rule_note_text
 
 ZERO = Decimal("0.00")
@@ -56,7 +56,7 @@ def facility_runs(facility: Facility, user: Any) -> QuerySet[ValuationRun]:
     return (
         access.scope(ValuationRun.objects.filter(facility=facility), user)
         .only(*LIST_FIELDS)
-        .order_by("-as_of", F("finished_at").desc(nulls_last=True), "-id")
+        .order_by(*CURRENT_ORDER)
     )
 
 

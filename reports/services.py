@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from borrowers import audit
+from borrowers import audit, queueing
 from borrowers.errors import DomainError
 from borrowers.models import User
 from facilities.models import Facility, Lender
@@ -157,7 +157,7 @@ def _annex(run: ValuationRun) -> tuple[report_context.AnnexLine, ...]:
 def _enqueue_render(report_id: int) -> None:
     from reports import tasks
 
-    tasks.render_report.delay(report_id)
+    queueing.send(tasks.render_report, report_id)
 
 
 # ------------------------------------------------------------------------------------- sharing
@@ -204,7 +204,7 @@ def withdraw_from_client(*, report: ReportVersion, by: User) -> ReportVersion:
 def _enqueue_client_copy(report_id: int) -> None:
     from reports import tasks
 
-    tasks.render_client_copy.delay(report_id)
+    queueing.send(tasks.render_client_copy, report_id)
 
 
 @transaction.atomic

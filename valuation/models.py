@@ -174,6 +174,12 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# Which valuation of a facility is current: the latest stock date; at equal dates the latest
+# upload, whatever order the workers finish in (an older file finishing late after a crash must
+# not replace a newer one); for one upload, its latest run (a recompute under new terms).
+CURRENT_ORDER = ("-as_of", "-upload__uploaded_at", "-upload_id", "-id")
+
+
 class ValuationRunQuerySet(ClaimableQuerySet):
     def visible_to(self, user: User) -> ValuationRunQuerySet:
         from borrowers import access
@@ -182,9 +188,7 @@ class ValuationRunQuerySet(ClaimableQuerySet):
 
     def current(self) -> ValuationRunQuerySet:
         """The latest completed run per facility: a newer run becomes current only once done."""
-        return self.filter(status=RunStatus.DONE).order_by(
-            "facility_id", "-as_of", models.F("finished_at").desc(nulls_last=True), "-id"
-        )
+        return self.filter(status=RunStatus.DONE).order_by("facility_id", *CURRENT_ORDER)
 
 
 class ValuationRun(models.Model):

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,7 @@ from borrowers import access
 from borrowers.models import AuditEvent, ClientCompany, Invitation, User
 from facilities.models import Facility
 from valuation import alerts as rules
-from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.models import CURRENT_ORDER, RunStatus, StockUpload, UploadStatus, ValuationRun
 
 ALERT_LABELS = {
     rules.OVER_ADVANCE: _("Over-advance"),
@@ -55,7 +55,7 @@ def current_run_id_subquery(facility_ref: str = "pk") -> Subquery:
     """The id of the facility's current run (the same order as `services.current_run`)."""
     return Subquery(
         ValuationRun.objects.filter(facility_id=OuterRef(facility_ref), status=RunStatus.DONE)
-        .order_by("-as_of", F("finished_at").desc(nulls_last=True), "-id")
+        .order_by(*CURRENT_ORDER)
         .values("pk")[:1]
     )
 

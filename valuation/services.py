@@ -29,12 +29,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connections, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from borrowers import audit
+from borrowers import audit, queueing
 from borrowers.errors import DomainError
 from borrowers.models import ClientCompany, User
 from facilities.models import Facility
@@ -47,7 +46,7 @@ from valuation.files import local_path
 from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader
-from valuation.models import ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.models import CURRENT_ORDER, ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
 from valuation.storage import delete_lines, line_writer
 
 log = logging.getLogger("stockpledge.valuation")
@@ -117,7 +116,7 @@ def enqueue_upload(upload: StockUpload) -> None:
     from valuation import tasks
 
     upload_id = upload.pk
-    transaction.on_commit(lambda: tasks.process_upload.delay(upload_id))
+    queueing.send_on_commit(tasks.process_upload, upload_id)
 
 
 @transaction.atomic
@@ -472,7 +471,7 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
         from valuation import tasks
 
         run_id = run.pk
-        transaction.on_commit(lambda: tasks.compute_run.delay(run_id))
+        queueing.send_on_commit(tasks.compute_run, run_id)
     return run
 
 
@@ -501,12 +500,9 @@ def compute_run(*, run_id: int) -> None:
 
 
 def current_run(facility: Facility) -> ValuationRun | None:
-    """The facility's current valuation: the latest completed one."""
-    return (
-        ValuationRun.objects.filter(facility=facility, status=RunStatus.DONE)
-        .order_by("-as_of", F("finished_at").desc(nulls_last=True), "-id")
-        .first()
-    )
+    """The facility's current valuation: the completed one of the latest stock file
+    (models.CURRENT_ORDER)."""
+    return ValuationRun.objects.filter(facility=facility, status=RunStatus.DONE).order_by(*CURRENT_ORDER).first()
 
 
 GENERIC_FAILURE = "Processing failed because of an error on our side. The team has been told; please try again later."
@@ -539,14 +535,12 @@ def sweep_stuck_jobs(*, older_than_seconds: int | None = None) -> int:
         status__in=[UploadStatus.QUEUED, UploadStatus.RUNNING], uploaded_at__lt=cutoff
     ).exclude(claimed_at__gte=cutoff)
     for upload_id in stuck_uploads.values_list("pk", flat=True):
-        tasks.process_upload.delay(upload_id)
-        count += 1
+        count += queueing.send(tasks.process_upload, upload_id)
     stuck_runs = ValuationRun.objects.filter(
         status__in=[RunStatus.QUEUED, RunStatus.RUNNING], created_at__lt=cutoff
     ).exclude(claimed_at__gte=cutoff)
     for run_id in stuck_runs.values_list("pk", flat=True):
-        tasks.compute_run.delay(run_id)
-        count += 1
+        count += queueing.send(tasks.compute_run, run_id)
     return count
 
 
