@@ -6,11 +6,14 @@ from typing import Any
 class DomainError(Exception):
     """A business rule refused an action; `field` names the input at fault when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str = "invalid", retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+        self.retry_after = retry_after  # seconds, for a rate limit
 
     def add_to(self, form: Any) -> None:
         """Show the error on a Django form: under its field when the form has that field, else

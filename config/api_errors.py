@@ -33,9 +33,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc = exceptions.ValidationError({"non_field_errors": exc.messages})
     if isinstance(exc, DomainError):
         set_rollback()
-        # A business rule about who may act (code "forbidden") is a 403; any other refusal a 400.
-        code = status.HTTP_403_FORBIDDEN if exc.code == "forbidden" else status.HTTP_400_BAD_REQUEST
-        return Response(exc.as_json(), status=code)
+        # A business rule about who may act (code "forbidden") is a 403, a rate limit (code
+        # "throttled") a 429 saying when to come back; any other refusal a 400.
+        code = {"forbidden": status.HTTP_403_FORBIDDEN, "throttled": status.HTTP_429_TOO_MANY_REQUESTS}.get(
+            exc.code, status.HTTP_400_BAD_REQUEST
+        )
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return Response(exc.as_json(), status=code, headers=headers)
     if isinstance(exc, ProtectedError | RestrictedError):
         # Deleting something other records still depend on (a lender with facilities, a run
         # behind a report): refused, and nothing was deleted.

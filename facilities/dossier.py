@@ -54,9 +54,7 @@ def dec(value: Any) -> Decimal | None:
 def facility_runs(facility: Facility, user: Any) -> QuerySet[ValuationRun]:
     """The facility's runs the user may see, newest stock date first, without their results."""
     return (
-        access.scope(ValuationRun.objects.filter(facility=facility), user)
-        .only(*LIST_FIELDS)
-        .order_by(*CURRENT_ORDER)
+        access.scope(ValuationRun.objects.filter(facility=facility), user).only(*LIST_FIELDS).order_by(*CURRENT_ORDER)
     )
 
 

@@ -16,7 +16,7 @@ import io
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,7 @@ def create_upload(*, client: ClientCompany, by: User, file: UploadedFile, as_of:
         )
     if as_of > timezone.localdate():
         raise DomainError(_("The stock date cannot be in the future."), field="as_of")
+    _check_upload_rate(by)
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
@@ -110,6 +111,28 @@ def create_upload(*, client: ClientCompany, by: User, file: UploadedFile, as_of:
     audit.record(actor=by, action="upload", instance=upload, after=audit.snapshot(upload, exclude=("report",)))
     enqueue_upload(upload)
     return upload
+
+
+def _check_upload_rate(user: User) -> None:
+    """At most STOCK_UPLOADS_PER_HOUR uploads per person in any hour, counted from the stored
+    uploads (so every web process sees the same count): a script gone wrong or a hostile user
+    cannot fill the storage and the queue. The message says when the next upload is possible."""
+    limit = int(settings.STOCK_UPLOADS_PER_HOUR)
+    if limit <= 0:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    recent = StockUpload.objects.filter(uploaded_by=user, uploaded_at__gte=since).order_by("-uploaded_at")
+    times = list(recent.values_list("uploaded_at", flat=True)[:limit])
+    if len(times) < limit:
+        return
+    wait = max(1, int((times[-1] + timedelta(hours=1) - timezone.now()).total_seconds()) + 1)
+    raise DomainError(
+        _("You have sent %(limit)s stock files in the last hour, the most allowed. Try again in %(minutes)s minutes.")
+        % {"limit": limit, "minutes": max(1, round(wait / 60))},
+        field="file",
+        code="throttled",
+        retry_after=wait,
+    )
 
 
 def enqueue_upload(upload: StockUpload) -> None:

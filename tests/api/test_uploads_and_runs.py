@@ -230,3 +230,24 @@ def test_lists_take_a_fixed_number_of_queries(world: World, django_assert_max_nu
         assert client.get("/api/uploads/").json()["count"] == 16
     with django_assert_max_num_queries(3):
         assert client.get("/api/runs/").json()["count"] == 16
+
+
+def test_uploads_per_person_are_rate_limited_with_a_clear_answer(world: World, settings):
+    """Past the hourly allowance an upload is refused with 429, when to come back, and a message;
+    nothing is stored, and another person is not held back."""
+    settings.STOCK_UPLOADS_PER_HOUR = 3
+    client = token_client(world.client_user_x)
+    before = StockUpload.objects.count()
+    for _n in range(2):  # the world's own upload was the CFO's first of the hour
+        assert post_file(client, world).status_code == 202
+    refused = post_file(client, world)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    body = refused.json()
+    assert body["error"] == "throttled" and "3 stock files in the last hour" in body["detail"]
+    assert StockUpload.objects.count() == before + 2
+    assert post_file(token_client(world.advisor_a), world).status_code == 202
+    StockUpload.objects.filter(uploaded_by=world.client_user_x).update(
+        uploaded_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    assert post_file(client, world).status_code == 202  # an hour later, allowed again

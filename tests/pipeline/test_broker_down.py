@@ -33,8 +33,10 @@ def broker_down() -> Iterator[None]:
 
 
 def _forget_connections() -> None:
-    # Celery caches its connection and producer pools for the broker it first saw.
-    app.pool.force_close_all()
+    # Celery caches its connection and producer pools for the broker it first saw: drop them
+    # (closing only a pool made for the unreachable broker) so the next send builds fresh ones.
+    if app._pool is not None and "127.0.0.1:1/" in str(app._pool.connection.as_uri()):
+        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
 
