@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from borrowers import access
 from facilities.models import Facility
 from valuation.charts import WaterfallBar, waterfall_bars, waterfall_svg
+from valuation.gaps import run_gaps
 from valuation.labels import category_label, liquidity_label, reason_label, warning_text
 from valuation.models import CURRENT_ORDER, RunStatus, ValuationRun
 from valuation.problem_labels import rule_note_text
@@ -315,6 +316,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
                 for w in result.get("warnings") or []
             ],
             "unassessed": [r for r in reasons if r.status != "applied" and not r.amount],
+            "file_gaps": run_gaps(chosen),
             "discounts": discounts(chosen),
             "levers": levers(facility, chosen, links=links),
             "all_lines_url": lines_url(facility, chosen) if links else "",

@@ -44,6 +44,7 @@ class UploadSerializer(serializers.ModelSerializer):
             "size",
             "as_of",
             "sheet",
+            "currency",
             "uploaded_at",
             "status",
             "stage",
@@ -60,7 +61,10 @@ class UploadSerializer(serializers.ModelSerializer):
             "runs",
         ]
         # Everything but what an upload is made of comes from processing.
-        read_only_fields = [f for f in fields if f not in ("client", "file", "as_of", "sheet")]
+        read_only_fields = [f for f in fields if f not in ("client", "file", "as_of", "sheet", "currency")]
+        extra_kwargs = {
+            "currency": {"help_text": _("ISO code of lines with no currency of their own; the client's when omitted.")}
+        }
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
@@ -71,6 +75,12 @@ class UploadSerializer(serializers.ModelSerializer):
         if not value.name.lower().endswith(ACCEPTED_EXTENSIONS):
             raise serializers.ValidationError(_("Upload a CSV, XLSX, XLS or ODS file."))
         return value
+
+    def validate_currency(self, value: str) -> str:
+        code = (value or "").strip().upper()
+        if code and not (len(code) == 3 and code.isascii() and code.isalpha()):
+            raise serializers.ValidationError(_("Give the currency as a three-letter ISO 4217 code, such as EUR."))
+        return code
 
     def get_progress(self, upload: StockUpload) -> int:
         if upload.status in ("accepted", "rejected", "failed"):
@@ -88,6 +98,7 @@ class UploadSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: StockUpload) -> dict[str, Any]:
         data = super().to_representation(instance)
+        data["currency"] = instance.file_currency  # the client's when none was chosen
         # The report's sentences in the request's language; its structured fields as stored.
         if data.get("report"):
             data["report"] = problem_labels.translated_report(data["report"])
@@ -125,7 +136,12 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = services.create_upload(
-            client=data["client"], by=request.user, file=data["file"], as_of=data["as_of"], sheet=data.get("sheet", "")
+            client=data["client"],
+            by=request.user,
+            file=data["file"],
+            as_of=data["as_of"],
+            sheet=data.get("sheet", ""),
+            currency=data.get("currency", ""),
         )
         body = self.get_serializer(upload).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})

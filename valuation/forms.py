@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from valuation import canonical
 from valuation.engine.columns import COLUMNS
 
 ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx", ".xls", ".ods")
@@ -16,10 +17,24 @@ class UploadForm(forms.Form):
     # A date input takes ISO dates whatever the language (the browser shows them localised).
     as_of = forms.DateField(label=_("Stock date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     sheet = forms.CharField(label=_("Sheet (optional)"), required=False, max_length=100)
+    currency = forms.CharField(
+        label=_("File currency"),
+        required=False,
+        max_length=3,
+        help_text=_("ISO code of the lines that state no currency of their own (a currency column wins)."),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, currency: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["as_of"].initial = timezone.localdate()
+        # The client's currency by default: a file in another one is refused, not converted.
+        self.fields["currency"].initial = currency
+
+    def clean_currency(self) -> str:
+        code = (self.cleaned_data.get("currency") or "").strip().upper()
+        if code and not (len(code) == 3 and code.isascii() and code.isalpha()):
+            raise forms.ValidationError(_("Give the currency as a three-letter ISO 4217 code, such as EUR."))
+        return code
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -36,19 +51,36 @@ class UploadForm(forms.Form):
         return as_of
 
 
-CANONICAL_CHOICES = [("", _("— ignore this column —"))] + [(name, name.replace("_", " ")) for name in COLUMNS]
+def canonical_choices() -> list[tuple[str, Any]]:
+    """ "Ignore" then every canonical column by its name in the active language."""
+    return [("", _("— ignore this column —"))] + [(name, canonical.LABELS.get(name, name)) for name in COLUMNS]
 
 
 class MappingForm(forms.Form):
-    """One choice per source header: which canonical column it feeds (or none)."""
+    """One choice per source header: which canonical column it feeds (or none).
 
-    def __init__(self, *args: Any, headers: list[str], current: dict[str, str | None], **kwargs: Any) -> None:
+    ``samples`` (the column's first non-empty values, by header) are shown under each choice.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        headers: list[str],
+        current: dict[str, str | None],
+        samples: dict[str, list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.headers = headers
+        self.samples = samples or {}
         for index, header in enumerate(headers):
             self.fields[f"h{index}"] = forms.ChoiceField(
-                label=header, choices=CANONICAL_CHOICES, required=False, initial=current.get(header) or ""
+                label=header, choices=canonical_choices(), required=False, initial=current.get(header) or ""
             )
+
+    def rows(self) -> list[tuple[str, forms.BoundField, list[str]]]:
+        """(header, its choice, its sample values) for each column of the file."""
+        return [(h, self[f"h{i}"], self.samples.get(h, [])) for i, h in enumerate(self.headers)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -58,7 +90,8 @@ class MappingForm(forms.Form):
             if target and target in seen:
                 self.add_error(
                     f"h{index}",
-                    _("“%(column)s” is already fed by “%(other)s”.") % {"column": target, "other": seen[target]},
+                    _("“%(column)s” is already fed by “%(other)s”.")
+                    % {"column": canonical.label(target), "other": seen[target]},
                 )
             elif target:
                 seen[target] = header

@@ -76,6 +76,12 @@ class StockUpload(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     as_of = models.DateField(_("stock date"))
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    currency = models.CharField(
+        _("file currency"),
+        max_length=3,
+        blank=True,
+        help_text=_("The currency of lines with no currency of their own; the client's when blank."),
+    )
     duplicate_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -89,7 +95,14 @@ class StockUpload(models.Model):
     rows_read = models.BigIntegerField(default=0)
     line_count = models.BigIntegerField(default=0)
     mapping = models.JSONField(default=dict, blank=True)
+    # The saved mapping of this file's export format, when one was used or saved from it.
+    column_mapping = models.ForeignKey(
+        "ClientMapping", on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
     columns = models.JSONField(default=list, blank=True, help_text=_("Canonical columns the file provided."))
+    # The header row and first rows as read, kept once the mapping page has read them (a big
+    # spreadsheet is not parsed again at each visit).
+    sample = models.JSONField(default=dict, blank=True)
     warehouses = models.JSONField(default=list, blank=True, help_text=_("Warehouse codes found in the file."))
     report = models.JSONField(_("validation report"), default=dict, blank=True)
     failure_reason = models.TextField(blank=True)
@@ -108,17 +121,43 @@ class StockUpload(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("valuation:upload-detail", args=[self.pk])
 
+    @property
+    def file_currency(self) -> str:
+        """The currency of lines that state none: the one chosen at upload, else the client's."""
+        return self.currency or self.client.currency
+
 
 class ClientMapping(models.Model):
-    """A client's confirmed column mapping, reused for its next uploads."""
+    """The column mapping of one of a client's export formats (its header set), reused for the
+    client's next files with the same headers (``valuation.imports.formats``)."""
 
-    client = models.OneToOneField(ClientCompany, on_delete=models.CASCADE, related_name="column_mapping")
+    client = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, related_name="column_mappings")
+    # SHA-256 of the format's normalised, sorted header set (``formats.header_signature``).
+    signature = models.CharField(max_length=64)
+    headers = models.JSONField(default=list, help_text=_("The header row this mapping was made for."))
     mapping = models.JSONField(default=dict)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    confirmed_at = models.DateTimeField(auto_now=True)
+    # A client user may propose the mapping of its own file: used at once, shown as "mapped by
+    # the client" until an advisor confirms it (``confirmed_by`` set).
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["client", "signature"], name="one_mapping_per_format")]
 
     def __str__(self) -> str:
-        return f"Column mapping of {self.client}"
+        return f"Column mapping of {self.client} ({len(self.headers)} columns)"
+
+    @property
+    def mapped_by_client(self) -> bool:
+        """Proposed by the client and not yet confirmed by an advisor."""
+        return self.confirmed_by_id is None
 
 
 class StockLine(models.Model):

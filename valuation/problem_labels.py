@@ -47,7 +47,15 @@ _EXPECTED: dict[str, Promise] = {
     "less than 1,000,000,000,000": _("less than 1,000,000,000,000"),
     "zero or more": _("zero or more"),
     "quantity × unit cost": _("quantity × unit cost"),
+    "a stock category: raw materials, work in progress or finished goods": _(
+        "a stock category: raw materials, work in progress or finished goods"
+    ),
+    "dates in one order: all day first, all month first, or as 2026-12-31": _(
+        "dates in one order: all day first, all month first, or as 2026-12-31"
+    ),
 }
+# The rows and values of a "mixed_date_order" problem, read back from its English message.
+_MIXED_DATES = re.compile(r"row (\d+) holds “([^”]*)”, which can only be day first, and row (\d+) “([^”]*)”")
 _FUTURE = re.compile(r"on or before ([0-9]{2})/([0-9]{2})/([0-9]{4})$")
 
 
@@ -205,6 +213,41 @@ def problem_text(problem: dict[str, Any]) -> str:
         )
     if kind == "no_lines":
         return gettext("The file has a header but no stock line below it.")
+    if kind == "not_stock" and problem.get("row") and problem.get("field"):
+        return (
+            gettext(
+                "Row %(row)s, %(where)s: “%(value)s” names services or items that are not stock; the line "
+                "is left out of the valuation."
+            )
+            % values
+        )
+    if kind == "total_mismatch" and problem.get("row") and problem.get("expected"):
+        return (
+            gettext(
+                "Row %(row)s: the file's total states %(value)s, but its lines add up to %(expected)s: "
+                "check that the export holds every line."
+            )
+            % values
+        )
+    mixed = _MIXED_DATES.search(english) if kind == "mixed_date_order" else None
+    if mixed:
+        return gettext(
+            "The %(where)s mixes two date orders: row %(day_row)s holds “%(day_value)s”, which can only be day "
+            "first, and row %(month_row)s “%(month_value)s”, which can only be month first; none of its dates "
+            "is read. Export the dates in one order, or as 2026-12-31."
+        ) % {
+            "where": values["where"],
+            "day_row": _row(int(mixed.group(1))),
+            "day_value": mixed.group(2),
+            "month_row": _row(int(mixed.group(3))),
+            "month_value": mixed.group(4),
+        }
+    if kind == "foreign_currency" and problem.get("value") and problem.get("expected"):
+        return gettext(
+            "The file's lines are in %(currencies)s; they are valued in %(expected)s. Lines in another currency "
+            "cannot be converted yet (there is no exchange-rate table), so the file is refused rather than "
+            "summed as one currency: export the lines in %(expected)s, or one file per currency."
+        ) % {"currencies": problem["value"], "expected": problem["expected"]}
     return file_problem_text(kind, english)
 
 
@@ -424,6 +467,10 @@ KIND_LABELS: dict[str, Promise] = {
     "duplicate_column": _("duplicate column"),
     "no_lines": _("no stock line"),
     "invalid_value": _("invalid value"),
+    "not_stock": _("not stock (left out)"),
+    "total_mismatch": _("lines ≠ the file's total"),
+    "foreign_currency": _("line in another currency"),
+    "mixed_date_order": _("two date orders in one column"),
 }
 
 

@@ -43,9 +43,12 @@ from valuation.engine.lines import Lines, concat_lines, prepare_lines
 from valuation.engine.run import valuate
 from valuation.engine.serialize import result_to_dict
 from valuation.files import local_path
+from valuation.imports.currencies import foreign_currency_problem, line_currencies
+from valuation.imports.formats import category_totals, header_signature, merge_choices, preview_lines
 from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
-from valuation.imports.reader import StockFileReader
+from valuation.imports.reader import StockFileReader, preview_stock_file
+from valuation.imports.report import ImportRejected
 from valuation.models import CURRENT_ORDER, ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
 from valuation.storage import delete_lines, line_writer
 
@@ -77,8 +80,13 @@ def terms_hash(terms: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def create_upload(*, client: ClientCompany, by: User, file: UploadedFile, as_of: date, sheet: str = "") -> StockUpload:
-    """Store the original file with its checksum, size, uploader and time; process it after commit."""
+def create_upload(
+    *, client: ClientCompany, by: User, file: UploadedFile, as_of: date, sheet: str = "", currency: str = ""
+) -> StockUpload:
+    """Store the original file with its checksum, size, uploader and time; process it after commit.
+
+    ``currency`` is the file's currency (of lines that state none); blank means the client's.
+    """
     if file.size is None or file.size == 0:
         raise DomainError(_("The file is empty."), field="file")
     if file.size > settings.STOCK_FILE_MAX_BYTES:
@@ -89,6 +97,9 @@ def create_upload(*, client: ClientCompany, by: User, file: UploadedFile, as_of:
         )
     if as_of > timezone.localdate():
         raise DomainError(_("The stock date cannot be in the future."), field="as_of")
+    currency = currency.strip().upper()
+    if currency and not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        raise DomainError(_("Give the currency as a three-letter ISO 4217 code, such as EUR."), field="currency")
     _check_upload_rate(by)
     digest = hashlib.sha256()
     for chunk in file.chunks():
@@ -103,6 +114,7 @@ def create_upload(*, client: ClientCompany, by: User, file: UploadedFile, as_of:
         uploaded_by=by,
         as_of=as_of,
         sheet=sheet.strip(),
+        currency=currency if currency != client.currency else "",
         duplicate_of=client.uploads.filter(checksum=checksum).order_by("uploaded_at", "id").first(),
     )
     file.seek(0)
@@ -144,18 +156,161 @@ def enqueue_upload(upload: StockUpload) -> None:
 
 @transaction.atomic
 def reprocess_upload(*, upload: StockUpload, by: User, mapping: ColumnMapping | None = None) -> StockUpload:
-    """Process an upload again (after the advisor corrected the mapping, or after a failure)."""
+    """Process an upload again (after someone corrected the mapping, or after a failure).
+
+    A mapping given is saved for the upload's export format (``save_format_mapping``): confirmed
+    when an advisor gives it, "mapped by the client" when the client's own user does.
+    """
     if mapping is not None:
-        ClientMapping.objects.update_or_create(
-            client=upload.client, defaults={"mapping": mapping.to_json(), "confirmed_by": by}
-        )
-        audit.record(actor=by, action="confirm-mapping", instance=upload, after=mapping.to_json())
+        save_format_mapping(upload=upload, by=by, mapping=mapping)
     StockUpload.objects.filter(pk=upload.pk).update(
         status=UploadStatus.QUEUED, stage="", failure_reason="", attempts=0, claimed_at=None
     )
     upload.refresh_from_db()
     enqueue_upload(upload)
     return upload
+
+
+def save_format_mapping(*, upload: StockUpload, by: User, mapping: ColumnMapping) -> ClientMapping:
+    """Save ``mapping`` (all of the file's headers, or only those someone corrected) as the
+    mapping of the upload's export format, keyed by the file's header set; the client's next
+    files with these headers are read with it.
+
+    An advisor's mapping is confirmed; a client user's is proposed ("mapped by the client") and
+    used at once, until an advisor confirms it. Audited either way.
+    """
+    read = ColumnMapping.from_json(upload.mapping) if (upload.mapping or {}).get("columns") else ColumnMapping()
+    advisor = bool(getattr(by, "is_advisor", False))
+    merged = merge_choices(read, dataclasses.replace(mapping, confirmed=advisor))
+    headers = list(merged.columns)
+    signature = header_signature(headers)
+    saved, created = ClientMapping.objects.select_for_update().get_or_create(
+        client=upload.client,
+        signature=signature,
+        defaults={"headers": headers, "mapping": merged.to_json(), "proposed_by": None if advisor else by},
+    )
+    before = None if created else {"mapping": saved.mapping, "confirmed_by": saved.confirmed_by_id}
+    saved.headers = headers
+    saved.mapping = merged.to_json()
+    if advisor:
+        saved.confirmed_by, saved.confirmed_at = by, timezone.now()
+    else:
+        saved.proposed_by, saved.confirmed_by, saved.confirmed_at = by, None, None
+    saved.save()
+    StockUpload.objects.filter(pk=upload.pk).update(column_mapping=saved)
+    upload.column_mapping = saved
+    action = "confirm-mapping" if advisor else "propose-mapping"
+    audit.record(actor=by, action=action, instance=upload, before=before, after=saved.mapping)
+    return saved
+
+
+@transaction.atomic
+def confirm_format_mapping(*, upload: StockUpload, by: User) -> ClientMapping:
+    """An advisor confirms, unchanged, the mapping the client proposed for this file's format:
+    nothing is processed again (the file was read with it already)."""
+    if not getattr(by, "is_advisor", False):
+        raise DomainError(_("Only an advisor can confirm a mapping."))
+    saved = ClientMapping.objects.select_for_update().filter(pk=upload.column_mapping_id).first()
+    if saved is None:
+        raise DomainError(_("This file was read without a saved mapping: save one first."))
+    saved.confirmed_by, saved.confirmed_at = by, timezone.now()
+    saved.mapping = dict(saved.mapping, confirmed=True)
+    saved.save()
+    upload.column_mapping = saved
+    audit.record(
+        actor=by,
+        action="confirm-mapping",
+        instance=upload,
+        before={"proposed_by": saved.proposed_by_id},
+        after=saved.mapping,
+    )
+    return saved
+
+
+def client_formats(client: ClientCompany) -> list[tuple[ClientMapping, ColumnMapping]]:
+    """The client's saved mappings, one per export format, latest first (the reader picks the
+    one made for a file's headers). A mapping naming a column that no longer exists is left out."""
+    formats = []
+    for saved in ClientMapping.objects.filter(client=client).order_by("-updated_at", "-id"):
+        try:
+            formats.append((saved, ColumnMapping.from_json(saved.mapping)))
+        except ValueError:
+            log.warning("saved mapping no longer valid", extra={"object": f"clientmapping:{saved.pk}"})
+    return formats
+
+
+SAMPLE_CELL_CHARS = 200
+
+
+def upload_sample(upload: StockUpload) -> dict[str, Any]:
+    """The file's header row and first rows as read (``preview_stock_file``), kept on the upload
+    once read: the mapping page shows them under each column. Empty when the file cannot be read
+    (the validation report says why)."""
+    if upload.sample:
+        return upload.sample
+    read = (upload.mapping or {}).get("columns")
+    detect = ColumnMapping.from_json(upload.mapping) if read else None
+    try:
+        with local_path(upload.file, suffix=Path(upload.original_name).suffix) as path:
+            preview = preview_stock_file(
+                path, filename=upload.original_name, mapping=detect, sheet=upload.sheet or None, limits=import_limits()
+            )
+    except (ImportRejected, OSError, ValueError):
+        return {}
+    sample = {
+        "headers": preview.headers,
+        "rows": [[None if c is None else str(c)[:SAMPLE_CELL_CHARS] for c in row] for row in preview.sample_rows],
+        "detected": preview.detected,
+    }
+    StockUpload.objects.filter(pk=upload.pk).update(sample=sample)
+    upload.sample = sample
+    return sample
+
+
+@dataclasses.dataclass(frozen=True)
+class MappingPreview:
+    """The first lines of a file as a mapping would read them, before any processing."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    totals: list[tuple[str, str, int, Any]]
+    problems: list[dict[str, Any]]
+    rows_skipped: int
+
+
+def mapping_preview(*, upload: StockUpload, mapping: ColumnMapping) -> MappingPreview | None:
+    """Read the upload's first rows under ``mapping`` (the same validation as processing, on
+    those rows only), with their totals by category; None when the file has no sample."""
+    sample = upload_sample(upload)
+    if not sample.get("headers"):
+        return None
+    lines, report = preview_lines(
+        sample["headers"],
+        sample["rows"],
+        mapping,
+        detected=sample.get("detected") or {},
+        category_aliases=firm_category_aliases(upload.client),
+        today=upload.as_of,
+    )
+    columns = [c for c in (lines.columns if lines is not None else []) if c != "row"]
+    return MappingPreview(
+        columns=columns,
+        rows=list(lines.iter_rows(named=True)) if lines is not None else [],
+        totals=category_totals(lines, upload.file_currency) if lines is not None else [],
+        problems=report.to_json()["problems"],
+        rows_skipped=report.rows_skipped,
+    )
+
+
+def _format_used(
+    formats: list[tuple[ClientMapping, ColumnMapping]], used: ColumnMapping | None
+) -> ClientMapping | None:
+    """The saved mapping the reader chose (it reads a copy re-keyed to the file's spellings,
+    which keeps the header set, hence the signature)."""
+    if used is None:
+        return None
+    signature = header_signature(used.columns)
+    return next((saved for saved, mapping in formats if header_signature(mapping.columns) == signature), None)
 
 
 def firm_category_aliases(client: ClientCompany) -> dict[str, str]:
@@ -169,11 +324,6 @@ def firm_category_aliases(client: ClientCompany) -> dict[str, str]:
         aliases[code] = base
         aliases[name] = base
     return aliases
-
-
-def _saved_mapping(client: ClientCompany) -> ColumnMapping | None:
-    saved = ClientMapping.objects.filter(client=client).first()
-    return ColumnMapping.from_json(saved.mapping) if saved else None
 
 
 def _engine_problems_report(error: EngineInputError, base: dict[str, Any]) -> dict[str, Any]:
@@ -223,11 +373,12 @@ def process_upload(*, upload_id: int) -> None:
     def progress(stage: str, percent: int) -> None:
         StockUpload.objects.heartbeat(upload_id, stage=stage)
 
+    formats = client_formats(upload.client)
     with local_path(upload.file, suffix=Path(upload.original_name).suffix) as path:
         reader = StockFileReader(
             path,
             filename=upload.original_name,
-            mapping=_saved_mapping(upload.client),
+            formats=[mapping for _saved, mapping in formats],
             sheet=upload.sheet or None,
             category_aliases=firm_category_aliases(upload.client),
             limits=import_limits(),
@@ -235,11 +386,11 @@ def process_upload(*, upload_id: int) -> None:
             progress=progress,
         )
     upload.rows_read = reader.rows
+    upload.column_mapping = _format_used(formats, reader.format)
+    facilities = list(Facility.objects.filter(client=upload.client).select_related("client"))
     # Each facility's terms, read now: the connection is busy with the COPY from here on.
-    runs = [
-        _value(facility=f, upload=upload)
-        for f in Facility.objects.filter(client=upload.client).select_related("client")
-    ]
+    runs = [_value(facility=f, upload=upload) for f in facilities]
+    currencies = sorted({f.currency for f in facilities}) or [upload.client.currency]
     # From here the one transaction checks, stores and values the slices: no stage until done.
     StockUpload.objects.heartbeat(upload_id, stage="storing", rows_read=reader.rows)
     try:
@@ -253,7 +404,7 @@ def process_upload(*, upload_id: int) -> None:
             )
             if not list(still_ours.values_list("pk", flat=True)):
                 raise _LeaseLost
-            count, columns, computed = _store_and_value(upload, reader, runs, pool)
+            count, columns, computed = _store_and_value(upload, reader, runs, pool, currencies)
             for run_fields in computed:
                 _save_run(upload=upload, **run_fields)
             upload.line_count = count
@@ -289,20 +440,27 @@ class _LeaseLost(Exception):
 
 
 def _store_and_value(
-    upload: StockUpload, reader: StockFileReader, runs: list[dict[str, Any]], pool: ThreadPoolExecutor
+    upload: StockUpload,
+    reader: StockFileReader,
+    runs: list[dict[str, Any]],
+    pool: ThreadPoolExecutor,
+    currencies: list[str],
 ) -> tuple[int, list[str], list[dict[str, Any]]]:
     """Stream the accepted slices to the database, then value the whole file in ``pool`` while
     the server finishes storing; return (line count, columns, each run's fields).
 
     Raises ``_Rejected`` (after validating every slice, so the report is whole) when the reader or
-    the engine rejects a line: the caller's transaction then drops what was sent.
+    the engine rejects a line, or when lines are in a currency other than ``currencies`` (each
+    facility's): the caller's transaction then drops what was sent.
     """
     delete_lines(upload.pk)
     parts: list[tuple[pd.DataFrame, Lines]] = []
     engine_errors: list[EngineInputError] = []
+    found: dict[str, int] = {}
     with contextlib.ExitStack() as stack:
         writer = None
         for chunk in reader.chunks(CHUNK_ROWS):
+            _count_currencies(chunk, upload.file_currency, found)
             try:
                 prepared = prepare_lines(chunk, as_of=upload.as_of, book_value_tolerance_cents=1)
             except EngineInputError as error:
@@ -314,6 +472,7 @@ def _store_and_value(
                 writer = stack.enter_context(line_writer(upload.pk, chunk.columns))
             writer.write(chunk, prepared)
             parts.append((chunk, prepared))
+        _check_currencies(reader, found, currencies)
         report = reader.report.to_json()
         if not reader.accepted:
             raise _Rejected(report)
@@ -331,6 +490,36 @@ def _store_and_value(
         # server stores the last slices (leaving the ExitStack waits for the COPY to finish).
         computed = [pool.submit(_compute_all, [run], lines, prepared) for run in runs]
     return len(lines), [c for c in lines.columns if c != "row"], [f for c in computed for f in c.result()]
+
+
+def _count_currencies(chunk: pd.DataFrame, file_currency: str, found: dict[str, int]) -> None:
+    """Add the slice's lines per currency to ``found``: a line's own currency, else the file's."""
+    if "currency" not in chunk.columns:
+        found[file_currency] = found.get(file_currency, 0) + len(chunk)
+        return
+    # A handful of distinct spellings, however many lines: counted on the Arrow column.
+    cells = {None if pd.isna(k) else str(k): int(v) for k, v in chunk["currency"].value_counts(dropna=False).items()}
+    codes = line_currencies(cells, file_currency)
+    for code, n in codes.items():
+        found[code] = found.get(code, 0) + n
+    # Stored as its ISO code ("€", "eur" or a blank cell -> EUR), so every stored line names it;
+    # a column already written as that one code is left as it is.
+    if len(codes) == 1 and set(cells) != set(codes):
+        code = next(iter(codes))
+        chunk["currency"] = pd.Series(code, index=chunk.index, dtype=chunk["currency"].dtype)
+
+
+def _check_currencies(reader: StockFileReader, found: dict[str, int], currencies: list[str]) -> None:
+    """Refuse the file when a line is in another currency than a facility's: there is no rate
+    table to convert it, and summing it as the facility's currency would be wrong."""
+    if not found:
+        return
+    column = reader.mapping.targets().get("currency")
+    for expected in currencies:
+        problem = foreign_currency_problem(found, expected, column)
+        if problem is not None:
+            reader.report.add(problem)
+            return
 
 
 def release_memory() -> None:

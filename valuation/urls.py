@@ -9,6 +9,7 @@ urlpatterns = [
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
     path("uploads/<int:pk>/status/", views.upload_status, name="upload-status"),
     path("uploads/<int:pk>/mapping/", views.upload_mapping, name="upload-mapping"),
+    path("uploads/<int:pk>/mapping/preview/", views.upload_mapping_preview, name="upload-mapping-preview"),
     path("uploads/<int:pk>/reject/", views.upload_reject, name="upload-reject"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
 ]

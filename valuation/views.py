@@ -15,8 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from borrowers import access
 from borrowers.errors import DomainError
 from borrowers.models import ClientCompany
-from valuation import services
+from valuation import canonical, gaps, services
+from valuation.engine.columns import COLUMNS
 from valuation.forms import MappingForm, RejectUploadForm, UploadForm
+from valuation.imports.formats import column_samples
 from valuation.imports.mapping import ColumnMapping
 from valuation.labels import reason_label
 from valuation.models import StockUpload, UploadStatus, ValuationRun
@@ -33,7 +35,9 @@ def upload_create(request: HttpRequest, client_pk: int) -> HttpResponse:
     """The upload page: a drop zone over a plain file input (static/js/upload.js sends the form
     with a progress bar; without JavaScript the form posts as usual), and the upload history."""
     client = _client_for_upload(request, client_pk)
-    form = UploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    form = UploadForm(
+        request.POST if request.method == "POST" else None, request.FILES or None, currency=client.currency
+    )
     if request.method == "POST" and form.is_valid():
         try:
             upload = services.create_upload(
@@ -42,6 +46,7 @@ def upload_create(request: HttpRequest, client_pk: int) -> HttpResponse:
                 file=form.cleaned_data["file"],
                 as_of=form.cleaned_data["as_of"],
                 sheet=form.cleaned_data["sheet"],
+                currency=form.cleaned_data["currency"],
             )
         except DomainError as error:
             error.add_to(form)
@@ -82,8 +87,12 @@ def _upload_context(request: HttpRequest, upload: StockUpload) -> dict[str, obje
     )
     stage_label, percent = stage_progress(upload)
     report = upload.report or {}
+    saved = upload.column_mapping
     return {
         "upload": upload,
+        "gaps": gaps.upload_gaps(upload, runs),
+        "mapped_by_client": saved is not None and saved.mapped_by_client,
+        "saved_mapping": saved,
         "runs": runs,
         "in_progress": upload.status in (UploadStatus.QUEUED, UploadStatus.RUNNING),
         "stage_label": stage_label,
@@ -99,13 +108,41 @@ def _upload_context(request: HttpRequest, upload: StockUpload) -> dict[str, obje
     }
 
 
+UPLOAD_RELATED = ("client", "uploaded_by", "column_mapping__proposed_by", "column_mapping__confirmed_by")
+
+
+def _mapping_context(request: HttpRequest, upload: StockUpload, form: MappingForm | None = None) -> dict[str, object]:
+    """The mapping page's parts: the form (samples under each column), the canonical fields with
+    their meaning, and the preview of the first lines under the form's mapping. Advisors and the
+    company's own users may map its files (a client's mapping is marked until confirmed)."""
+    read = (upload.mapping or {}).get("columns") or {}
+    if not read or upload.status in (UploadStatus.QUEUED, UploadStatus.RUNNING):
+        return {}
+    sample = services.upload_sample(upload)
+    samples = dict(
+        zip(sample.get("headers") or [], column_samples(sample.get("headers") or [], sample.get("rows") or []))
+    )
+    if form is None:
+        form = MappingForm(headers=list(read), current=read, samples=samples)
+    else:
+        form.samples = samples
+    columns = form.columns() if form.is_bound and form.is_valid() else read
+    mapping = ColumnMapping(columns=columns, category_aliases=dict(upload.mapping.get("category_aliases") or {}))
+    wanted = request.GET.get("field", "")
+    return {
+        "mapping_form": form,
+        "canonical_fields": canonical.canonical_fields(),
+        "preview": services.mapping_preview(upload=upload, mapping=mapping),
+        "wanted_field": canonical.label(wanted) if wanted in COLUMNS else "",
+    }
+
+
 @login_required
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    upload = access.get_or_404(request.user, StockUpload.objects.select_related("client", "uploaded_by"), pk=pk)
+    upload = access.get_or_404(request.user, StockUpload.objects.select_related(*UPLOAD_RELATED), pk=pk)
     context = _upload_context(request, upload)
-    if request.user.is_advisor and upload.mapping.get("columns") and not context["in_progress"]:
-        headers = list(upload.mapping["columns"])
-        context["mapping_form"] = MappingForm(headers=headers, current=upload.mapping["columns"])
+    if access.can(request.user, "change", upload):
+        context |= _mapping_context(request, upload)
     return render(request, "valuation/upload_detail.html", context)
 
 
@@ -123,19 +160,51 @@ def upload_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    """The advisor confirms or corrects the mapping; it is saved for the client and reused."""
-    upload = access.get_or_404(request.user, StockUpload, "change", pk=pk)
-    if not request.user.is_advisor:
-        raise Http404
-    headers = list((upload.mapping or {}).get("columns", {}))
-    form = MappingForm(request.POST, headers=headers, current=upload.mapping.get("columns", {}))
+    """Save the mapping of the file's export format and process the file again with it.
+
+    An advisor's mapping is confirmed; the company's own user proposes one for its file, used at
+    once and marked "mapped by the client" until an advisor confirms it (unchanged: nothing is
+    processed again). The mapping is reused for the client's next files with the same headers.
+    """
+    upload = access.get_or_404(request.user, StockUpload.objects.select_related(*UPLOAD_RELATED), "change", pk=pk)
+    read = (upload.mapping or {}).get("columns") or {}
+    if not read or upload.status in (UploadStatus.QUEUED, UploadStatus.RUNNING):
+        raise Http404  # nothing read yet to map
+    form = MappingForm(request.POST, headers=list(read), current=read)
     if not form.is_valid():
-        context = _upload_context(request, upload) | {"mapping_form": form}
-        return render(request, "valuation/upload_detail.html", context, status=200)
+        context = _upload_context(request, upload) | _mapping_context(request, upload, form)
+        return render(request, "valuation/upload_detail.html", context, status=400)
+    saved = upload.column_mapping
+    unchanged = form.columns() == read and upload.status == UploadStatus.ACCEPTED
+    if request.user.is_advisor and unchanged and saved is not None and saved.mapped_by_client:
+        services.confirm_format_mapping(upload=upload, by=request.user)
+        messages.success(request, _("The client's mapping is confirmed; it is reused for files with these columns."))
+        return redirect(upload)
     mapping = ColumnMapping(columns=form.columns(), category_aliases=dict(upload.mapping.get("category_aliases", {})))
     services.reprocess_upload(upload=upload, by=request.user, mapping=mapping)
-    messages.success(request, _("Mapping saved for this client; the file is being processed again."))
+    if request.user.is_advisor:
+        messages.success(request, _("Mapping saved for files with these columns; the file is being processed again."))
+    else:
+        messages.success(
+            request, _("Your mapping is used at once; an advisor will confirm it. The file is being processed again.")
+        )
     return redirect(upload)
+
+
+@login_required
+@require_POST
+def upload_mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The first lines as the posted mapping reads them, with totals by category (htmx swaps it
+    into the mapping form while choices change; nothing is saved or processed)."""
+    upload = access.get_or_404(request.user, StockUpload.objects.select_related("client"), "change", pk=pk)
+    read = (upload.mapping or {}).get("columns") or {}
+    if not read:
+        raise Http404
+    form = MappingForm(request.POST, headers=list(read), current=read)
+    context = _mapping_context(request, upload, form)
+    if not context:
+        raise Http404
+    return render(request, "valuation/_mapping_preview.html", context | {"upload": upload})
 
 
 @login_required

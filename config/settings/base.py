@@ -162,7 +162,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Stock-file limits (issue 4): refused before any parser sees the file.
-STOCK_FILE_MAX_BYTES = int(os.environ.get("STOCK_FILE_MAX_BYTES", str(100 * 1024 * 1024)))
+STOCK_FILE_MAX_BYTES = int(os.environ.get("STOCK_FILE_MAX_BYTES", str(256 * 1024 * 1024)))
 STOCK_FILE_MAX_ROWS = int(os.environ.get("STOCK_FILE_MAX_ROWS", "2000000"))
 # Uploads one person may send in any hour (valuation.services); 0 switches the limit off.
 STOCK_UPLOADS_PER_HOUR = int(os.environ.get("STOCK_UPLOADS_PER_HOUR", "30"))

@@ -17,6 +17,7 @@ ROUTES: Routes = {
     "valuation:upload-detail": (lambda w: {"pk": w.upload_x.pk}, pages(advisor_a=200, client_user_x=200)),
     "valuation:upload-status": (lambda w: {"pk": w.upload_x.pk}, pages(advisor_a=200, client_user_x=200)),
     "valuation:upload-mapping": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
+    "valuation:upload-mapping-preview": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
     "valuation:upload-reject": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
     "valuation:run-detail": (lambda w: {"pk": w.run_x.pk}, pages(advisor_a=200, client_user_x=200)),
 }

@@ -65,20 +65,18 @@ def test_category_names(name, category):
 
 def test_firm_aliases_and_saved_mapping_are_reused(tmp_path):
     """An unusual export: an advisor maps it once; the next upload reuses the saved mapping."""
-    header = ["Ref interne", "Libellé", "Nature", "Site", "Stock physique", "Coût", "Couleur"]
+    header = ["Ref interne", "Libellé", "Nature", "Site", "Pièces", "Coût", "Couleur"]
     rows = [["A1", "Vis", "Négoce", "S1", "2", "1,5", "rouge"], ["A2", "Fût", "MP", "S2", "1", "3", "bleu"]]
     path = write(tmp_path, "s.csv", csv_text(header, rows))
     first = read_stock_file(path, today=TODAY)
     assert not first.accepted
-    assert {p.field for p in first.report.problems} >= {"sku", "quantity"}
+    assert {p.field for p in first.report.problems} == {"quantity"}
 
     preview = preview_stock_file(path)
     assert preview.headers == header
     assert preview.sample_rows[0][:2] == ["A1", "Vis"]
     corrected = preview.mapping.to_json()
-    corrected["columns"].update(
-        {"Ref interne": "sku", "Stock physique": "quantity", "Coût": "unit_cost", "Couleur": None}
-    )
+    corrected["columns"].update({"Ref interne": "sku", "Pièces": "quantity", "Coût": "unit_cost", "Couleur": None})
     corrected["category_aliases"] = {"Négoce": "finished_good"}
     saved = json.loads(json.dumps(corrected))  # as stored by the Django side
 

@@ -192,22 +192,25 @@ def test_rejected_file_stores_nothing_and_keeps_the_previous_valuation_current(w
 def test_missing_column_is_rejected_until_the_mapping_is_corrected(
     world, upload_csv, django_capture_on_commit_callbacks
 ):
-    """A header nobody recognises leaves a required column missing: rejected. Once the advisor maps
-    it, reprocessing accepts the file with one set of lines and one run."""
-    content = GOOD_CSV.replace(b"Famille", b"Groupe")
+    """A header nobody recognises leaves a required column missing: rejected (without a value
+    column, no quantity × cost = value test can tell that "Tarif" is the unit cost). Once the
+    advisor maps it, reprocessing accepts the file with one set of lines and one run."""
+    content = GOOD_CSV.replace(b"PU HT", b"Tarif")
     upload = upload_csv(world, content)
     assert upload.status == UploadStatus.REJECTED
-    assert any(p["field"] == "category" and p["kind"] == "missing_column" for p in upload.report["problems"])
+    assert any(
+        p["field"] == "unit_cost or book_value" and p["kind"] == "missing_column" for p in upload.report["problems"]
+    )
     assert not StockLine.objects.filter(upload=upload).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         services.reprocess_upload(
-            upload=upload, by=world.advisor_a, mapping=ColumnMapping(columns={"Groupe": "category"}, confirmed=True)
+            upload=upload, by=world.advisor_a, mapping=ColumnMapping(columns={"Tarif": "unit_cost"}, confirmed=True)
         )
     upload.refresh_from_db()
 
     assert upload.status == UploadStatus.ACCEPTED
-    assert upload.mapping["columns"]["Groupe"] == "category"
+    assert upload.mapping["columns"]["Tarif"] == "unit_cost"
     assert StockLine.objects.filter(upload=upload).count() == GOOD_LINES
     run = runs_of(upload, world.facility_x).get()
     assert run.eligible_value == ELIGIBLE

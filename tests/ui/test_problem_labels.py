@@ -235,3 +235,14 @@ def test_the_pdf_shows_a_criteria_basis_in_the_reports_language():
     with translation.override("zh-hans"):
         (row,) = presentation(frozen)["discounts"]
     assert row.basis.startswith("盘点差异 2") and "1,234.56" in row.basis and "count variance" not in row.basis
+
+
+def test_a_column_mixing_date_orders_is_explained_in_french_with_both_rows(tmp_path):
+    text = "SKU;Qty;Unit cost;Category;Last movement\nA;1;2;MP;25/01/2026\nB;1;2;MP;03/04/2026\nC;1;2;MP;01/28/2026\n"
+    problem = _problem(_report(tmp_path, text, "mixed.csv"), "mixed_date_order")
+    with translation.override("fr"):
+        sentence = problem_text(problem)
+        assert sentence.startswith("La colonne « Last movement »") or "Last movement" in sentence
+        assert "ligne 2" in sentence and "« 25/01/2026 »" in sentence
+        assert "ligne 4" in sentence and "« 01/28/2026 »" in sentence
+        assert kind_label("mixed_date_order") == "deux ordres de date dans une colonne"

@@ -10,6 +10,7 @@ import pytest
 
 from borrowers.models import ClientCompany
 from facilities.models import Facility, Structure
+from tests.pipeline.conftest import upload_csv  # noqa: F401 - real uploads, for the mapping page tests
 from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
 
 TODAY = dt.date(2026, 11, 21)

@@ -42,7 +42,7 @@ def test_upload_without_javascript_leads_to_the_figures(client, world, django_ca
     html = client.get(response.url).content.decode()
     assert "Accepted" in html and "5 lines accepted." in html
     assert "€3,757,906.65" in html and "€7,522,813.20" in html
-    assert "See the summary of your dossier" in html and "hx-trigger" not in html
+    assert "See the summary of your dossier" in html and 'hx-trigger="every 1s"' not in html  # no more polling
     summary = client.get(reverse("borrowers:client-detail", args=[world.client_x.pk])).content.decode()
     assert "€3,757,906.65" in summary
 

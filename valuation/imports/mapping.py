@@ -1,421 +1,49 @@
-"""Recognise source headers and category names in English, French and Chinese.
+"""Map a file's headers to canonical columns: by their words, their cells and the advisor's say.
 
-Matching is accent-, case- and punctuation-insensitive: every header is reduced to a key
-(``normalise``) and looked up in a table of synonyms per canonical column. A ``ColumnMapping``
-records the decision; it is JSON-able so the Django side can store it per client, let an advisor
-correct it and pass it back for the next upload.
+Each header is scored against every canonical column by its words (``headers.scores``, in six
+languages and the ERPs' field names); a sample of the cells adds or takes away evidence
+(``contents.weigh``: the quantity × unit cost = value triple, dates, category codes, the SKU);
+then the best assignment over the whole header row is chosen (``assign``), so that "Storage
+Location" takes the warehouse from "Plant" whatever their order. A saved mapping always wins
+for the headers it knows. A ``ColumnMapping`` records the decision; it is JSON-able so the
+Django side can store it, let an advisor correct it and pass it back for the next upload.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from valuation.engine.columns import COLUMNS, Category
+from valuation.engine.columns import COLUMNS, DATE, Category
 
-_PUNCTUATION = re.compile(r"[^\w]+")
-_PARENTHESES = re.compile(r"[(\[（【].*?[)\]）】]")
-# Units and currency noise around a header ("PU HT (€)", "Valeur stock EUR", "Qty (pcs)").
-_NOISE_WORDS = frozenset({"eur", "euro", "euros", "usd", "cny", "rmb", "ht", "ttc", "en", "in"})
+from .headers import ACCEPT, STRONG, best_column, normalise, scores
 
+if TYPE_CHECKING:
+    import polars as pl
 
-def normalise(text: str) -> str:
-    """Reduce a header or code to a matching key: 'Qté.' -> 'qte', 'PU HT (€)' -> 'pu ht'.
+    from .sources import Grid
 
-    Accents are removed, case folded, punctuation turned into single spaces; CJK characters
-    are kept as they are (they carry no case or accents).
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _PUNCTUATION.sub(" ", stripped.casefold()).replace("_", " ").strip()
+__all__ = [
+    "ACCEPT",
+    "STRONG",
+    "ColumnMapping",
+    "assign",
+    "category_lookup",
+    "guess_column",
+    "header_score",
+    "normalise",
+    "propose_grid_mapping",
+    "propose_mapping",
+]
 
-
-def _loose(key: str) -> str:
-    """A second, looser key: without bracketed text, units and currency words."""
-    return " ".join(w for w in normalise(_PARENTHESES.sub(" ", key)).split() if w not in _NOISE_WORDS)
-
-
-# Canonical column -> ways ERPs and spreadsheets name it (compared after ``normalise``).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "sku": (
-        "sku",
-        "item",
-        "item code",
-        "item number",
-        "item no",
-        "article",
-        "code article",
-        "code",
-        "ref",
-        "reference",
-        "référence",
-        "réf article",
-        "ref article",
-        "code produit",
-        "product code",
-        "part number",
-        "part no",
-        "material",
-        "material number",
-        "matnr",
-        "article code",
-        "n article",
-        "no article",
-        "numéro article",
-        "code art",
-        "物料编码",
-        "物料代码",
-        "物料编号",
-        "存货编码",
-        "商品编码",
-        "产品编码",
-        "料号",
-        "编码",
-    ),
-    "description": (
-        "description",
-        "désignation",
-        "designation",
-        "libellé",
-        "libelle",
-        "libellé article",
-        "item description",
-        "product name",
-        "name",
-        "nom",
-        "material description",
-        "物料名称",
-        "存货名称",
-        "名称",
-        "品名",
-        "商品名称",
-        "产品名称",
-        "描述",
-    ),
-    "category": (
-        "category",
-        "catégorie",
-        "catégorie stock",
-        "famille",
-        "famille stock",
-        "type",
-        "stock type",
-        "type de stock",
-        "nature",
-        "nature stock",
-        "item type",
-        "inventory type",
-        "stock category",
-        "类别",
-        "存货类别",
-        "物料类别",
-        "分类",
-        "库存类别",
-        "类型",
-    ),
-    "sub_category": (
-        "sub category",
-        "subcategory",
-        "sous catégorie",
-        "sous famille",
-        "sous-famille",
-        "product group",
-        "groupe article",
-        "子类别",
-        "小类",
-    ),
-    "warehouse": (
-        "warehouse",
-        "warehouse code",
-        "site",
-        "location",
-        "dépôt",
-        "depot",
-        "code dépôt",
-        "magasin",
-        "entrepôt",
-        "entrepot",
-        "emplacement",
-        "storage location",
-        "plant",
-        "仓库",
-        "仓库编码",
-        "仓库代码",
-        "库位",
-        "存放地点",
-    ),
-    "quantity": (
-        "quantity",
-        "qty",
-        "qté",
-        "qte",
-        "quantité",
-        "quantite",
-        "quantité en stock",
-        "qté stock",
-        "stock qty",
-        "on hand",
-        "qty on hand",
-        "quantity on hand",
-        "stock",
-        "unrestricted",
-        "数量",
-        "库存数量",
-        "结存数量",
-        "现存量",
-    ),
-    "unit": ("unit", "uom", "unité", "unite", "um", "unit of measure", "单位", "计量单位"),
-    "unit_cost": (
-        "unit cost",
-        "cost",
-        "unit price",
-        "pu",
-        "pu ht",
-        "prix unitaire",
-        "prix unitaire ht",
-        "coût unitaire",
-        "cout unitaire",
-        "cump",
-        "pmp",
-        "prix moyen pondéré",
-        "standard cost",
-        "average cost",
-        "moving average price",
-        "prix de revient",
-        "coût de revient unitaire",
-        "单价",
-        "单位成本",
-        "成本单价",
-        "平均单价",
-    ),
-    "book_value": (
-        "book value",
-        "value",
-        "stock value",
-        "inventory value",
-        "total value",
-        "amount",
-        "valeur",
-        "valeur stock",
-        "valeur du stock",
-        "valeur comptable",
-        "montant",
-        "valeur totale",
-        "valorisation",
-        "金额",
-        "库存金额",
-        "结存金额",
-        "总金额",
-        "成本金额",
-    ),
-    "currency": ("currency", "devise", "monnaie", "ccy", "币种", "货币"),
-    "last_movement_date": (
-        "last movement",
-        "last movement date",
-        "date dernier mouvement",
-        "dernier mouvement",
-        "date dernière sortie",
-        "date derniere sortie",
-        "last issue date",
-        "last activity",
-        "最后出库日期",
-        "最后移动日期",
-        "最近出库日期",
-        "最后变动日期",
-    ),
-    "receipt_date": (
-        "receipt date",
-        "date réception",
-        "date de réception",
-        "date entrée",
-        "date d entrée",
-        "goods receipt date",
-        "入库日期",
-        "收货日期",
-    ),
-    "annual_consumption_qty": (
-        "annual consumption",
-        "annual usage",
-        "consommation annuelle",
-        "conso annuelle",
-        "annual sales qty",
-        "ventes annuelles",
-        "年消耗量",
-        "年用量",
-        "年销量",
-    ),
-    "unpaid_amount": (
-        "unpaid amount",
-        "montant impayé",
-        "montant non payé",
-        "reste à payer",
-        "未付金额",
-    ),
-    "retention_of_title": (
-        "retention of title",
-        "réserve de propriété",
-        "clause de réserve de propriété",
-        "所有权保留",
-    ),
-    "supplier_consignment": (
-        "consignment",
-        "supplier consignment",
-        "consignation",
-        "stock en consignation",
-        "dépôt fournisseur",
-        "寄售",
-        "供应商寄售",
-    ),
-    "reverse_factoring": ("reverse factoring", "affacturage inversé", "反向保理"),
-    "defective": (
-        "defective",
-        "damaged",
-        "défectueux",
-        "defectueux",
-        "abîmé",
-        "avarié",
-        "non conforme",
-        "残次品",
-        "不良品",
-        "损坏",
-    ),
-    "expiry_date": (
-        "expiry date",
-        "expiration date",
-        "best before",
-        "date péremption",
-        "date de péremption",
-        "dlc",
-        "dluo",
-        "ddm",
-        "有效期",
-        "到期日",
-        "失效日期",
-    ),
-    "in_transit": ("in transit", "en transit", "transit", "在途"),
-    "customer_return": ("customer return", "retour client", "retours clients", "退货", "客户退货"),
-    "firm_order": ("firm order", "commande ferme", "sous commande", "确定订单"),
-    "sellable_as_is": ("sellable as is", "vendable en l état", "vendable en l'état", "可直接销售"),
-    "resale_unit_price": (
-        "resale price",
-        "resale unit price",
-        "selling price",
-        "sales price",
-        "prix de vente",
-        "prix de vente unitaire",
-        "pv",
-        "pvu",
-        "销售单价",
-        "售价",
-        "销售价格",
-    ),
-    "transport_cost": (
-        "transport cost",
-        "coût transport",
-        "frais de transport",
-        "运输费用",
-        "运费",
-    ),
-    "storage_cost": ("storage cost", "coût stockage", "frais de stockage", "仓储费用", "仓储费"),
-    "commission_cost": (
-        "commission",
-        "commission cost",
-        "sales commission",
-        "commissions",
-        "frais de commission",
-        "佣金",
-    ),
-}
-
-# Category names and codes -> Category (compared after ``normalise``).
-CATEGORY_SYNONYMS: dict[Category, tuple[str, ...]] = {
-    Category.RAW_MATERIAL: (
-        "raw material",
-        "raw materials",
-        "raw",
-        "rm",
-        "mp",
-        "matière première",
-        "matières premières",
-        "matiere premiere",
-        "matieres premieres",
-        "matières",
-        "approvisionnements",
-        "composants",
-        "components",
-        "roh",
-        "原材料",
-        "原料",
-        "材料",
-        "raw_material",
-    ),
-    Category.WIP: (
-        "wip",
-        "work in progress",
-        "work in process",
-        "semi finished",
-        "semi finished goods",
-        "semi-finished",
-        "en cours",
-        "encours",
-        "en-cours",
-        "en cours de production",
-        "produits en cours",
-        "semi finis",
-        "semi-finis",
-        "produits semi finis",
-        "psf",
-        "sf",
-        "halb",
-        "在制品",
-        "半成品",
-        "在产品",
-    ),
-    Category.FINISHED_GOOD: (
-        "finished goods",
-        "finished good",
-        "finished",
-        "fg",
-        "pf",
-        "produits finis",
-        "produit fini",
-        "produits fini",
-        "marchandises",
-        "merchandise",
-        "goods for resale",
-        "fert",
-        "产成品",
-        "成品",
-        "库存商品",
-        "finished_good",
-    ),
-}
-
-
-def _index(table: Mapping[Any, Iterable[str]]) -> dict[str, Any]:
-    index: dict[str, Any] = {}
-    for target, names in table.items():
-        for name in names:
-            index.setdefault(normalise(name), target)
-            index.setdefault(_loose(name), target)
-    return index
-
-
-HEADER_INDEX: dict[str, str] = _index(SYNONYMS)
-CATEGORY_INDEX: dict[str, Category] = _index(CATEGORY_SYNONYMS)
-for _category in Category:
-    CATEGORY_INDEX.setdefault(normalise(_category.value), _category)
+SCORE_STEPS = 1000  # scores are compared in thousandths, so ties are exact
 
 
 def guess_column(header: str) -> str | None:
-    """Return the canonical column a header most likely names, or None."""
-    key = normalise(header)
-    if not key:
-        return None
-    return HEADER_INDEX.get(key) or HEADER_INDEX.get(_loose(header))
+    """Return the canonical column a header most likely names on its own words, or None."""
+    column, value = best_column(header)
+    return column if value >= ACCEPT else None
 
 
 def category_lookup(
@@ -423,12 +51,13 @@ def category_lookup(
 ) -> dict[str, Category]:
     """Return normalised name -> Category: the built-in names overridden by ``extra_aliases``.
 
-    Raises ValueError when an alias points at something that is not a Category value.
+    Kept for callers of the exact-name table; ``categories.resolve`` also reads hierarchical
+    labels and account numbers. Raises ValueError when an alias is not a Category value.
     """
-    lookup = dict(CATEGORY_INDEX)
-    for alias, target in (extra_aliases or {}).items():
-        lookup[normalise(alias)] = Category(target)
-    return lookup
+    # Imported here: categories uses this module's ``normalise``.
+    from .categories import category_lookup as lookup
+
+    return lookup(extra_aliases)
 
 
 @dataclass(slots=True)
@@ -477,31 +106,163 @@ class ColumnMapping:
         return {target: source for source, target in self.columns.items() if target}
 
 
+def assign(weights: Sequence[Mapping[str, float]], minimum: float = ACCEPT) -> dict[int, str]:
+    """The best assignment of canonical columns to headers: header index -> canonical column.
+
+    ``weights[i]`` scores header ``i`` against canonical columns; pairs under ``minimum`` are not
+    allowed. Each header feeds one column at most and each column is fed by one header at most;
+    of all such assignments the one with the largest total score is chosen (Hungarian
+    algorithm), and among equal totals the one using the leftmost headers, so two equally good
+    candidates are settled by their order in the file, the first one winning.
+    """
+    targets = sorted({c for found in weights for c, v in found.items() if v >= minimum}, key=list(COLUMNS).index)
+    if not targets:
+        return {}
+    # Only headers that may feed some column take part (a wide export has many that do not).
+    candidates = [i for i, found in enumerate(weights) if any(v >= minimum for v in found.values())]
+    n_headers = len(weights)
+    # Integer weights: the score in thousandths, then a bonus for the header's position that can
+    # never add up to one thousandth (at most ``len(targets)`` headers are used).
+    scale = (n_headers + 1) * len(targets) + 1
+    cost: list[list[int]] = []
+    for target in targets:
+        row = []
+        for index in candidates:
+            value = weights[index].get(target, 0.0)
+            row.append(-(round(value * SCORE_STEPS) * scale + (n_headers - index)) if value >= minimum else 0)
+        row.extend([0] * len(targets))  # one "fed by no header" slot per canonical column
+        cost.append(row)
+    chosen = _hungarian(cost)
+    return {
+        candidates[col]: targets[row] for row, col in enumerate(chosen) if col < len(candidates) and cost[row][col] < 0
+    }
+
+
+def _hungarian(cost: list[list[int]]) -> list[int]:
+    """Minimum-cost assignment of each row to a distinct column (rows <= columns): the column
+    chosen for each row. Shortest augmenting paths with potentials, O(rows² × columns)."""
+    n, m = len(cost), len(cost[0])
+    u = [0] * (n + 1)
+    v = [0] * (m + 1)
+    owner = [0] * (m + 1)  # owner[j]: the row (1-based) assigned to column j, 0 if none
+    way = [0] * (m + 1)
+    for row in range(1, n + 1):
+        owner[0] = row
+        j0 = 0
+        reduced = [float("inf")] * (m + 1)
+        used = [False] * (m + 1)
+        while True:
+            used[j0] = True
+            i0, delta, j1 = owner[j0], float("inf"), 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    current = cost[i0 - 1][j - 1] - u[i0] - v[j]
+                    if current < reduced[j]:
+                        reduced[j], way[j] = current, j0
+                    if reduced[j] < delta:
+                        delta, j1 = reduced[j], j
+            for j in range(m + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    reduced[j] -= delta
+            j0 = j1
+            if owner[j0] == 0:
+                break
+        while j0:
+            j1 = way[j0]
+            owner[j0] = owner[j1]
+            j0 = j1
+    chosen = [0] * n
+    for j in range(1, m + 1):
+        if owner[j]:
+            chosen[owner[j] - 1] = j - 1
+    return chosen
+
+
 def propose_mapping(
-    headers: Sequence[str | None], saved: ColumnMapping | None = None
+    headers: Sequence[str | None],
+    saved: ColumnMapping | None = None,
+    *,
+    sample: pl.DataFrame | None = None,
+    category_aliases: Mapping[str, str] | None = None,
+    decimal_mark: str = ".",
 ) -> tuple[ColumnMapping, list[str]]:
     """Map each header of a file to a canonical column.
 
-    A header found in ``saved`` keeps the advisor's choice (including "ignore"); other headers
-    are guessed from the synonyms. Each canonical column is fed by one header at most: the
-    first one wins and later candidates are reported back as conflicts. Returns the mapping
-    (for the headers of this file) and the list of conflicting headers.
+    A header found in ``saved`` keeps the advisor's choice (including "ignore"), and the
+    columns it feeds are taken. The other headers are scored by their words and, when
+    ``sample`` (grid rows, columns ``c0``, ``c1``... in header order) is given, by their cells
+    (``category_aliases`` name more categories; ``decimal_mark`` is the file's default mark,
+    used when the cells prove neither); then the best assignment over the whole row is chosen.
+    Returns the mapping (for the headers of this file) and the conflicting headers: those that
+    clearly name a column another header feeds (they are left unmapped).
     """
-    columns: dict[str, str | None] = {}
-    used: set[str] = set()
-    conflicts: list[str] = []
+    return _propose(headers, saved, sample, category_aliases, decimal_mark)
+
+
+def propose_grid_mapping(
+    grid: Grid, saved: ColumnMapping | None = None, *, category_aliases: Mapping[str, str] | None = None
+) -> tuple[ColumnMapping, list[str]]:
+    """``propose_mapping`` for a grid read from a file, with a sample of its cells as evidence
+    (a file read with ``;``, tab or ``|`` defaults to a decimal comma, as the validator does)."""
+    from .contents import content_sample  # contents reads categories, which imports this module
+
+    default_mark = "," if grid.detected.get("separator") in (";", "tab", "|") else "."
+    sample = content_sample(grid.frame, len(grid.headers))
+    return propose_mapping(
+        grid.headers, saved, sample=sample, category_aliases=category_aliases, decimal_mark=default_mark
+    )
+
+
+def _propose(
+    headers: Sequence[str | None],
+    saved: ColumnMapping | None,
+    sample: pl.DataFrame | None,
+    category_aliases: Mapping[str, str] | None,
+    decimal_mark: str,
+) -> tuple[ColumnMapping, list[str]]:
     saved_columns = saved.columns if saved else {}
-    for raw in headers:
-        header = (raw or "").strip()
-        if not header or header in columns:
+    texts = [(raw or "").strip() for raw in headers]
+    # A header repeated in the file counts once, at its first place (the validator reports it).
+    first = {}
+    for index, text in enumerate(texts):
+        if text and text not in first:
+            first[text] = index
+    pinned: dict[int, str | None] = {}
+    conflicts: list[str] = []
+    taken: set[str] = set()
+    for text, index in first.items():
+        if text in saved_columns:
+            target = saved_columns[text]
+            if target is not None and target in taken:
+                conflicts.append(text)
+                target = None
+            if target is not None:
+                taken.add(target)
+            pinned[index] = target
+    open_columns = {i for i in first.values() if i not in pinned}
+    word_scores: list[dict[str, float]] = [
+        {c: v for c, v in scores(text).items() if c not in taken} if i in open_columns else {}
+        for i, text in enumerate(texts)
+    ]
+    weights: list[dict[str, float]] = word_scores
+    if sample is not None and sample.height and open_columns:
+        weights = _weigh_contents(
+            word_scores, sample, open_columns, set(COLUMNS) - taken, saved, category_aliases, decimal_mark
+        )
+    chosen = assign([weights[i] if i in open_columns else {} for i in range(len(texts))])
+    columns: dict[str, str | None] = {}
+    for text, index in first.items():
+        columns[text] = pinned[index] if index in pinned else chosen.get(index)
+    fed = {target for target in columns.values() if target}
+    for text, index in first.items():
+        if index in pinned or columns[text] is not None:
             continue
-        target = saved_columns[header] if header in saved_columns else guess_column(header)
-        if target is not None and target in used:
-            conflicts.append(header)
-            target = None
-        if target is not None:
-            used.add(target)
-        columns[header] = target
+        column, value = best_column(text)
+        if column in fed and value >= STRONG:
+            conflicts.append(text)
     mapping = ColumnMapping(
         columns=columns,
         category_aliases=dict(saved.category_aliases) if saved else {},
@@ -511,8 +272,42 @@ def propose_mapping(
     return mapping, conflicts
 
 
+def _weigh_contents(
+    word_scores: list[dict[str, float]],
+    sample: pl.DataFrame,
+    open_columns: set[int],
+    open_targets: set[str],
+    saved: ColumnMapping | None,
+    category_aliases: Mapping[str, str] | None,
+    default_mark: str,
+) -> list[dict[str, float]]:
+    # Imported here: categories (which contents reads) imports this module's ``normalise``.
+    from .categories import Resolver
+    from .contents import profile, weigh
+
+    aliases = dict(category_aliases or {})
+    aliases.update(saved.category_aliases if saved else {})
+    resolve = Resolver(aliases)
+    wanted = [f"c{i}" for i in sorted(open_columns) if f"c{i}" in sample.columns]
+    columns = sample.select(wanted)
+    # Dates are parsed exactly only where a weak header suggests them (the cells then confirm
+    # or refute it); numbers, flags, categories and codes are looked for everywhere.
+    weak_dates = {i for i in open_columns for c, v in word_scores[i].items() if COLUMNS[c] == DATE and v < STRONG}
+    weights, _found = weigh(
+        word_scores,
+        profile(columns, default_mark, dates=weak_dates),
+        open_columns=open_columns,
+        open_targets=open_targets,
+        is_category=lambda value: resolve(value) is not None,
+        accept=ACCEPT,
+        strong=STRONG,
+    )
+    return weights
+
+
 def header_score(cells: Sequence[str | None], saved: ColumnMapping | None = None) -> int:
-    """Count the cells of a row that look like known headers (used to find the header row)."""
+    """Count the cells of a row that look like headers (used to find the header row under the
+    title rows): cells a saved mapping knows, or whose words name a canonical column."""
     known = saved.columns if saved else {}
     score = 0
     for cell in cells:

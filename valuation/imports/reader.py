@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,11 +14,12 @@ import polars as pl
 
 from valuation.engine.columns import COLUMNS, DATE, FLAG
 
+from .formats import choose_format, detection_mapping
 from .limits import ImportLimits
-from .mapping import ColumnMapping, propose_mapping
+from .mapping import ColumnMapping, propose_grid_mapping
 from .report import ImportRejected, ValidationReport
 from .sniff import FileFormat, detect_format
-from .sources import Grid, read_csv_grid
+from .sources import Grid, name_unnamed_columns, read_csv_grid
 from .spreadsheet import read_spreadsheet_grid
 from .validate import LineBuilder
 
@@ -113,6 +114,7 @@ def _open(
         handed_over = [data]
         del data  # read_csv_grid drops the raw bytes once they are decoded
         grid = read_csv_grid(handed_over, limits, mapping)
+    grid = name_unnamed_columns(grid)
     if grid.frame.height > limits.max_rows:
         raise ImportRejected(
             f"The file has {grid.frame.height:,} rows below its header; at most "
@@ -186,17 +188,24 @@ class StockFileReader:
         limits: ImportLimits = ImportLimits(),  # noqa: B008 - frozen
         today: date | None = None,
         progress: Progress | None = None,
+        formats: Sequence[ColumnMapping] = (),
     ) -> None:
         self._notify = progress or (lambda _stage, _percent: None)
         self._builder: LineBuilder | None = None
         self._warehouses: set[str] = set()
         self.mapping = mapping or ColumnMapping()
+        # ``formats``: the client's saved mappings, one per export format; the one made for this
+        # file's header row is used (``format``), unless ``mapping`` is given.
+        self.format: ColumnMapping | None = None
         self._notify("reading", 0)
         try:
-            grid = _open(path, filename=filename, sheet=sheet, limits=limits, mapping=mapping)
+            detect = mapping if mapping is not None or not formats else detection_mapping(formats)
+            grid = _open(path, filename=filename, sheet=sheet, limits=limits, mapping=detect)
         except ImportRejected as exc:
             self.report = exc.report
             return
+        if mapping is None and formats:
+            mapping = self.format = choose_format(grid.headers, formats)
         self._notify("validating", 40)
         self.report = ValidationReport(detected=dict(grid.detected))
         self._builder = LineBuilder(
@@ -246,7 +255,7 @@ def preview_stock_file(
     Reads only the first MB of a CSV. Raises ImportRejected for whole-file problems.
     """
     grid = _open(path, filename=filename, sheet=sheet, limits=limits, mapping=mapping, preview=True)
-    proposed, conflicts = propose_mapping(grid.headers, mapping)
+    proposed, conflicts = propose_grid_mapping(grid, mapping)
     rows = grid.frame.head(PREVIEW_ROWS).select(pl.exclude("__extra__")).rows()
     return FilePreview(
         headers=list(grid.headers),

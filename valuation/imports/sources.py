@@ -26,6 +26,10 @@ SAMPLE_CHARS = 64 * 1024
 SAMPLE_RECORDS = 50
 HEADER_SEARCH_ROWS = 30
 EXTRA_COLUMN = "__extra__"
+# The name an unnamed column gets, by its spreadsheet letter: the same export gives the same
+# names, so a saved mapping (keyed by header text, found by the header row's signature) finds
+# them again. Not translated: it is a key, and a key must not change with the reader's language.
+UNNAMED_COLUMN = "(column {letter})"
 
 
 @dataclass(slots=True)
@@ -42,6 +46,55 @@ class Grid:
     header_row: int
     first_row: int
     detected: dict[str, Any] = field(default_factory=dict)
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letters of a 0-based column index: 0 -> A, 25 -> Z, 26 -> AA, 701 -> ZZ."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def name_unnamed_columns(grid: Grid) -> Grid:
+    """The grid with a name for each column that holds values under an empty header cell
+    ("(column B)"), so that content detection can give it a canonical column (QuickBooks prints
+    its item codes under no header) and an advisor can map it: mappings are keyed by header text.
+
+    A column with neither header nor value is not named (a spacer column would only add an
+    empty "ignored column" to the mapping page and the upload's gaps), and the trailing run of
+    such columns (a sheet's formatted but empty columns, a header ending with separators) is
+    dropped from the grid altogether.
+    """
+    from .formats import header_key  # formats reads grids: imported when first needed
+
+    headers = grid.headers
+    unnamed = [f"c{index}" for index, text in enumerate(headers) if not text and f"c{index}" in grid.frame.columns]
+    if not unnamed:
+        return grid
+    found = grid.frame.select([(pl.col(c).str.strip_chars() != "").any().alias(c) for c in unnamed]).row(0)
+    filled = {int(c[1:]) for c, any_value in zip(unnamed, found) if any_value}
+    width = max([index + 1 for index, text in enumerate(headers) if text or index in filled], default=0)
+    # Unique as signatures compare headers (formats.header_key), not only as written.
+    taken = {header_key(text) for text in headers if text}
+    names: list[str] = []
+    for index, text in enumerate(headers[:width]):
+        if not text and index in filled:
+            text = UNNAMED_COLUMN.format(letter=column_letter(index))
+            while header_key(text) in taken:  # a file may already use the name for another column
+                text = f"{text[:-1]} bis)"
+            taken.add(header_key(text))
+        names.append(text)
+    dropped = [f"c{index}" for index in range(width, len(headers)) if f"c{index}" in grid.frame.columns]
+    return Grid(
+        frame=grid.frame.drop(dropped) if dropped else grid.frame,
+        headers=names,
+        header_row=grid.header_row,
+        first_row=grid.first_row,
+        detected=grid.detected,
+    )
 
 
 def find_header_row(rows: Sequence[Sequence[str | None]], saved: ColumnMapping | None) -> int:

@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 
 from valuation.engine.columns import COLUMNS, DATE, DECIMAL, FLAG, REQUIRED, TEXT, VALUE_COLUMNS
 
+from .categories import NotStock, Resolver
 from .cleaning import (
     clean_text_series,
     decimal_evidence,
@@ -26,7 +28,18 @@ from .cleaning import (
     parse_flag,
     shortest_float_text,
 )
-from .mapping import ColumnMapping, category_lookup, normalise, propose_mapping
+from .contents import DateOrder, date_order, day_first_columns
+from .grouped import (
+    GrandTotal,
+    exact_sum,
+    find_grand_total,
+    find_groups,
+    matches_total,
+    reference_column,
+    says_total,
+    split_reference,
+)
+from .mapping import ColumnMapping, propose_grid_mapping
 from .report import Problem, Severity, ValidationReport
 from .sources import EXTRA_COLUMN, Grid
 
@@ -35,9 +48,18 @@ EVIDENCE_ROWS = 100_000
 MAX_INTEGER_DIGITS = 12  # above 10^12 per line (quantity, cost or value) is not a stock line
 ROW = "row"
 RAW = "__raw_"
-_TOTAL_PATTERN = r"(?i)^\s*(sous[- ]?|sub[- ]?|grand[- ]?)?totale?s?\b|^\s*(合\s*计|总\s*计|小\s*计|總計|合計)"
+# Columns this module adds to a grid (never the file's own): "[code] name" split, parent rows,
+# categories inherited from a parent row.
+DERIVED = "__d_"
+REF_SKU, REF_NAME = DERIVED + "sku", DERIVED + "description"
+PARENT, INHERITED_CATEGORY = DERIVED + "parent", DERIVED + "category"
+GROUPS_SAMPLE_ROWS = 10_000
+FULL_CATEGORY_READING = 10_000
+NOT_STOCK_EXPECTED = "a stock category: raw materials, work in progress or finished goods"
 _CAN_BE_NEGATIVE = frozenset({"quantity", "book_value", "annual_consumption_qty"})
 _FUTURE_CHECKED = ("last_movement_date", "receipt_date")
+
+MIXED_DATES_EXPECTED = "dates in one order: all day first, all month first, or as 2026-12-31"
 
 EXPECTED = {
     DECIMAL: "a number such as 1234,56 or 1 234.56",
@@ -54,9 +76,15 @@ class Columns:
     grid: dict[str, str]  # canonical -> grid column (c0, c1...)
 
 
-def resolve_columns(grid: Grid, saved: ColumnMapping | None, report: ValidationReport) -> tuple[ColumnMapping, Columns]:
-    """Map the grid's headers and report duplicates and conflicts; return mapping and sources."""
-    mapping, conflicts = propose_mapping(grid.headers, saved)
+def resolve_columns(
+    grid: Grid,
+    saved: ColumnMapping | None,
+    report: ValidationReport,
+    category_aliases: Mapping[str, str] | None = None,
+) -> tuple[ColumnMapping, Columns]:
+    """Map the grid's headers (by their words and a sample of their cells) and report duplicates
+    and conflicts; return mapping and sources."""
+    mapping, conflicts = propose_grid_mapping(grid, saved, category_aliases=category_aliases)
     seen: dict[str, int] = {}
     header: dict[str, str] = {}
     source: dict[str, str] = {}
@@ -150,15 +178,40 @@ def _decimal_mark(frame: pl.DataFrame, decimal_sources: list[str], default: str)
     return "," if comma_total > dot_total else "."
 
 
-def _category_table(frame: pl.DataFrame, column: str, aliases: Mapping[str, str]) -> dict[str, str | None]:
-    """Map the category column's distinct values to Category values (unknown -> None)."""
-    lookup = category_lookup(aliases)
+def _category_table(
+    frame: pl.DataFrame, column: str, aliases: Mapping[str, str]
+) -> tuple[dict[str, str | None], dict[str, NotStock]]:
+    """Map the category column's distinct values to Category values (unknown or not stock ->
+    None), and list the values naming something that is not stock (services, non-valuated)."""
+    resolve = Resolver(aliases)
     distinct = frame.get_column(column).drop_nulls().unique().to_list()
     table: dict[str, str | None] = {}
-    for value in distinct:
-        found = lookup.get(normalise(value))
+    not_stock: dict[str, NotStock] = {}
+    for index, value in enumerate(distinct):
+        # A column of categories holds a few dozen spellings; past that many, a hostile or
+        # mis-mapped column is only read as whole names (the full reading costs ~40 µs each).
+        found = resolve(value) if index < FULL_CATEGORY_READING else resolve.exact(value)
+        if isinstance(found, NotStock):
+            not_stock[value] = found
+            found = None
         table[value] = found.value if found is not None else None
-    return table
+    return table, not_stock
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """The amount with at least two decimals (exact: only zeros are added), as money is shown."""
+    exponent = amount.as_tuple().exponent
+    return amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else amount
+
+
+def _reason(not_stock: Mapping[str, NotStock], value: str | None) -> str:
+    found = not_stock.get(value or "")
+    return found.reason if found is not None else "non-stock code"
+
+
+def _grid_columns(frame: pl.DataFrame) -> list[str]:
+    """The file's own columns (c0, c1...), without the overlong-row catcher or derived ones."""
+    return [c for c in frame.columns if c != EXTRA_COLUMN and not c.startswith(DERIVED)]
 
 
 @dataclass(slots=True)
@@ -304,12 +357,144 @@ class LineBuilder:
         self.report = report
         self.today = today
         self.category_aliases = category_aliases
-        self.mapping, self.columns = resolve_columns(grid, saved, report)
+        self.mapping, self.columns = resolve_columns(grid, saved, report, category_aliases)
         report.rows_read = grid.frame.height
         report.rows_skipped = 0
         report.lines = 0
+        self._split_references()
+        self._read_groups()
+        self._day_first, self._unread_dates = self._date_orders()
         self.complete = check_required(self.columns, report)
         self._mark: str | None = None
+        self._grand_total = self._find_grand_total() if self.complete else None
+        self._lines_sum = Decimal(0)
+        self._sum_complete = True  # False once a line has a quantity but no book value
+        self._last_line_row = 0
+
+    def _split_references(self) -> None:
+        """Odoo's "[FURN_7800] Desk Combination" product cells: the code is the SKU, the rest
+        the description. Looked for in the SKU column when it holds such cells, otherwise (no
+        SKU column) in the description column, then in the columns no header names."""
+        columns, frame = self.columns, self.grid.frame
+        if "sku" in columns.grid:
+            candidates = [columns.grid["sku"]]
+        else:
+            mapped = set(columns.grid.values())
+            described = [columns.grid["description"]] if "description" in columns.grid else []
+            candidates = described + [c for c in _grid_columns(frame) if c not in mapped]
+        source = reference_column(frame, candidates)
+        if source is None:
+            return
+        header = self.grid.headers[int(source[1:])] or source
+        sku, description = split_reference(source)
+        self.grid.frame = frame.with_columns(sku.alias(REF_SKU), description.alias(REF_NAME))
+        columns.grid["sku"], columns.header["sku"] = REF_SKU, header
+        if columns.grid.get("description", source) == source:
+            columns.grid["description"], columns.header["description"] = REF_NAME, header
+        self.report.detected["reference_split"] = header
+
+    def _read_groups(self) -> None:
+        """Parent rows of a grouped report: marked (they are not lines), and the category their
+        name gives passed on to the lines below them that have none."""
+        frame, columns = self.grid.frame, self.columns
+        quantity = columns.grid.get("quantity")
+        if quantity is None or frame.height == 0:
+            return
+        sku = columns.grid.get("sku")
+        # Parents and most totals leave the quantity or the SKU empty: in a plain list, where
+        # no row does, nothing more is looked at. Totals that do state a quantity ("Total Raw
+        # Materials" in the SKU column) are looked for in the first rows only, which is enough
+        # to tell a grouped report (it has subtotals all along).
+        empty = pl.col(quantity).is_null() | (pl.col(sku).is_null() if sku else pl.lit(True))
+        if frame.select(empty.any()).item() is not True:
+            return
+        maybe = empty | (pl.int_range(pl.len()) < GROUPS_SAMPLE_ROWS)
+        originals = _grid_columns(frame)
+        labels = list(dict.fromkeys([originals[0]] + self._label_sources()))
+        wanted = list(dict.fromkeys(originals + labels + ([sku] if sku else [])))
+        rows = frame.select(wanted).with_row_index("__i").filter(maybe)
+        groups = find_groups(
+            rows,
+            frame.height,
+            originals,
+            sku_column=sku,
+            label_columns=labels,
+            aliases=_aliases(self.mapping, self.category_aliases),
+        )
+        if groups is None:
+            return
+        added = [groups.parent.alias(PARENT)]
+        if groups.heading.null_count() < frame.height:
+            own = columns.grid.get("category")
+            if own is None:
+                inherited = pl.lit(groups.heading)
+                columns.header["category"] = self.grid.headers[0] or "category"
+            else:
+                cell = pl.col(own).str.strip_chars()
+                inherited = pl.when(cell.fill_null("") == "").then(pl.lit(groups.heading)).otherwise(pl.col(own))
+            added.append(inherited.alias(INHERITED_CATEGORY))
+            columns.grid["category"] = INHERITED_CATEGORY
+        self.grid.frame = frame.with_columns(added)
+
+    def _date_orders(self) -> tuple[dict[str, bool], set[str]]:
+        """Day or month first for each date column, decided from the whole file before any
+        slice is read (a slice holding only ambiguous dates must read as the rest of the file
+        does); a column whose cells prove both orders is reported and left unread, never
+        guessed. Returns the order per column and the columns left unread."""
+        frame, columns = self.grid.frame, self.columns
+        orders = {
+            name: date_order(frame.get_column(source))
+            for name, source in columns.grid.items()
+            if COLUMNS[name] == DATE and source in frame.columns
+        }
+        mixed = {name for name, order in orders.items() if order.mixed}
+        for name in sorted(mixed, key=list(COLUMNS).index):
+            self._report_mixed_dates(name, orders[name])
+        return day_first_columns(orders), mixed
+
+    def _report_mixed_dates(self, name: str, order: DateOrder) -> None:
+        day_row = self.grid.first_row + (order.day_first_at or 0)
+        month_row = self.grid.first_row + (order.month_first_at or 0)
+        day_value = (order.day_first_value or "").strip()
+        month_value = (order.month_first_value or "").strip()
+        # The problem sits where the second order shows up; the message names both rows.
+        row, value = (month_row, month_value) if month_row > day_row else (day_row, day_value)
+        self.report.add(
+            Problem(
+                severity=Severity.ERROR,
+                kind="mixed_date_order",
+                row=row,
+                column=self.columns.header.get(name),
+                field=name,
+                value=value,
+                expected=MIXED_DATES_EXPECTED,
+                message=(
+                    f"The {_where(self.columns, name)} mixes two date orders: row {day_row} holds "
+                    f"“{day_value}”, which can only be day first, and row {month_row} “{month_value}”, "
+                    "which can only be month first; none of its dates is read. Export the dates in one "
+                    "order, or as 2026-12-31."
+                ),
+            )
+        )
+
+    def _label_sources(self) -> list[str]:
+        """Grid columns a total row may write its label in."""
+        wanted = ("sku", "description", "category", "warehouse")
+        return [self.columns.grid[c] for c in wanted if c in self.columns.grid and self.columns.grid[c] != PARENT]
+
+    def _find_grand_total(self) -> GrandTotal | None:
+        value = self.columns.grid.get("book_value")
+        if value is None:
+            return None
+        frame = self.grid.frame
+        originals = _grid_columns(frame)
+        return find_grand_total(
+            frame,
+            self.grid.first_row,
+            sku_column=self.columns.grid.get("sku"),
+            label_columns=list(dict.fromkeys([originals[0]] + self._label_sources())),
+            value_column=value,
+        )
 
     def chunks(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """The canonical frame of each slice of ``rows`` grid rows (default: all in one)."""
@@ -338,32 +523,68 @@ class LineBuilder:
                     message="The file has a header but no stock line below it.",
                 )
             )
+        else:
+            self._check_grand_total()
+
+    def _check_grand_total(self) -> None:
+        """Warn when the lines do not add up to the grand total the file states (exactly, at the
+        total's own precision). Not judged when the total is not below the last line or some
+        line gives no book value (the file's sum then rests on figures the file does not show)."""
+        total = self._grand_total
+        if total is None or total.row < self._last_line_row or not self._sum_complete:
+            return
+        written = pl.Series("total", [total.value], dtype=pl.String)
+        if self.grid.detected.get("format") != "csv":
+            written = shortest_float_text(written)
+        stated_text = parse_decimal(written, self._mark or ".")[0]
+        if stated_text is None:
+            return
+        stated, computed = Decimal(stated_text), _cents(self._lines_sum)
+        if matches_total(computed, stated):
+            return
+        gap = computed - stated
+        self.report.add(
+            Problem(
+                severity=Severity.WARNING,
+                kind="total_mismatch",
+                row=total.row,
+                column=self.columns.header.get("book_value"),
+                field="book_value",
+                value=f"{_cents(stated):f}",  # as a figure, beside the computed one (the label names the row)
+                expected=f"{computed:f}",
+                message=(
+                    f"Row {total.row}: the file's total “{total.label}” states {_cents(stated):f}, but its "
+                    f"lines add up to {computed:f} ({abs(gap):f} {'more' if gap > 0 else 'less'}): check "
+                    "that the export holds every line."
+                ),
+            )
+        )
 
     def _build(self, frame: pl.DataFrame, start: int) -> pl.DataFrame:
         """The canonical lines of ``frame``, the grid's rows from ``start`` (0-based)."""
         grid, columns, report = self.grid, self.columns, self.report
         n = frame.height
         first_row = grid.first_row + start
-        grid_cols = [c for c in frame.columns if c != EXTRA_COLUMN]
+        grid_cols = _grid_columns(frame)
+        parent = pl.col(PARENT) if PARENT in frame.columns else pl.lit(False)
         raw = frame.select(
             pl.int_range(first_row, first_row + n, dtype=pl.Int64).alias(ROW),
             *[pl.col(src).alias(RAW + name) for name, src in columns.grid.items()],
             _blank_rows(frame, grid_cols).alias("__blank"),
             (pl.col(EXTRA_COLUMN).is_not_null() if EXTRA_COLUMN in frame.columns else pl.lit(False)).alias("__extra"),
             pl.col(grid_cols[0]).alias("__first"),
+            parent.alias("__parent"),
         )
         # Totals: a row whose SKU is empty or itself says "Total", with a "Total"-like label.
         label_cols = ["__first"] + [
             RAW + c for c in ("sku", "description", "category", "warehouse") if c in columns.grid
         ]
-        says_total = pl.any_horizontal([pl.col(c).str.contains(_TOTAL_PATTERN) for c in label_cols])
-        sku_raw = pl.col(RAW + "sku").str.strip_chars()
-        total = says_total & (sku_raw.is_null() | (sku_raw == "") | sku_raw.str.contains(_TOTAL_PATTERN))
+        total = says_total(label_cols, RAW + "sku") & ~pl.col("__parent")
         value_fields = [RAW + c for c in ("sku", "quantity", *VALUE_COLUMNS) if c in columns.grid]
         empty_line = pl.all_horizontal([pl.col(c).str.strip_chars().fill_null("") == "" for c in value_fields])
         raw = raw.with_columns(
-            total.fill_null(False).alias("__total"),
-            (empty_line & ~pl.col("__blank")).alias("__note"),
+            total.alias("__total"),
+            (empty_line & ~pl.col("__blank") & ~pl.col("__parent")).alias("__note"),
         )
         checker = Checker(raw, columns, report)
         checker.check(
@@ -379,10 +600,11 @@ class LineBuilder:
                 f"Row {row} has no SKU, quantity or value and was ignored: “{(value or '')[:80]}”."
             ),
         )
-        skipped = raw.select((pl.col("__blank") | pl.col("__total") | pl.col("__note")).sum()).item()
+        not_a_line = pl.col("__blank") | pl.col("__total") | pl.col("__note") | pl.col("__parent")
+        skipped = raw.select(not_a_line.sum()).item()
         report.rows_skipped += int(skipped)
         # Filtering copies every column: only when some row goes.
-        data = raw.filter(~(pl.col("__blank") | pl.col("__total") | pl.col("__note"))) if skipped else raw
+        data = raw.filter(~not_a_line) if skipped else raw
         checker.run()
         checker = Checker(data, columns, report)
         checker.check(
@@ -408,8 +630,11 @@ class LineBuilder:
         mark = self._mark
 
         category_table: dict[str, str | None] = {}
+        not_stock: dict[str, NotStock] = {}
         if "category" in columns.grid:
-            category_table = _category_table(data, RAW + "category", _aliases(self.mapping, self.category_aliases))
+            category_table, not_stock = _category_table(
+                data, RAW + "category", _aliases(self.mapping, self.category_aliases)
+            )
 
         from_spreadsheet = grid.detected.get("format") != "csv"
 
@@ -425,7 +650,9 @@ class LineBuilder:
                     source = shortest_float_text(source)
                 return parse_decimal(source, mark)
             if kind == DATE:
-                return parse_date(source)
+                if name in self._unread_dates:  # reported as mixing two orders: no guess
+                    return pl.repeat(None, source.len(), dtype=pl.Date, eager=True).alias(name)
+                return parse_date(source, day_first=self._day_first.get(name, True))
             return parse_flag(source)
 
         # Columns are independent and polars releases the GIL: clean them on both cores.
@@ -433,13 +660,51 @@ class LineBuilder:
         with ThreadPoolExecutor(max_workers=CLEANING_THREADS) as pool:
             cleaned = list(pool.map(clean, wanted))
         data = data.with_columns(cleaned)
+        self._add_to_sum(data)
+        if not_stock:
+            data = self._leave_out_not_stock(data, not_stock)
         checker = Checker(data, columns, report)
-        _check_cells(checker, columns, category_table)
+        _check_cells(checker, columns, category_table, self._unread_dates)
         _check_values(checker, columns, self.today)
         checker.run()
         lines = data.select([ROW, *[c for c in COLUMNS if c in columns.grid]])
         report.lines += lines.height
         return lines
+
+    def _add_to_sum(self, data: pl.DataFrame) -> None:
+        """Add the slice's book values to the sum the grand total is checked against (every row
+        read as a line, not-stock ones included: the file's total counts them too)."""
+        if self._grand_total is None or data.height == 0:
+            return
+        self._last_line_row = max(self._last_line_row, int(data.get_column(ROW).max()))
+        values = data.get_column("book_value")
+        added = exact_sum(values)
+        if values.null_count() or added is None:
+            self._sum_complete = False
+            return
+        self._lines_sum += added
+
+    def _leave_out_not_stock(self, data: pl.DataFrame, not_stock: dict[str, NotStock]) -> pl.DataFrame:
+        """Lines whose category names services or non-stock items: each reported, none kept."""
+        source = pl.col(RAW + "category")
+        mask = source.is_in(list(not_stock))
+        where = _where(self.columns, "category")
+        checker = Checker(data, self.columns, self.report)
+        checker.check(
+            mask,
+            kind="not_stock",
+            severity=Severity.WARNING,
+            field="category",
+            expected=NOT_STOCK_EXPECTED,
+            message=lambda row, value, where=where: (
+                f"Row {row}, {where}: “{value}” stands for {_reason(not_stock, value)}, which is not stock; "
+                "the line is left out of the valuation."
+            ),
+        )
+        checker.run()
+        dropped = int(data.select(mask.sum()).item())
+        self.report.rows_skipped += dropped
+        return data.filter(~mask) if dropped else data
 
 
 def _blank_rows(frame: pl.DataFrame, grid_cols: list[str]) -> pl.Series:
@@ -466,8 +731,9 @@ def _aliases(mapping: ColumnMapping, firm: Mapping[str, str] | None) -> dict[str
     return merged
 
 
-def _check_cells(checker: Checker, columns: Columns, category_table: dict[str, str | None]) -> None:
-    """Report unreadable cells (present in the file, null once parsed) and missing required."""
+def _check_cells(checker: Checker, columns: Columns, category_table: dict[str, str | None], unread: set[str]) -> None:
+    """Report unreadable cells (present in the file, null once parsed) and missing required;
+    the ``unread`` columns, already reported as a whole, are not checked cell by cell."""
     for name in columns.grid:
         kind = COLUMNS[name]
         raw = pl.col(RAW + name)
@@ -489,7 +755,7 @@ def _check_cells(checker: Checker, columns: Columns, category_table: dict[str, s
                 ),
             )
             del unknown
-        elif kind in (DECIMAL, DATE, FLAG):
+        elif kind in (DECIMAL, DATE, FLAG) and name not in unread:
             what = {DECIMAL: "a number", DATE: "a date", FLAG: "a yes/no value"}[kind]
             checker.check(
                 present & pl.col(name).is_null(),

@@ -31,16 +31,11 @@ class Command(BaseCommand):
         mapping = None
         if options["mapping"]:
             mapping = ColumnMapping.from_json(cli.load_json(options["mapping"], "mapping"))
-        elif options["client"]:
-            from valuation.models import ClientMapping
-
-            saved = ClientMapping.objects.filter(client_id=options["client"]).first()
-            if saved is None:
-                raise CommandError(f"Client {options['client']} has no confirmed column mapping.")
-            mapping = ColumnMapping.from_json(saved.mapping)
         sheet = options["sheet"]
         if sheet is not None and sheet.isdigit():
             sheet = int(sheet)
+        if not options["mapping"] and options["client"]:
+            mapping = self._client_mapping(options["client"], options["stock_file"], sheet)
         try:
             body = cli.run(
                 options["stock_file"],
@@ -56,3 +51,23 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(body, indent=2, ensure_ascii=False))
         else:
             self.stdout.write(cli.as_table(body))
+
+    def _client_mapping(self, client_id: int, path: Path, sheet: str | int | None) -> ColumnMapping:
+        """The client's saved mapping of this file's export format (its header row)."""
+        from valuation.imports import ImportRejected, preview_stock_file
+        from valuation.imports.formats import choose_format, detection_mapping
+        from valuation.models import ClientMapping
+
+        formats = [ColumnMapping.from_json(m.mapping) for m in ClientMapping.objects.filter(client_id=client_id)]
+        if not formats:
+            raise CommandError(f"Client {client_id} has no saved column mapping.")
+        try:
+            preview = preview_stock_file(
+                path, mapping=detection_mapping(formats), sheet=sheet, limits=services.import_limits()
+            )
+        except ImportRejected as error:
+            raise CommandError(error.message) from None
+        mapping = choose_format(preview.headers, formats)
+        if mapping is None:
+            raise CommandError(f"None of client {client_id}'s saved mappings is for this file's header row.")
+        return mapping
