@@ -49,6 +49,10 @@ class ClaimableQuerySet(models.QuerySet):
             raise JobBusy(pk)
         return False
 
+    def release(self, pk: int) -> None:
+        """Give a running job back to the queue (its worker hit a transient error and retries)."""
+        self.filter(pk=pk, status="running").update(status="queued", claimed_at=None)
+
     def heartbeat(self, pk: int, **fields: object) -> None:
         self.filter(pk=pk, status="running").update(claimed_at=timezone.now(), **fields)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 
 from valuation import services
-from valuation.models import JobBusy
+from valuation.models import JobBusy, StockUpload, ValuationRun
 
 log = logging.getLogger("stockpledge.tasks")
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+# Errors a retry can cure: a database or broker connection dropped or refused. The binary COPY
+# writes through psycopg's own cursor, whose errors Django does not wrap: they count too.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, psycopg.OperationalError, psycopg.InterfaceError)
 TASK_OPTIONS = {
     "bind": True,
     "acks_late": True,
@@ -35,6 +38,7 @@ def process_upload(self, upload_id: int) -> None:  # type: ignore[no-untyped-def
         # Another worker holds the lease (or held it before dying): look again once it may lapse.
         raise self.retry(countdown=services.lease_seconds(), max_retries=20) from None
     except TRANSIENT:
+        _give_back(StockUpload, upload_id)
         raise
     except Exception:
         log.exception("upload processing crashed", extra={"object": f"upload:{upload_id}", "outcome": "failed"})
@@ -49,11 +53,26 @@ def compute_run(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
     except JobBusy:
         raise self.retry(countdown=services.lease_seconds(), max_retries=20) from None
     except TRANSIENT:
+        _give_back(ValuationRun, run_id)
         raise
     except Exception:
         log.exception("valuation crashed", extra={"object": f"run:{run_id}", "outcome": "failed"})
         services.fail_run(run_id=run_id)
         raise
+
+
+def _give_back(model: type[StockUpload] | type[ValuationRun], pk: int) -> None:
+    """After a transient error, hand the job's claim back so the retry takes it at once instead
+    of waiting out the lease (its transaction was rolled back: nothing of it is stored). The dead
+    connection is closed first so the next query opens a new one; if the database is still out of
+    reach the lease simply lapses, and the retry or the sweep takes the job then."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+    try:
+        model.objects.release(pk)
+    except TRANSIENT:
+        log.warning("claim not handed back", extra={"object": f"{model._meta.label}:{pk}", "outcome": "lease"})
 
 
 @shared_task(name="valuation.sweep_stuck_jobs", acks_late=True)

@@ -274,3 +274,42 @@ def test_worker_killed_mid_task_is_redelivered_and_runs_exactly_once(world, work
     runs = ValuationRun.objects.filter(upload=upload, facility=world.facility_x)
     assert runs.count() == 1
     assert runs.get().status == RunStatus.DONE
+
+
+def test_a_database_connection_cut_during_the_copy_is_retried_not_failed(world, workers, tmp_path):
+    """PostgreSQL ends the worker's connection (pg_terminate_backend) while the lines are copied:
+    the transaction rolls back, the task hands its claim back and retries on a new connection, and
+    the upload ends accepted with one set of lines, instead of failed for good."""
+    path = tmp_path / "etat-stock.csv"
+    write_big_french_csv(path, BIG_FILE_LINES)
+    workers()
+    upload = services.create_upload(
+        client=world.client_x,
+        by=world.client_user_x,
+        file=SimpleUploadedFile("etat-stock.csv", path.read_bytes(), content_type="text/csv"),
+        as_of=SYNTHETIC_AS_OF,
+    )
+
+    def copying_backend() -> int | bool:
+        if finished(upload):
+            return True
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND query LIKE 'COPY valuation_stockline%%' AND state = 'active'"
+            )
+            row = cursor.fetchone()
+        return row[0] if row else False
+
+    pid = wait_for(copying_backend, timeout=90, what="COPY of the lines", tmp_path=tmp_path)
+    assert pid is not True, "the upload finished before its COPY could be cut"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        assert cursor.fetchone()[0] is True
+
+    wait_for(lambda: finished(upload), timeout=120, what="finished upload after the cut", tmp_path=tmp_path)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.ACCEPTED, (upload.failure_reason, worker_logs(tmp_path))
+    assert upload.attempts == 2
+    assert StockLine.objects.filter(upload=upload).count() == BIG_FILE_LINES
+    assert ValuationRun.objects.filter(upload=upload, facility=world.facility_x, status=RunStatus.DONE).count() == 1
