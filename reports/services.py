@@ -74,7 +74,9 @@ def issue_report(
     numbered version (per facility and kind), and render its PDF once the transaction commits."""
     from facilities.terms import engine_terms_dict
 
-    run = ValuationRun.objects.select_related("facility__client__firm", "facility__lender").get(pk=run.pk)
+    run = ValuationRun.objects.select_related(
+        "facility__client__firm", "facility__lender", "upload__column_mapping"
+    ).get(pk=run.pk)
     facility = run.facility
     client = facility.client
     _require_advisor_of(by, client.firm_id)
@@ -82,6 +84,18 @@ def issue_report(
         raise DomainError(_("Unknown kind of report."), field="kind")
     if run.status != RunStatus.DONE or not run.result:
         raise DomainError(_("A report is issued from a completed valuation run."), field="run")
+    mapping = run.upload.column_mapping
+    if mapping is not None and mapping.mapped_by_client:
+        # A bank lends on what the report says: figures read with columns the borrower chose
+        # itself reach it only once an advisor has looked at that mapping.
+        raise DomainError(
+            _(
+                "The client mapped this stock file's columns itself and no advisor has confirmed the "
+                "mapping yet: confirm it on the file's page before issuing a report."
+            ),
+            field="run",
+            code="unconfirmed_mapping",
+        )
     if kind == ReportKind.BORROWING_BASE_CERTIFICATE and facility.structure != "borrowing_base":
         raise DomainError(
             _("A borrowing base certificate needs a borrowing base facility."),

@@ -223,3 +223,24 @@ def _pdf_file_text(field) -> str:  # type: ignore[no-untyped-def]
 
     with field.open("rb") as handle:
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(handle.read())).pages)
+
+
+def test_no_report_from_a_file_the_client_mapped_until_an_advisor_confirms_the_mapping(world, run_a):
+    """Figures read with columns the borrower chose itself (a resale price taken for the unit cost
+    would raise them) do not reach a bank before an advisor has confirmed that mapping."""
+    from django.utils import timezone
+
+    from valuation.models import ClientMapping
+
+    mapping = ClientMapping.objects.create(
+        client=world.client_x, signature="s" * 64, headers=["Ref", "Qty", "Price"], proposed_by=world.client_user_x
+    )
+    run_a.upload.column_mapping = mapping
+    run_a.upload.save(update_fields=["column_mapping"])
+    with pytest.raises(DomainError) as error:
+        services.issue_report(run=run_a, by=world.advisor_a)
+    assert error.value.code == "unconfirmed_mapping" and error.value.field == "run"
+    assert not ReportVersion.objects.filter(run=run_a).exists()
+    mapping.confirmed_by, mapping.confirmed_at = world.advisor_a, timezone.now()
+    mapping.save()
+    assert services.issue_report(run=run_a, by=world.advisor_a).run_id == run_a.pk
