@@ -76,12 +76,6 @@ class UploadSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(_("Upload a CSV, XLSX, XLS or ODS file."))
         return value
 
-    def validate_currency(self, value: str) -> str:
-        code = (value or "").strip().upper()
-        if code and not (len(code) == 3 and code.isascii() and code.isalpha()):
-            raise serializers.ValidationError(_("Give the currency as a three-letter ISO 4217 code, such as EUR."))
-        return code
-
     def get_progress(self, upload: StockUpload) -> int:
         if upload.status in ("accepted", "rejected", "failed"):
             return 100

@@ -30,12 +30,6 @@ class UploadForm(forms.Form):
         # The client's currency by default: a file in another one is refused, not converted.
         self.fields["currency"].initial = currency
 
-    def clean_currency(self) -> str:
-        code = (self.cleaned_data.get("currency") or "").strip().upper()
-        if code and not (len(code) == 3 and code.isascii() and code.isalpha()):
-            raise forms.ValidationError(_("Give the currency as a three-letter ISO 4217 code, such as EUR."))
-        return code
-
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(ACCEPTED_EXTENSIONS):

@@ -85,3 +85,16 @@ def upload_csv(django_capture_on_commit_callbacks):
         return created
 
     return upload
+
+
+def drop_broker_connections() -> None:
+    """Close and forget pooled broker connections so the next send uses the current broker_url
+    (kombu keeps its pools in a process-wide registry, which `reset` empties; Celery caches its
+    connection and producer pools on the app)."""
+    import kombu.pools
+
+    from config.celery_app import app
+
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from config.celery_app import app
 from tests.api.conftest import token_client
 from tests.conftest import World
-from tests.pipeline.conftest import AS_OF, GOOD_CSV
+from tests.pipeline.conftest import AS_OF, GOOD_CSV, drop_broker_connections
 from valuation import services
 from valuation.models import StockUpload, UploadStatus
 
@@ -24,21 +24,12 @@ def broker_down() -> Iterator[None]:
     """Celery pointed at a port where nothing listens, messages really sent (not run in-process)."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
-    _forget_connections()
+    drop_broker_connections()
     try:
         yield
     finally:
         app.conf.update(saved)
-        _forget_connections()
-
-
-def _forget_connections() -> None:
-    # Celery caches its connection and producer pools for the broker it first saw: drop them
-    # (closing only a pool made for the unreachable broker) so the next send builds fresh ones.
-    if app._pool is not None and "127.0.0.1:1/" in str(app._pool.connection.as_uri()):
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
+        drop_broker_connections()
 
 
 def test_an_upload_with_the_broker_down_is_answered_202_and_swept_later(

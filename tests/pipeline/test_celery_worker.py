@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import kombu.pools
 import polars as pl
 import pytest
 from django.conf import settings as django_settings
@@ -31,7 +30,7 @@ from config.celery_app import app as celery_app
 from valuation import services
 from valuation.models import RunStatus, StockLine, StockUpload, UploadStatus, ValuationRun
 
-from .conftest import AS_OF, BOOK, ELIGIBLE, FINANCING, GOOD_CSV, GOOD_LINES, csv_file
+from .conftest import AS_OF, BOOK, ELIGIBLE, FINANCING, GOOD_CSV, GOOD_LINES, csv_file, drop_broker_connections
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -76,7 +75,7 @@ def broker() -> Iterator[str]:
     saved = {key: conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
     # The result backend is cached on the app (per thread unless thread-safe): swap it too.
     saved_backend = (celery_app._backend_cache, getattr(celery_app._local, "backend", None))
-    _drop_connections()
+    drop_broker_connections()
     conf.task_always_eager = False
     conf.broker_url = url
     conf.result_backend = url
@@ -84,20 +83,12 @@ def broker() -> Iterator[str]:
     try:
         yield url
     finally:
-        _drop_connections()
+        drop_broker_connections()
         for key, value in saved.items():
             conf[key] = value
         celery_app._backend_cache, celery_app._local.backend = saved_backend
         client.flushdb()
         client.close()
-
-
-def _drop_connections() -> None:
-    """Close and forget pooled broker connections so the next send uses the current broker_url
-    (kombu keeps its pools in a process-wide registry, which `reset` empties)."""
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 class Worker:
