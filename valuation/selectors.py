@@ -23,7 +23,7 @@ from borrowers import access
 from borrowers.models import AuditEvent, ClientCompany, Invitation, User
 from facilities.models import Facility
 from valuation import alerts as rules
-from valuation.models import CURRENT_ORDER, RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.models import StockUpload, UploadStatus, ValuationRun
 
 ALERT_LABELS = {
     rules.OVER_ADVANCE: _("Over-advance"),
@@ -52,12 +52,8 @@ FIGURE_FIELDS = ("book_value", "eligible_value", "liquidation_value", "financing
 
 
 def current_run_id_subquery(facility_ref: str = "pk") -> Subquery:
-    """The id of the facility's current run (the same order as `services.current_run`)."""
-    return Subquery(
-        ValuationRun.objects.filter(facility_id=OuterRef(facility_ref), status=RunStatus.DONE)
-        .order_by(*CURRENT_ORDER)
-        .values("pk")[:1]
-    )
+    """The id of the facility's current run (``ValuationRun.objects.current()``, as `services.current_run`)."""
+    return Subquery(ValuationRun.objects.filter(facility_id=OuterRef(facility_ref)).current().values("pk")[:1])
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -49,7 +49,7 @@ from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader, preview_stock_file
 from valuation.imports.report import ImportRejected
-from valuation.models import CURRENT_ORDER, ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.models import ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
 from valuation.storage import delete_lines, line_writer
 
 log = logging.getLogger("stockpledge.valuation")
@@ -714,7 +714,7 @@ def compute_run(*, run_id: int) -> None:
 def current_run(facility: Facility) -> ValuationRun | None:
     """The facility's current valuation: the completed one of the latest stock file
     (models.CURRENT_ORDER)."""
-    return ValuationRun.objects.filter(facility=facility, status=RunStatus.DONE).order_by(*CURRENT_ORDER).first()
+    return ValuationRun.objects.filter(facility=facility).current().first()
 
 
 GENERIC_FAILURE = "Processing failed because of an error on our side. The team has been told; please try again later."
