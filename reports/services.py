@@ -197,8 +197,8 @@ def share_with_client(
         report.client_shared_at, report.client_shared_by = timezone.now(), by
     report.save(update_fields=[*included, "client_shared_at", "client_shared_by"])
     audit.record(actor=by, action="report.shared_with_client", instance=report, after=included)
-    if changed and report.render_status == RenderStatus.READY:
-        # A render still to come writes the client copy with these choices anyway.
+    if (changed or not report.client_pdf) and report.render_status == RenderStatus.READY:
+        # A render still to come or under way sees the share when it stores the PDF (render_pdf).
         transaction.on_commit(lambda: _enqueue_client_copy(report.pk))
     return report
 
@@ -371,7 +371,9 @@ def render_pdf(*, report_id: int) -> bool:
         return False
     certification = Certification.objects.filter(report_id=report_id).first()
     pdf = rendering.render_report_pdf(report.context, extra={"certification": certification})
-    client_pdf = None if report.is_certificate else _client_copy_pdf(report)
+    # The client copy only for a version shared with the client: most are never shared with it.
+    used = _copy_choices(report)
+    client_pdf = _client_copy_pdf(report) if _wants_client_copy(report) else None
     with transaction.atomic():
         report = ReportVersion.objects.select_for_update().get(pk=report_id)
         if report.render_status != RenderStatus.RENDERING:
@@ -380,13 +382,25 @@ def render_pdf(*, report_id: int) -> bool:
             report.pdf.delete(save=False)
         report.pdf.save(f"report-{report.pk}-v{report.number}.pdf", ContentFile(pdf), save=False)
         fields = ["pdf", "render_status", "failure_reason"]
-        if client_pdf is not None:
+        if client_pdf is not None and _copy_choices(report) == used:
             _store_client_copy(report, client_pdf)
             fields.append("client_pdf")
+        elif _wants_client_copy(report):
+            # Shared with the client, or its choices changed, while this render ran.
+            transaction.on_commit(lambda: _enqueue_client_copy(report_id))
         report.render_status = RenderStatus.READY
         report.failure_reason = ""
         report.save(update_fields=fields)
     return True
+
+
+def _wants_client_copy(report: ReportVersion) -> bool:
+    return report.shared_with_client and not report.is_certificate
+
+
+def _copy_choices(report: ReportVersion) -> tuple[bool, bool]:
+    """What the client copy includes: the levers, the annex of lines."""
+    return report.client_includes_levers, report.client_includes_annex
 
 
 def _client_copy_pdf(report: ReportVersion) -> bytes:
@@ -409,15 +423,12 @@ def render_client_copy(*, report_id: int) -> None:
     renders from the frozen context and the choices as they are when it runs, and a later change
     queues another run; until it is stored the client reads the copy with less in it, never more."""
     report = ReportVersion.objects.get(pk=report_id)
-    if report.is_certificate or report.render_status != RenderStatus.READY:
+    if not _wants_client_copy(report) or report.render_status != RenderStatus.READY:
         return
     pdf = _client_copy_pdf(report)
     with transaction.atomic():
         current = ReportVersion.objects.select_for_update().get(pk=report_id)
-        if (current.client_includes_levers, current.client_includes_annex) != (
-            report.client_includes_levers,
-            report.client_includes_annex,
-        ):
+        if _copy_choices(current) != _copy_choices(report):
             return  # changed again while rendering: the task queued by that change renders it
         _store_client_copy(current, pdf)
         current.save(update_fields=["client_pdf"])

@@ -200,7 +200,9 @@ def test_a_financing_report_reaches_the_client_only_when_shared_with_it_as_the_c
     with pytest.raises(DomainError) as error:
         services.share_with_client(report=report, by=world.client_user_x)
     assert error.value.code == "forbidden"
-    services.share_with_client(report=report, by=world.advisor_a)
+    assert not report.client_pdf  # no client copy is rendered for a version never shared with the client
+    with django_capture_on_commit_callbacks(execute=True):
+        services.share_with_client(report=report, by=world.advisor_a)
     report.refresh_from_db()
     assert report.pk in visible(world.client_user_x) and report.pk not in visible(world.client_user_y)
     full, copy = pdf_text(report), _pdf_file_text(report.client_pdf)
@@ -244,3 +246,16 @@ def test_no_report_from_a_file_the_client_mapped_until_an_advisor_confirms_the_m
     mapping.confirmed_by, mapping.confirmed_at = world.advisor_a, timezone.now()
     mapping.save()
     assert services.issue_report(run=run_a, by=world.advisor_a).run_id == run_a.pk
+
+
+def test_a_version_shared_with_the_client_before_its_render_gets_its_client_copy_from_that_render(
+    world, run_a, django_capture_on_commit_callbacks
+):
+    report = services.issue_report(run=run_a, by=world.advisor_a, language="en")  # its render still queued
+    services.share_with_client(report=report, by=world.advisor_a, include_annex=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.render_pdf(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.render_status == RenderStatus.READY and report.client_pdf
+    copy = _pdf_file_text(report.client_pdf)
+    assert "Levers" not in copy and "Levers" in _pdf_file_text(report.pdf)
