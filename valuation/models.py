@@ -131,6 +131,22 @@ class StockUpload(models.Model):
         return self.currency or self.client.currency
 
 
+class UploadFingerprint(models.Model):
+    """The first upload of each distinct file per client. Its unique constraint is what marks a
+    duplicate when two identical files arrive at the same instant: neither transaction sees the
+    other's upload, but only one can insert the fingerprint, and the other then reads it."""
+
+    client = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, related_name="+")
+    checksum = models.CharField(max_length=64)
+    first_upload = models.OneToOneField(StockUpload, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "checksum"], name="one_fingerprint_per_file")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.checksum[:12]}"
+
+
 class ClientMapping(models.Model):
     """The column mapping of one of a client's export formats (its header set), reused for the
     client's next files with the same headers (``valuation.imports.formats``)."""

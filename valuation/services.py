@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader, preview_stock_file
 from valuation.imports.report import ImportRejected
-from valuation.models import ClientMapping, RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.models import ClientMapping, RunStatus, StockUpload, UploadFingerprint, UploadStatus, ValuationRun
 from valuation.storage import delete_lines, line_writer
 
 log = logging.getLogger("stockpledge.valuation")
@@ -115,14 +115,29 @@ def create_upload(
         as_of=as_of,
         sheet=sheet.strip(),
         currency=currency if currency != client.currency else "",
-        duplicate_of=client.uploads.filter(checksum=checksum).order_by("uploaded_at", "id").first(),
     )
     file.seek(0)
     upload.file.save(name, file, save=False)
     upload.save()
+    _mark_if_duplicate(upload)
     audit.record(actor=by, action="upload", instance=upload, after=audit.snapshot(upload, exclude=("report",)))
     enqueue_upload(upload)
     return upload
+
+
+def _mark_if_duplicate(upload: StockUpload) -> None:
+    """Point the upload at the first upload of the same bytes for this client, if there is one.
+
+    The fingerprint's unique constraint decides, not a prior lookup: of two identical files sent
+    at the same instant, the second's insert waits for the first's transaction and then fails, so
+    it is marked as the duplicate it is."""
+    try:
+        with transaction.atomic():
+            UploadFingerprint.objects.create(client=upload.client, checksum=upload.checksum, first_upload=upload)
+    except IntegrityError:
+        first = UploadFingerprint.objects.get(client=upload.client, checksum=upload.checksum).first_upload
+        upload.duplicate_of = first
+        StockUpload.objects.filter(pk=upload.pk).update(duplicate_of=first)
 
 
 def _check_upload_rate(user: User) -> None:

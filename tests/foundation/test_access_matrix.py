@@ -99,6 +99,7 @@ def test_every_project_model_has_an_access_rule():
         "borrowers.FailedLogin",
         "valuation.StockLine",
         "valuation.ClientMapping",
+        "valuation.UploadFingerprint",
         "reports.ReportShare",
         "reports.ReportComment",
         "reports.ReportDecision",
