@@ -8,8 +8,8 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -18,7 +18,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from borrowers import access, audit, services
-from borrowers.models import CLIENT_FACT_FIELDS, WAREHOUSE_FIELDS, ClientCompany, StockCategory, User, Warehouse
+from borrowers.api_schema import errors
+from borrowers.forms import InvitationForm
+from borrowers.models import (
+    CLIENT_FACT_FIELDS,
+    WAREHOUSE_FIELDS,
+    AuditEvent,
+    ClientCompany,
+    Invitation,
+    Role,
+    StockCategory,
+    User,
+    Warehouse,
+)
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 # Ids in URLs: digits only (and within a bigint), so anything else is a plain 404 from the resolver.
@@ -235,3 +247,160 @@ class MyTokenView(APIView):
     def delete(self, request: Request) -> Response:
         revoke_token(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ------------------------------------------------------------------------ invitations, audit trail
+# The advisors' pages (borrowers.views.invitation_list, audit_list), through the same form and
+# services; the scope is access.scope's (advisors of the firm), so others read an empty list.
+
+INVITATION_STATUSES = ("pending", "accepted", "expired")
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation as the page lists it: never its token (the link goes to the invitee only)."""
+
+    invited_by_name = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text="pending, accepted or expired")
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "client",
+            "lender",
+            "invited_by_name",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "status",
+        ]
+        read_only_fields = fields
+
+    def get_invited_by_name(self, invitation: Invitation) -> str:
+        return str(invitation.invited_by)
+
+    @extend_schema_field(serializers.ChoiceField(choices=INVITATION_STATUSES))
+    def get_status(self, invitation: Invitation) -> str:
+        if invitation.accepted_at:
+            return "accepted"
+        return "pending" if invitation.is_usable else "expired"
+
+
+class InviteSerializer(serializers.Serializer):
+    """Whom to invite; the page's form (borrowers.forms.InvitationForm) validates it."""
+
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, help_text="advisor: firm administrators only")
+    client = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="The company of a client user (role client)"
+    )
+    lender = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="The lender of a bank user (role bank)"
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        posted = {key: "" if attrs.get(key) is None else attrs[key] for key in ("email", "role", "client", "lender")}
+        form = InvitationForm(posted, inviter=self.context["request"].user)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {("non_field_errors" if k == "__all__" else k): list(v) for k, v in form.errors.items()}
+            )
+        return form.cleaned_data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The firm's invitations (advisors)", responses={200: InvitationSerializer(many=True), **errors(404)}
+    ),
+    create=extend_schema(
+        request=InviteSerializer,
+        responses={201: InvitationSerializer, **errors(400, 403)},
+        summary="Invite a client user, a bank user or (firm administrators) an advisor: the link is e-mailed",
+    ),
+)
+class InvitationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = InvitationSerializer
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        return access.scope(Invitation.objects.select_related("invited_by"), self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not request.user.is_advisor:
+            access.log_denial(request.user, "api invite", "invitation")
+            raise PermissionDenied
+        asked = InviteSerializer(data=request.data, context=self.get_serializer_context())
+        asked.is_valid(raise_exception=True)
+        data = asked.validated_data
+        invitation = services.invite(
+            by=request.user,
+            email=data["email"],
+            role=data["role"],
+            client=data.get("client"),
+            lender=data.get("lender"),
+            base_url=request.build_absolute_uri("/"),
+        )
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class AuditChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField(help_text="Each field whose value changed")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "client",
+            "before",
+            "after",
+            "changes",
+        ]
+        read_only_fields = fields
+
+    def get_actor_name(self, event: AuditEvent) -> str | None:
+        return str(event.actor) if event.actor_id else None
+
+    @extend_schema_field(AuditChangeSerializer(many=True))
+    def get_changes(self, event: AuditEvent) -> list[dict[str, Any]]:
+        return [{"field": field, "before": before, "after": after} for field, before, after in event.changes]
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    """The audit page's filter, checked: a bad value is a 400 naming it."""
+
+    type = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text='Object type, such as "valuation.StockUpload"'
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The firm's audit trail (advisors), latest first, 50 a page",
+        parameters=[AuditQuerySerializer],
+        responses={200: AuditEventSerializer(many=True), **errors(400, 404)},
+    )
+)
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AuditEventSerializer
+
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        events = AuditEvent.objects.visible_to(self.request.user).select_related("actor")
+        query = AuditQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        object_type = query.validated_data.get("type", "").strip()
+        return events.filter(object_type=object_type) if object_type else events

@@ -5,7 +5,15 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from borrowers.api import ClientViewSet, MyTokenView, ObtainTokenView, StockCategoryViewSet, WarehouseViewSet
+from borrowers.api import (
+    AuditEventViewSet,
+    ClientViewSet,
+    InvitationViewSet,
+    MyTokenView,
+    ObtainTokenView,
+    StockCategoryViewSet,
+    WarehouseViewSet,
+)
 from facilities.api import FacilityViewSet, LenderViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
@@ -27,6 +35,8 @@ router.register("facilities", FacilityViewSet, basename="facility")
 router.register("uploads", UploadViewSet, basename="upload")
 router.register("runs", RunViewSet, basename="run")
 router.register("reports", ReportViewSet, basename="report")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("audit", AuditEventViewSet, basename="audit")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -35,5 +45,7 @@ urlpatterns = [
     path("docs/", ensure_csrf_cookie(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("auth/token/mine/", MyTokenView.as_view(), name="api-token-mine"),
+    # The workspace pages' routes: dashboard, compare, try terms, a facility's lines and exports.
+    path("", include("valuation.workspace_api")),
     path("", include(router.urls)),
 ]

@@ -10,7 +10,9 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -63,3 +65,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = response.data["detail"]
         response.data = {"error": getattr(detail, "code", "error"), "detail": str(detail)}
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 of a URL that matches no route (config.urls.handler404): under /api/ the API's
+    JSON error, as for an id outside the caller's scope (an id that is not a number such as
+    /api/uploads/x/ never reaches a view); elsewhere the site's page."""
+    if request.path.startswith("/api/"):
+        detail = exceptions.NotFound.default_detail
+        return JsonResponse({"error": "not_found", "detail": str(detail)}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

@@ -31,3 +31,6 @@ urlpatterns = [
     path("api/", include("config.api")),
     path("admin/", admin.site.urls),
 ]
+
+# A URL under /api/ that matches no route answers the API's JSON 404, not the HTML page.
+handler404 = "config.api_errors.not_found"

@@ -367,11 +367,34 @@ COMPARED = (
 
 
 @dataclass(frozen=True)
+class RunPair:
+    """Two of a facility's runs to compare, each with its result, and the completed runs to pick from."""
+
+    runs: list[ValuationRun]
+    before: ValuationRun | None
+    after: ValuationRun | None
+
+
+def pick_pair(facility: Facility, user: Any, before_id: Any = None, after_id: Any = None) -> RunPair:
+    """The runs asked for (404 when one is not the facility's), by default the current run (after)
+    and the completed run before it (before)."""
+    runs = list(facility_runs(facility, user))
+    done = [r for r in runs if r.status == RunStatus.DONE]
+    after = pick_run(runs, after_id) if after_id not in (None, "") else (done[0] if done else None)
+    before = pick_run(runs, before_id) if before_id not in (None, "") else None
+    if before is None and after is not None:
+        before = next((r for r in done if r.pk != after.pk), None)
+    return RunPair(runs=done, before=load_run(before), after=load_run(after))
+
+
+@dataclass(frozen=True)
 class ComparedFigure:
     label: str
     kind: str
     before: Decimal | None
     after: Decimal | None
+    # What the figure is, whatever the language: its path in the result, or "reason:<code>" (the API's key).
+    key: str = ""
 
     @property
     def delta(self) -> Decimal | None:
@@ -388,7 +411,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[ComparedFigur
         a, b = dec(_path(before, path)), dec(_path(after, path))
         if a is None and b is None:
             continue
-        rows.append(ComparedFigure(str(label), kind, a, b))
+        rows.append(ComparedFigure(str(label), kind, a, b, key=path))
         if path == "eligibility.book_value":
             reasons: dict[str, list[Decimal | None]] = {}
             for index, result in enumerate((before, after)):
@@ -397,7 +420,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> list[ComparedFigur
                     pair[index] = dec(item.get("amount")) or ZERO
             for reason, (x, y) in reasons.items():
                 if x or y:
-                    rows.append(ComparedFigure(f"− {reason_label(reason)}", "money", x, y))
+                    rows.append(ComparedFigure(f"− {reason_label(reason)}", "money", x, y, key=f"reason:{reason}"))
     return rows
 
 

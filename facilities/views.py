@@ -22,7 +22,7 @@ from facilities.forms import FacilityForm, LenderForm
 from facilities.models import Facility, Lender
 from valuation import drilldown
 from valuation.labels import category_label, reason_label
-from valuation.models import RunStatus, ValuationRun
+from valuation.models import ValuationRun
 
 
 @advisor_required
@@ -130,14 +130,9 @@ def facility_lines_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespon
 def facility_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two valuations of the facility side by side (two stock dates, or two term sets)."""
     facility = access.get_or_404(request.user, Facility.objects.select_related("client", "lender"), pk=pk)
-    runs = list(dossier.facility_runs(facility, request.user))
-    done = [r for r in runs if r.status == RunStatus.DONE]
-    after = dossier.pick_run(runs, request.GET.get("b")) if request.GET.get("b") else (done[0] if done else None)
-    before = dossier.pick_run(runs, request.GET.get("a")) if request.GET.get("a") else None
-    if before is None and after is not None:
-        before = next((r for r in done if r.pk != after.pk), None)
-    before, after = dossier.load_run(before), dossier.load_run(after)
-    context = {"facility": facility, "runs": done, "before": before, "after": after, "rows": []}
+    pair = dossier.pick_pair(facility, request.user, request.GET.get("a"), request.GET.get("b"))
+    before, after = pair.before, pair.after
+    context = {"facility": facility, "runs": pair.runs, "before": before, "after": after, "rows": []}
     if before is not None and after is not None:
         context["rows"] = dossier.compare(before.result or {}, after.result or {})
         context["charts"] = [

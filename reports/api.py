@@ -26,11 +26,13 @@ from rest_framework.response import Response
 
 from borrowers import access
 from borrowers.api import ID_PATTERN, id_param
+from borrowers.api_schema import errors
 from facilities.models import Lender
 from reports import services
 from reports.models import (
     Certification,
     RenderStatus,
+    ReportAccess,
     ReportComment,
     ReportDecision,
     ReportKind,
@@ -169,6 +171,25 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     def get_author_name(self, decision: ReportDecision) -> str:
         return str(decision.author)
+
+
+class ReportAccessSerializer(serializers.ModelSerializer):
+    """One view or download of a version by a lender's (or the client's) user: the access log the
+    report page shows its firm's advisors."""
+
+    user_name = serializers.SerializerMethodField()
+    party = serializers.SerializerMethodField(help_text="The user's lender, or client company")
+
+    class Meta:
+        model = ReportAccess
+        fields = ["id", "user", "user_name", "party", "action", "at"]
+        read_only_fields = fields
+
+    def get_user_name(self, entry: ReportAccess) -> str:
+        return str(entry.user)
+
+    def get_party(self, entry: ReportAccess) -> str:
+        return str(entry.user.lender or entry.user.client or "")
 
 
 REPORT_FILTERS = [
@@ -391,3 +412,14 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         asked.is_valid(raise_exception=True)
         made = services.certify(report=report, by=request.user, **asked.validated_data)
         return Response(CertificationSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={200: ReportAccessSerializer(many=True), **errors(403, 404)},
+        summary="Who opened or downloaded the report (the firm's advisors), latest first, 50 a page",
+    )
+    @action(detail=True, url_path="access-log", url_name="access-log")
+    def access_log(self, request: Request, pk: str | None = None) -> Response:
+        report = self._changeable()
+        entries = ReportAccess.objects.filter(report=report).select_related("user__lender", "user__client")
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(ReportAccessSerializer(page, many=True).data)

@@ -3,23 +3,34 @@ lines)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from borrowers import access
 from borrowers.api import ID_PATTERN, id_param
-from valuation import charts, drilldown, problem_labels, services
-from valuation.forms import ACCEPTED_EXTENSIONS
-from valuation.models import RunStatus, StockUpload, ValuationRun
+from borrowers.api_schema import ErrorBodySerializer, errors
+from valuation import canonical, charts, drilldown, problem_labels, services
+from valuation.forms import ACCEPTED_EXTENSIONS, MappingForm
+from valuation.imports.mapping import ColumnMapping
+from valuation.labels import category_label
+from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
 
 # Overall progress of an upload by stage (the reader reports reading → validating → converting,
 # the pipeline then values and stores): a rough share of the work done, for a progress bar.
@@ -99,6 +110,169 @@ class UploadSerializer(serializers.ModelSerializer):
         return data
 
 
+# ------------------------------------------------------------------ mapping, reject, reprocess
+# The upload page's actions (valuation.views), through the same services and the same form.
+
+MAPPING_STATUSES = {
+    "detected": "read by the reader alone, no mapping saved for this export format",
+    "mapped_by_client": "proposed by the client's user and used at once; an advisor has not confirmed it",
+    "confirmed": "confirmed by an advisor",
+}
+
+
+class Conflict(APIException):
+    """The object's present state does not allow the action (409, the message says why)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_ready"
+
+
+class MappingColumnSerializer(serializers.Serializer):
+    header = serializers.CharField(help_text="The column of the file, as its header reads")
+    field = serializers.CharField(allow_null=True, help_text="The canonical field it feeds; null: ignored")
+    samples = serializers.ListField(child=serializers.CharField(), help_text="Its first values in the file")
+
+
+class CanonicalFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField(help_text="In your language")
+    meaning = serializers.CharField()
+    required = serializers.BooleanField(help_text="Needed: SKU, category, quantity, and a unit cost or a book value")
+
+
+class SavedMappingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    mapped_by_client = serializers.BooleanField()
+    proposed_by = serializers.CharField(allow_null=True)
+    confirmed_by = serializers.CharField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
+class MappingSerializer(serializers.Serializer):
+    """The file's columns as read and the fields they feed, as the mapping page shows them."""
+
+    upload = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=list(MAPPING_STATUSES),
+        help_text="; ".join(f"{key}: {meaning}" for key, meaning in MAPPING_STATUSES.items()),
+    )
+    columns = MappingColumnSerializer(many=True)
+    saved = SavedMappingSerializer(allow_null=True, help_text="The mapping saved for this export format, if any")
+    canonical_fields = CanonicalFieldSerializer(many=True, help_text="Every field a column may feed")
+
+
+class MappingRequestSerializer(serializers.Serializer):
+    """A mapping to use: the page's form (valuation.forms.MappingForm) validates it."""
+
+    columns = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True, max_length=50),
+        required=False,
+        help_text='File column (header) -> the canonical field it feeds (null or "" to ignore the column); '
+        "columns left out keep the mapping as read. Empty or omitted: keep (confirm) the mapping as read.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        read: dict[str, str | None] = self.context["read"]
+        given = attrs.get("columns") or {}
+        unknown = {header: [_("Not a column of this file.")] for header in given if header not in read}
+        if unknown:
+            raise serializers.ValidationError({"columns": unknown})
+        headers = list(read)
+        # As the page posts it: one choice per column (h<index>), preselected as read.
+        posted = {f"h{i}": (given[h] if h in given else read[h]) or "" for i, h in enumerate(headers)}
+        form = MappingForm(posted, headers=headers, current=read)
+        if not form.is_valid():
+            found: dict[str, Any] = {
+                "columns": {
+                    headers[int(name[1:])]: list(messages)
+                    for name, messages in form.errors.items()
+                    if name[1:].isdigit()
+                }
+            }
+            if form.non_field_errors():
+                found["non_field_errors"] = list(form.non_field_errors())
+            raise serializers.ValidationError(found)
+        return {"columns": form.columns()}
+
+
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": _MESSAGES,
+        "properties": {
+            "columns": {
+                "oneOf": [_MESSAGES, {"type": "object", "additionalProperties": _MESSAGES}],
+                "description": "Messages about the whole input, or by file column",
+            }
+        },
+    }
+)
+class MappingFieldErrors(serializers.DictField):
+    pass
+
+
+class MappingErrorBodySerializer(ErrorBodySerializer):
+    """An invalid mapping: `fields.columns` gives the messages by file column."""
+
+    fields = MappingFieldErrors(required=False)
+
+
+class PreviewLineSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Row in the stock file")
+    values = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="Canonical field -> the value as read (dates ISO, flags true/false, numbers as decimals)",
+    )
+
+
+class PreviewTotalSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="Base category code")
+    category_label = serializers.CharField()
+    currency = serializers.CharField()
+    lines = serializers.IntegerField()
+    book_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class ProblemSerializer(serializers.Serializer):
+    severity = serializers.CharField()
+    kind = serializers.CharField(allow_null=True)
+    row = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+    value = serializers.CharField(allow_null=True)
+    expected = serializers.CharField(allow_null=True)
+    message = serializers.CharField(help_text="In your language")
+
+
+class MappingPreviewSerializer(serializers.Serializer):
+    """The first lines as a mapping reads them, before any processing (the mapping page's preview)."""
+
+    columns = serializers.ListField(child=serializers.CharField(), help_text="The canonical fields read")
+    rows = PreviewLineSerializer(many=True)
+    totals = PreviewTotalSerializer(many=True, help_text="By category and currency, over these lines")
+    problems = ProblemSerializer(many=True)
+    rows_skipped = serializers.IntegerField()
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="Why the file is rejected: recorded in the audit trail and shown to the client"
+    )
+
+
+def _preview_cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("client", int, description="Client company id")]),
     create=extend_schema(
@@ -137,6 +311,151 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             sheet=data.get("sheet", ""),
             currency=data.get("currency", ""),
         )
+        body = self.get_serializer(upload).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
+
+    def _changeable(self, *, advisors_only: bool = False) -> StockUpload:
+        """The upload, for those who may change it (the firm's advisors, the company's own users);
+        ``advisors_only``: the advisors' review (reject, process again), as on the page."""
+        upload = self.get_object()
+        if not access.can(self.request.user, "change", upload) or (advisors_only and not self.request.user.is_advisor):
+            access.log_denial(self.request.user, f"api {self.action} valuation.StockUpload", upload.pk)
+            raise PermissionDenied
+        return upload
+
+    def _columns_to_map(self, upload: StockUpload) -> dict[str, str | None]:
+        read = services.columns_to_map(upload)
+        if not read:
+            raise Conflict(_("Nothing can be mapped yet: the file is being processed, or no column of it was read."))
+        return read
+
+    def _mapping_body(self, upload: StockUpload, read: dict[str, str | None]) -> dict[str, Any]:
+        saved = upload.column_mapping
+        samples = services.mapping_samples(upload)
+        state = "detected" if saved is None else ("mapped_by_client" if saved.mapped_by_client else "confirmed")
+        body = {
+            "upload": upload.pk,
+            "status": state,
+            "columns": [{"header": h, "field": f, "samples": samples.get(h, [])} for h, f in read.items()],
+            "saved": None
+            if saved is None
+            else {
+                "id": saved.pk,
+                "mapped_by_client": saved.mapped_by_client,
+                "proposed_by": str(saved.proposed_by) if saved.proposed_by_id else None,
+                "confirmed_by": str(saved.confirmed_by) if saved.confirmed_by_id else None,
+                "confirmed_at": saved.confirmed_at,
+            },
+            "canonical_fields": [dataclasses.asdict(field) for field in canonical.canonical_fields()],
+        }
+        return MappingSerializer(body).data
+
+    def _asked_mapping(self, request: Request, read: dict[str, str | None]) -> dict[str, str | None]:
+        asked = MappingRequestSerializer(data=request.data, context={"read": read})
+        asked.is_valid(raise_exception=True)
+        return asked.validated_data["columns"]
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: MappingSerializer, **errors(403, 404, 409)},
+        summary="The file's column mapping and its status",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=MappingRequestSerializer,
+        responses={
+            200: OpenApiResponse(MappingSerializer, description="The client's mapping confirmed; nothing reprocessed"),
+            202: OpenApiResponse(UploadSerializer, description="Mapping saved; the file is processed again"),
+            **errors(400, 403, 404, 409, bad_request=MappingErrorBodySerializer),
+        },
+        summary="Confirm or correct the mapping (processed again with it)",
+        description="As the mapping page: an advisor's mapping is confirmed; the company's own user's is "
+        "used at once and marked mapped by the client until an advisor confirms it. An advisor keeping "
+        "unchanged the client's mapping of an accepted file only confirms it (200); otherwise the file is "
+        "processed again (202, poll `status_url`).",
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser])
+    def mapping(self, request: Request, pk: str | None = None) -> Response:
+        upload = self._changeable()
+        read = self._columns_to_map(upload)
+        if request.method == "GET":
+            return Response(self._mapping_body(upload, read))
+        columns = self._asked_mapping(request, read)
+        if not services.apply_mapping(upload=upload, by=request.user, columns=columns):
+            return Response(self._mapping_body(upload, read))
+        body = self.get_serializer(upload).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
+
+    @extend_schema(
+        request=MappingRequestSerializer,
+        responses={
+            200: MappingPreviewSerializer,
+            **errors(400, 403, 404, 409, bad_request=MappingErrorBodySerializer),
+        },
+        summary="Preview the first lines under a mapping (nothing saved or processed)",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="mapping/preview",
+        url_name="mapping-preview",
+        parser_classes=[JSONParser],
+    )
+    def mapping_preview(self, request: Request, pk: str | None = None) -> Response:
+        upload = self._changeable()
+        read = self._columns_to_map(upload)
+        columns = self._asked_mapping(request, read)
+        aliases = dict((upload.mapping or {}).get("category_aliases") or {})
+        preview = services.mapping_preview(
+            upload=upload, mapping=ColumnMapping(columns=columns, category_aliases=aliases)
+        )
+        if preview is None:
+            raise Conflict(_("The first rows of this file cannot be read for a preview: see its validation report."))
+        body = {
+            "columns": preview.columns,
+            "rows": [
+                {"row": line.get("row"), "values": {c: _preview_cell(line.get(c)) for c in preview.columns}}
+                for line in preview.rows
+            ],
+            "totals": [
+                {
+                    "category": category,
+                    "category_label": category_label(category) if category else "",
+                    "currency": currency,
+                    "lines": lines,
+                    "book_value": total,
+                }
+                for category, currency, lines, total in preview.totals
+            ],
+            "problems": [{**p, "message": problem_labels.problem_text(p)} for p in preview.problems],
+            "rows_skipped": preview.rows_skipped,
+        }
+        return Response(MappingPreviewSerializer(body).data)
+
+    @extend_schema(
+        request=RejectSerializer,
+        responses={200: UploadSerializer, **errors(400, 403, 404)},
+        summary="Reject an accepted file (advisors): each facility's previous valuation is current again",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        upload = self._changeable(advisors_only=True)
+        asked = RejectSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        upload = services.reject_upload(upload=upload, by=request.user, reason=asked.validated_data["reason"])
+        return Response(self.get_serializer(upload).data)
+
+    @extend_schema(
+        request=None,
+        responses={202: UploadSerializer, **errors(403, 404, 409)},
+        summary="Process the file again (advisors), with the mappings saved for its format",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
+    def reprocess(self, request: Request, pk: str | None = None) -> Response:
+        upload = self._changeable(advisors_only=True)
+        if upload.status in (UploadStatus.QUEUED, UploadStatus.RUNNING):
+            raise Conflict(_("This file is being processed already: wait until it is finished."))
+        upload = services.reprocess_upload(upload=upload, by=request.user)
         body = self.get_serializer(upload).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
 

@@ -44,7 +44,13 @@ from valuation.engine.run import valuate
 from valuation.engine.serialize import result_to_dict
 from valuation.files import local_path
 from valuation.imports.currencies import foreign_currency_problem, line_currencies
-from valuation.imports.formats import category_totals, header_signature, merge_choices, preview_lines
+from valuation.imports.formats import (
+    category_totals,
+    column_samples,
+    header_signature,
+    merge_choices,
+    preview_lines,
+)
 from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader, preview_stock_file
@@ -176,14 +182,52 @@ def reprocess_upload(*, upload: StockUpload, by: User, mapping: ColumnMapping | 
     A mapping given is saved for the upload's export format (``save_format_mapping``): confirmed
     when an advisor gives it, "mapped by the client" when the client's own user does.
     """
+    before = {"status": upload.status}
     if mapping is not None:
         save_format_mapping(upload=upload, by=by, mapping=mapping)
     StockUpload.objects.filter(pk=upload.pk).update(
         status=UploadStatus.QUEUED, stage="", failure_reason="", attempts=0, claimed_at=None
     )
     upload.refresh_from_db()
+    if mapping is None:
+        # A mapping given is audited as saved (above); a plain re-run, as such.
+        audit.record(
+            actor=by, action="reprocess-upload", instance=upload, before=before, after={"status": upload.status}
+        )
     enqueue_upload(upload)
     return upload
+
+
+def columns_to_map(upload: StockUpload) -> dict[str, str | None]:
+    """The file's columns as read (header -> the canonical field it feeds, None: ignored), or
+    nothing while there is nothing to map: the file is being processed, or none was read."""
+    if upload.status in (UploadStatus.QUEUED, UploadStatus.RUNNING):
+        return {}
+    return dict((upload.mapping or {}).get("columns") or {})
+
+
+def mapping_samples(upload: StockUpload) -> dict[str, list[str]]:
+    """Each column's first values (by header), shown under it on the mapping page and in the API."""
+    sample = upload_sample(upload)
+    headers = sample.get("headers") or []
+    return dict(zip(headers, column_samples(headers, sample.get("rows") or []), strict=False))
+
+
+@transaction.atomic
+def apply_mapping(*, upload: StockUpload, by: User, columns: dict[str, str | None]) -> bool:
+    """Use the mapping someone chose for the file's columns (validated by ``MappingForm``): saved
+    for the export format and the file processed again with it. When an advisor keeps unchanged
+    the client's mapping an accepted file was read with, it is only confirmed (the file was read
+    with it already). True when the file is processed again."""
+    read = (upload.mapping or {}).get("columns") or {}
+    saved = upload.column_mapping
+    unchanged = columns == read and upload.status == UploadStatus.ACCEPTED
+    if getattr(by, "is_advisor", False) and unchanged and saved is not None and saved.mapped_by_client:
+        confirm_format_mapping(upload=upload, by=by)
+        return False
+    aliases = dict((upload.mapping or {}).get("category_aliases") or {})
+    reprocess_upload(upload=upload, by=by, mapping=ColumnMapping(columns=columns, category_aliases=aliases))
+    return True
 
 
 def save_format_mapping(*, upload: StockUpload, by: User, mapping: ColumnMapping) -> ClientMapping:

@@ -174,14 +174,9 @@ def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         context = _upload_context(request, upload) | _mapping_context(request, upload, form)
         return render(request, "valuation/upload_detail.html", context, status=400)
-    saved = upload.column_mapping
-    unchanged = form.columns() == read and upload.status == UploadStatus.ACCEPTED
-    if request.user.is_advisor and unchanged and saved is not None and saved.mapped_by_client:
-        services.confirm_format_mapping(upload=upload, by=request.user)
+    if not services.apply_mapping(upload=upload, by=request.user, columns=form.columns()):
         messages.success(request, _("The client's mapping is confirmed; it is reused for files with these columns."))
         return redirect(upload)
-    mapping = ColumnMapping(columns=form.columns(), category_aliases=dict(upload.mapping.get("category_aliases", {})))
-    services.reprocess_upload(upload=upload, by=request.user, mapping=mapping)
     if request.user.is_advisor:
         messages.success(request, _("Mapping saved for files with these columns; the file is being processed again."))
     else:

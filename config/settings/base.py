@@ -236,7 +236,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"ReportKindEnum": "reports.models.ReportKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ReportKindEnum": "reports.models.ReportKind",
+        # A run's status appears in several components (runs, the workspace routes' run summaries).
+        "RunStatusEnum": "valuation.models.RunStatus",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

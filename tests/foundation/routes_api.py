@@ -57,4 +57,24 @@ ROUTES: Routes = {
     "report-decisions": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=200)),
     # The world's report is not certified: 404 for everyone who may see it, and for outsiders.
     "report-certification": (lambda w: {"pk": w.report_x.pk}, api()),
+    # The workspace pages' routes (valuation.workspace_api) are the advisors' tools, as the pages:
+    # each advisor its own firm's dashboard, the facility's firm its compare and lines; anyone else 404.
+    "dashboard": (lambda w: {}, api(advisor_a=200, advisor_b=200)),
+    "facility-compare": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200)),
+    "facility-lines": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200)),
+    # The export needs its file_format: without it the advisor is told 400, outsiders 404.
+    "facility-lines-export": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=400)),
+    # POST-only: a GET is refused before anything is looked up.
+    "facility-try-terms": (lambda w: {"pk": w.facility_x.pk}, everyone(405, anon=401)),
+    # The upload page's actions. The world's file has no column read: those who may map it are told
+    # 409 (nothing to map yet); reject, reprocess and the preview are POST-only.
+    "upload-mapping": (lambda w: {"pk": w.upload_x.pk}, api(advisor_a=409, client_user_x=409)),
+    "upload-mapping-preview": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=401)),
+    "upload-reject": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=401)),
+    "upload-reprocess": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=401)),
+    # The advisors' lists, scoped: anyone else reads an empty list (as other API lists).
+    "invitation-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "audit-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    # The access log is the firm's advisors'; those who only read the report are told 403.
+    "report-access-log": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=403)),
 }

@@ -47,11 +47,20 @@ GATES: dict[str, str | None] = {
     "facility-detail": None,
     "upload-list": None,
     "upload-detail": None,
+    # The file's own columns and first rows, for its company's user to map: no valuation figure.
+    "upload-mapping": None,
+    "invitation-list": None,  # empty for a client user
+    "audit-list": None,  # empty for a client user
     "category-list": None,
     "run-list": "partial",  # answers, holding only the runs whose figures the client may see
     "run-detail": "figures",
     "run-waterfall": "waterfall",
     "run-lines": "detail",
+    # The workspace routes: the working material, never a client's (the export and "try terms"
+    # are checked in tests/api/test_page_parity.py, which sends what they need).
+    "dashboard": "detail",
+    "facility-compare": "detail",
+    "facility-lines": "detail",
     "report-list": None,
     "report-detail": "client_share",
     "report-pdf": "client_share",
