@@ -110,10 +110,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         services.save_record(by=self.request.user, instance=instance)
 
     def perform_destroy(self, instance: Any) -> None:
-        from borrowers import audit
-
-        audit.record(actor=self.request.user, action="delete", instance=instance, before=audit.snapshot(instance))
-        instance.delete()
+        services.delete_record(by=self.request.user, instance=instance)
 
 
 class ClientSerializer(serializers.ModelSerializer):

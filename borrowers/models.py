@@ -30,6 +30,17 @@ class Firm(models.Model):
     address = models.TextField(_("address"), blank=True)
     brand_colour = models.CharField(_("brand colour"), max_length=7, default="#1f4e79")
     logo = models.ImageField(_("logo"), upload_to="firm-logos/", blank=True)
+    jump_threshold_pct = models.DecimalField(
+        _("jump alert threshold (%)"),
+        max_digits=7,
+        decimal_places=3,
+        default=Decimal("25"),
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("1000"))],
+        help_text=_(
+            "A new stock file whose book value, eligible stock or line count moves more than this "
+            "from the facility's previous file is flagged before anyone relies on it."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from borrowers import audit
+from borrowers import audit, queueing
 from borrowers.errors import DomainError
 from borrowers.models import Invitation, Role, User
 
@@ -34,7 +34,35 @@ def save_record(*, by: User, instance: Model, action: str | None = None) -> Mode
         before=before,
         after=audit.snapshot(instance),
     )
+    if is_new or before != audit.snapshot(instance):
+        valuation_inputs_changed(instance)
     return instance
+
+
+@transaction.atomic
+def delete_record(*, by: User, instance: Model) -> None:
+    """Delete a record, keeping what it was in the audit trail."""
+    audit.record(actor=by, action="delete", instance=instance, before=audit.snapshot(instance))
+    instance.delete()
+    valuation_inputs_changed(instance)
+
+
+def valuation_inputs_changed(instance: Model) -> None:
+    """A client's facts, a site or a category changed (or was added or deleted): the valuations
+    that read it are recomputed from their stored lines, off the request, once this commits.
+
+    The valuation floor is asked by task name, so this floor imports nothing above it."""
+    from borrowers.models import ClientCompany, StockCategory, Warehouse
+
+    if isinstance(instance, ClientCompany):
+        scope = {"client_id": instance.pk}
+    elif isinstance(instance, Warehouse):
+        scope = {"client_id": instance.client_id}
+    elif isinstance(instance, StockCategory):
+        scope = {"firm_id": instance.firm_id}
+    else:
+        return
+    queueing.send_named_on_commit("valuation.revalue_stale", **scope)
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from borrowers import access
 from facilities.models import Facility
+from valuation import services as valuation_services
 from valuation.charts import WaterfallBar, waterfall_bars, waterfall_svg
 from valuation.gaps import run_gaps
 from valuation.labels import category_label, liquidity_label, reason_label, warning_text
@@ -302,6 +303,9 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
     }
     if chosen is None or chosen.status != RunStatus.DONE or not chosen.result:
         return context
+    if current is not None and chosen.pk == current.pk:
+        chosen.facility = facility
+        context["freshness"] = valuation_services.freshness(chosen)
     result = chosen.result
     reasons = ineligible_by_reason(facility, chosen, links=links)
     context.update(

@@ -40,7 +40,12 @@ SETTING_FIELDS = {
 
 
 def _text(value: Decimal | int | None) -> str | None:
-    return None if value is None else str(value)
+    """A decimal as plain text without trailing zeros ("75", "0.5"): the same figure reads the same
+    whether it comes from a form (75) or from the database (75.000), so the terms' hash, which says
+    whether a valuation is current, changes only when a figure does."""
+    if value is None:
+        return None
+    return format(Decimal(value).normalize(), "f")
 
 
 def _categories(facility: Any) -> list[dict[str, Any]]:

@@ -35,6 +35,7 @@ from reports.models import (
     ReportShare,
     ReportVersion,
 )
+from valuation import services as valuation_services
 from valuation.models import RunStatus, StockLine, ValuationRun
 
 log = logging.getLogger("stockpledge.reports")
@@ -84,6 +85,17 @@ def issue_report(
         raise DomainError(_("Unknown kind of report."), field="kind")
     if run.status != RunStatus.DONE or not run.result:
         raise DomainError(_("A report is issued from a completed valuation run."), field="run")
+    if not valuation_services.freshness(run).is_current:
+        # A bank lends on what the report says: never figures computed from inputs that have
+        # changed since (terms, client facts, sites, categories…).
+        raise DomainError(
+            _(
+                "Something this valuation reads has changed since it was computed: wait for the "
+                "figures to be updated, then issue the report from the new valuation."
+            ),
+            field="run",
+            code="stale_inputs",
+        )
     mapping = run.upload.column_mapping
     if mapping is not None and mapping.mapped_by_client:
         # A bank lends on what the report says: figures read with columns the borrower chose

@@ -32,6 +32,7 @@ from reports.models import (
     ReportShare,
     ReportVersion,
 )
+from valuation import services as valuation_services
 from valuation.models import ValuationRun
 
 REPORTS = ReportVersion.objects.select_related("facility__client", "facility__lender", "author", "run")
@@ -70,6 +71,7 @@ def _detail_context(request: HttpRequest, report: ReportVersion) -> dict[str, An
     context: dict[str, Any] = {"report": report, "figures": report.context.get("result", {}).get("financing", {})}
     certification = Certification.objects.filter(report=report).select_related("certified_by").first()
     context["certification"] = certification
+    context["freshness"] = valuation_services.freshness(report.run)
     comments = ReportComment.objects.filter(report=report).select_related("author")
     decisions = ReportDecision.objects.filter(report=report).select_related("author", "lender")
     if user.is_advisor:

@@ -18,9 +18,19 @@ REPLENISHMENT_BREACH = "replenishment_breach"
 STALE_STOCK_FILE = "stale_stock_file"
 NO_STOCK_FILE = "no_stock_file"
 FAILED_UPLOAD = "failed_upload"
+JUMP = "jump"
+FIGURES_UPDATING = "figures_updating"
 
 # Worst first: the order alerts are listed in, and the weight used to sort by alerts.
-SEVERITY = {OVER_ADVANCE: 4, REPLENISHMENT_BREACH: 4, FAILED_UPLOAD: 2, STALE_STOCK_FILE: 2, NO_STOCK_FILE: 1}
+SEVERITY = {
+    OVER_ADVANCE: 4,
+    REPLENISHMENT_BREACH: 4,
+    JUMP: 3,
+    FAILED_UPLOAD: 2,
+    STALE_STOCK_FILE: 2,
+    FIGURES_UPDATING: 1,
+    NO_STOCK_FILE: 1,
+}
 
 
 @dataclass(frozen=True)
@@ -89,13 +99,20 @@ def facility_alerts(
     availability: Decimal | None,
     mobilisable: Decimal | None,
     committed_guarantee: Decimal | None,
+    jumps: int = 0,
+    updating: bool = False,
 ) -> list[Alert]:
-    """The alerts on one facility's current valuation."""
+    """The alerts on one facility's current valuation: ``jumps`` is how many of its figures moved
+    beyond the firm's threshold from the previous file; ``updating``, a revaluation under way."""
     alerts = []
     if over_advance(availability):
         alerts.append(Alert(OVER_ADVANCE, facility_id))
     if is_pledge and replenishment_breached(mobilisable=mobilisable, committed_guarantee=committed_guarantee):
         alerts.append(Alert(REPLENISHMENT_BREACH, facility_id))
+    if jumps:
+        alerts.append(Alert(JUMP, facility_id))
+    if updating:
+        alerts.append(Alert(FIGURES_UPDATING, facility_id))
     return alerts
 
 

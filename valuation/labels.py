@@ -3,6 +3,7 @@ dossier pages, the charts, the exports, the API and the PDF reports (DOMAIN.md's
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -182,3 +183,38 @@ def warning_text(warning: str, *, currency: str = "EUR") -> str:
     module does not know is shown as the engine wrote it."""
     translated = translate_pattern(warning, _WARNINGS, currency=currency)
     return warning if translated is None else translated
+
+
+JUMP_METRICS: dict[str, Promise] = {
+    "book_value": _("Book value"),
+    "eligible_value": _("Eligible stock"),
+    "line_count": _("Line count"),
+}
+
+
+def _date(text: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+def jump_text(jump: dict[str, str | None], *, currency: str = "EUR") -> str:
+    """A stored jump (valuation.jumps.Jump.to_dict) as a sentence in the active language."""
+    metric = jump.get("metric") or ""
+    if metric == "line_count":
+        before, after = (formatting.number(jump.get(k), places=0) for k in ("previous", "current"))
+    else:
+        before, after = (formatting.money(jump.get(k), currency) for k in ("previous", "current"))
+    change = jump.get("change_pct")
+    values = {
+        "metric": JUMP_METRICS.get(metric, metric),
+        "before": before,
+        "after": after,
+        "date": formatting.day(_date(jump.get("previous_as_of"))),
+    }
+    if change is None:
+        return str(_("%(metric)s: %(after)s, against %(before)s in the file of %(date)s.")) % values
+    sign = "+" if Decimal(change) > 0 else ""
+    values["change"] = sign + formatting.percent(Decimal(change), places=1)
+    return str(_("%(metric)s moved %(change)s: %(after)s, against %(before)s in the file of %(date)s.")) % values

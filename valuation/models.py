@@ -235,8 +235,9 @@ class RunStatus(models.TextChoices):
 
 # Which valuation of a facility is current: the latest stock date; at equal dates the latest
 # upload, whatever order the workers finish in (an older file finishing late after a crash must
-# not replace a newer one); for one upload, its latest run (a recompute under new terms).
-CURRENT_ORDER = ("-as_of", "-upload__uploaded_at", "-upload_id", "-id")
+# not replace a newer one); for one upload, the run finished last (a recompute under new terms,
+# or an earlier run made current again when the terms return to what it was computed under).
+CURRENT_ORDER = ("-as_of", "-upload__uploaded_at", "-upload_id", "-finished_at", "-id")
 
 
 class ValuationRunQuerySet(ClaimableQuerySet):
@@ -273,6 +274,12 @@ class ValuationRun(models.Model):
         help_text=_("Per-line results (Parquet) for drill-down; derivable again from the stored lines."),
     )
     failure_reason = models.TextField(blank=True)
+    # What computed the figures and from what: the engine's version and a SHA-256 of every input
+    # the run read (terms, client facts, sites, categories, the file and its mapping).
+    engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
+    inputs_digest = models.CharField(_("inputs digest"), max_length=64, blank=True)
+    # Moves beyond the firm's threshold from the facility's previous accepted file (valuation.jumps).
+    jumps = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

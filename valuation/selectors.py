@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,7 @@ from borrowers import access
 from borrowers.models import AuditEvent, ClientCompany, Invitation, User
 from facilities.models import Facility
 from valuation import alerts as rules
-from valuation.models import StockUpload, UploadStatus, ValuationRun
+from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
 
 ALERT_LABELS = {
     rules.OVER_ADVANCE: _("Over-advance"),
@@ -31,6 +31,8 @@ ALERT_LABELS = {
     rules.STALE_STOCK_FILE: _("Stale stock file"),
     rules.NO_STOCK_FILE: _("No stock file yet"),
     rules.FAILED_UPLOAD: _("Last upload failed"),
+    rules.JUMP: _("Figures jumped from the previous file"),
+    rules.FIGURES_UPDATING: _("Figures being updated"),
 }
 
 # How loud each alert is on the page (the design system's badge tones).
@@ -40,6 +42,8 @@ ALERT_TONES = {
     rules.STALE_STOCK_FILE: "warn",
     rules.FAILED_UPLOAD: "warn",
     rules.NO_STOCK_FILE: "muted",
+    rules.JUMP: "warn",
+    rules.FIGURES_UPDATING: "muted",
 }
 
 
@@ -106,7 +110,9 @@ def facility_figures(facilities: Iterable[Facility], *, user: User, with_result:
         )
         # The result JSON can be large: read it only for the pages that show more than the figures.
         extra = ("result",) if with_result else ()
-        qs = qs.only("id", "facility_id", "upload_id", "as_of", "currency", "finished_at", *FIGURE_FIELDS, *extra)
+        qs = qs.only(
+            "id", "facility_id", "upload_id", "as_of", "currency", "finished_at", "jumps", *FIGURE_FIELDS, *extra
+        )
         runs = {run.pk: run for run in qs}
     out = []
     for facility in facilities:
@@ -119,6 +125,8 @@ def facility_figures(facilities: Iterable[Facility], *, user: User, with_result:
             availability=item.figure("availability"),
             mobilisable=item.figure("eligible_value"),
             committed_guarantee=committed,
+            jumps=len(run.jumps or []) if run else 0,
+            updating=bool(getattr(facility, "revaluing", False)),
         )
         out.append(item)
     return out
@@ -187,7 +195,11 @@ def sort_rows(rows: list[DashboardRow], *, key: str, descending: bool) -> list[D
 def _client_queryset(user: User) -> QuerySet[ClientCompany]:
     uploads = StockUpload.objects.filter(client_id=OuterRef("pk"))
     facilities = access.scope(Facility.objects.select_related("lender"), user).annotate(
-        current_run_id=current_run_id_subquery()
+        current_run_id=current_run_id_subquery(),
+        # A valuation queued or computing (new terms, client facts, sites…): the row says so.
+        revaluing=Exists(
+            ValuationRun.objects.filter(facility_id=OuterRef("pk"), status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
+        ),
     )
     return (
         ClientCompany.objects.visible_to(user)

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -38,6 +39,7 @@ from borrowers.errors import DomainError
 from borrowers.models import ClientCompany, User
 from facilities.models import Facility
 from facilities.terms import engine_terms, engine_terms_dict
+from valuation.engine import ENGINE_VERSION
 from valuation.engine.errors import EngineInputError, TermsError
 from valuation.engine.lines import Lines, concat_lines, prepare_lines
 from valuation.engine.run import valuate
@@ -55,6 +57,7 @@ from valuation.imports.limits import ImportLimits
 from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader, preview_stock_file
 from valuation.imports.report import ImportRejected
+from valuation.jumps import Jump, find_jumps
 from valuation.models import ClientMapping, RunStatus, StockUpload, UploadFingerprint, UploadStatus, ValuationRun
 from valuation.storage import delete_lines, line_writer
 
@@ -80,6 +83,23 @@ def import_limits() -> ImportLimits:
 
 def terms_hash(terms: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(terms, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def inputs_digest(*, upload: StockUpload, terms: dict[str, Any]) -> str:
+    """SHA-256 of every input a run reads: the engine's version, the terms (facility terms,
+    client facts, sites, categories, appraisal: all in the terms dict) and the file as read (its
+    bytes' checksum, sheet, currency and column mapping). Two runs with the same digest must give
+    the same figures."""
+    inputs = {
+        "engine": ENGINE_VERSION,
+        "terms": terms_hash(terms),
+        "file": upload.checksum,
+        "sheet": upload.sheet,
+        "currency": upload.file_currency,
+        "mapping": (upload.mapping or {}).get("columns") or {},
+        "as_of": upload.as_of.isoformat(),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------ uploading
@@ -464,13 +484,14 @@ def process_upload(*, upload_id: int) -> None:
             if not list(still_ours.values_list("pk", flat=True)):
                 raise _LeaseLost
             count, columns, computed = _store_and_value(upload, reader, runs, pool, currencies)
-            for run_fields in computed:
-                _save_run(upload=upload, **run_fields)
+            # Before the runs: their inputs digest reads the mapping, their jumps the line count.
             upload.line_count = count
             upload.columns = columns
             upload.mapping = reader.mapping.to_json()
             upload.warehouses = reader.warehouses
             upload.report = reader.report.to_json()
+            for run_fields in computed:
+                _save_run(upload=upload, **run_fields)
             _finish_upload(upload, UploadStatus.ACCEPTED)
     except _Rejected as rejected:
         upload.mapping = reader.mapping.to_json()
@@ -717,8 +738,40 @@ def _save_run(
         if lines_parquet is None:
             lines_parquet = _lines_parquet(result)
         run.lines_file.save(f"run-{run.pk}-lines.parquet", ContentFile(lines_parquet), save=False)
+        run.jumps = [jump.to_dict() for jump in _jumps(run, upload=upload, facility=facility)]
+    run.engine_version = ENGINE_VERSION
+    run.inputs_digest = inputs_digest(upload=upload, terms=terms)
     run.save()
     return run
+
+
+def previous_run(*, facility: Facility, upload: StockUpload) -> ValuationRun | None:
+    """The facility's current valuation of the accepted file before ``upload`` (models.CURRENT_ORDER)."""
+    earlier = Q(as_of__lt=upload.as_of) | Q(as_of=upload.as_of, upload__uploaded_at__lt=upload.uploaded_at)
+    return (
+        ValuationRun.objects.filter(facility=facility, upload__status=UploadStatus.ACCEPTED)
+        .exclude(upload=upload)
+        .filter(earlier)
+        .current()
+        .select_related("upload")
+        .first()
+    )
+
+
+def _jumps(run: ValuationRun, *, upload: StockUpload, facility: Facility) -> list[Jump]:
+    previous = previous_run(facility=facility, upload=upload)
+    if previous is None:
+        return []
+    return find_jumps(
+        previous={
+            "book_value": previous.book_value,
+            "eligible_value": previous.eligible_value,
+            "line_count": previous.upload.line_count,
+        },
+        current={"book_value": run.book_value, "eligible_value": run.eligible_value, "line_count": upload.line_count},
+        threshold_pct=facility.client.firm.jump_threshold_pct,
+        previous_as_of=previous.as_of.isoformat(),
+    )
 
 
 # ------------------------------------------------------------------------------------ recompute
@@ -736,14 +789,76 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
         terms_hash=terms_hash(terms),
         defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
     )
-    if created or run.status == RunStatus.FAILED:
+    stale_engine = run.status == RunStatus.DONE and run.engine_version != ENGINE_VERSION
+    if created or run.status == RunStatus.FAILED or stale_engine:
         if not created:
             ValuationRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, attempts=0, claimed_at=None)
         from valuation import tasks
 
         run_id = run.pk
         queueing.send_on_commit(tasks.compute_run, run_id)
+    elif run.status == RunStatus.DONE and current_run(facility) != run:
+        # The terms are back to what this run was computed under (same inputs, same engine): it
+        # is current again, without computing the same figures a second time.
+        run.finished_at = timezone.now()
+        ValuationRun.objects.filter(pk=run.pk).update(finished_at=run.finished_at)
     return run
+
+
+def revalue_stale(*, client_id: int | None = None, firm_id: int | None = None) -> list[ValuationRun]:
+    """After an edit to something a valuation reads (client facts, sites, categories, terms…):
+    queue a valuation of each affected facility's latest file under its inputs as they are now.
+
+    Idempotent: a facility whose inputs did not change keeps its run (runs are keyed by the terms'
+    hash), so an edit that changes nothing a valuation reads queues nothing."""
+    facilities = Facility.objects.select_related("client")
+    if client_id is not None:
+        facilities = facilities.filter(client_id=client_id)
+    elif firm_id is not None:
+        facilities = facilities.filter(client__firm_id=firm_id)
+    else:
+        return []
+    runs = []
+    for facility in facilities:
+        run = recompute_latest(facility=facility, by=None)
+        if run is not None:
+            runs.append(run)
+    return runs
+
+
+@dataclasses.dataclass(frozen=True)
+class Freshness:
+    """Whether a run's figures still follow from the inputs as they are now.
+
+    ``state``: "current" (same inputs), "updating" (the inputs changed and the new valuation is
+    queued or computing: ``stage`` says where it is) or "outdated" (the inputs changed and no
+    valuation of them is under way or it failed: ``reason``)."""
+
+    state: str
+    stage: str = ""
+    reason: str = ""
+
+    @property
+    def is_current(self) -> bool:
+        return self.state == "current"
+
+
+def freshness(run: ValuationRun) -> Freshness:
+    """Compare the run's terms with the facility's terms as they would be read now."""
+    facility = run.facility
+    expected = terms_hash(engine_terms_dict(facility))
+    if run.terms_hash == expected:
+        return Freshness("current")
+    newer = (
+        ValuationRun.objects.filter(facility=facility, upload_id=run.upload_id, terms_hash=expected)
+        .only("status", "stage", "failure_reason")
+        .first()
+    )
+    if newer is not None and newer.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return Freshness("updating", stage=str(newer.get_status_display()))
+    if newer is not None and newer.status == RunStatus.FAILED:
+        return Freshness("outdated", reason=newer.failure_reason)
+    return Freshness("outdated")
 
 
 def compute_run(*, run_id: int) -> None:

@@ -79,3 +79,9 @@ def _give_back(model: type[StockUpload] | type[ValuationRun], pk: int) -> None:
 def sweep_stuck_jobs() -> int:
     """Re-queue jobs left 'queued' (their message lost) or 'running' with a lapsed lease."""
     return services.sweep_stuck_jobs()
+
+
+@shared_task(name="valuation.revalue_stale", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def revalue_stale(client_id: int | None = None, firm_id: int | None = None) -> int:
+    """Queue the valuations an edit made stale (``services.revalue_stale``); each is its own job."""
+    return len(services.revalue_stale(client_id=client_id, firm_id=firm_id))

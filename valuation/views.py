@@ -20,8 +20,8 @@ from valuation.engine.columns import COLUMNS
 from valuation.forms import MappingForm, RejectUploadForm, UploadForm
 from valuation.imports.formats import column_samples
 from valuation.imports.mapping import ColumnMapping
-from valuation.labels import reason_label
-from valuation.models import StockUpload, UploadStatus, ValuationRun
+from valuation.labels import jump_text, reason_label
+from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
 
 
 def _client_for_upload(request: HttpRequest, client_pk: int) -> ClientCompany:
@@ -94,6 +94,11 @@ def _upload_context(request: HttpRequest, upload: StockUpload) -> dict[str, obje
         "mapped_by_client": saved is not None and saved.mapped_by_client,
         "saved_mapping": saved,
         "runs": runs,
+        "jumps": [
+            (run, [jump_text(jump, currency=run.currency) for jump in run.jumps])
+            for run in runs
+            if run.jumps and run.status == RunStatus.DONE
+        ],
         "in_progress": upload.status in (UploadStatus.QUEUED, UploadStatus.RUNNING),
         "stage_label": stage_label,
         "percent": percent,

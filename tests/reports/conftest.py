@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from facilities.models import Facility, Structure
 from reports import services
 from reports.models import ReportKind, ReportVersion
-from tests.conftest import World
+from tests.conftest import World, current_terms_hash
 from tests.engine.helpers import AS_OF, lines
 from tests.engine.test_worked_examples import FG, RM, WIP, example_a_lines
 from valuation.engine import valuate
@@ -110,7 +110,7 @@ def make_run(
         upload=upload,
         as_of=AS_OF,
         terms=terms,
-        terms_hash=str(id(terms)),
+        terms_hash=current_terms_hash(facility),
         status=RunStatus.DONE,
         result=result_to_dict(result),
         currency=currency,

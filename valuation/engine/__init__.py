@@ -9,7 +9,12 @@ from valuation.engine.result import ValuationResult
 from valuation.engine.run import valuate
 from valuation.engine.terms import FacilityTerms, terms_from_dict, terms_to_dict
 
+# Recorded on every valuation run with the digest of its inputs: a figure can always be traced to
+# the rules that computed it. Raise it whenever a change to the engine can change a figure.
+ENGINE_VERSION = "2026.12.1"
+
 __all__ = [
+    "ENGINE_VERSION",
     "EngineInputError",
     "FacilityTerms",
     "LineProblem",
