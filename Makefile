@@ -56,7 +56,7 @@ messages: setup ## Refresh the fr and zh_Hans catalogues from the code and compi
 	$(BIN)/python locale/tidy.py
 	$(BIN)/python manage.py compilemessages -l fr -l zh_Hans --ignore='.venv/*'
 
-bench: setup ## Benchmarks: engine and upload pipeline at 10k, 100k, 1M lines, report rendering
+bench: setup ## Benchmarks: engine and upload pipeline at 10k, 100k, 1M lines, report rendering, pages under load
 	@source scripts/test-env.sh && $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, local database and media

@@ -1,9 +1,11 @@
 """All benchmarks, one table each, figures next to their baseline and the targets.
 
 Run: ``make bench`` or ``.venv/bin/python -m bench.run [--sizes 10000,100000,1000000] [--quick]``.
-``--quick`` measures 10k and 100k lines only. Nothing here asserts a time: the figures are printed
-and each target is marked met or MISSED. The exit status is 1 only when a benchmark crashed or the
-pipeline produced a wrong result (an upload not accepted, lines or totals that do not match).
+``--quick`` measures 10k and 100k lines only. ``--only web`` measures the dashboard and dossier
+under gunicorn while a Celery worker processes an upload of the largest size (``bench.web_bench``).
+Nothing here asserts a time: the figures are printed and each target is marked met or MISSED
+(PASS or FAIL for the web pages). The exit status is 1 only when a benchmark crashed or produced a
+wrong result (an upload not accepted, lines or totals that do not match, a page not answering 200).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pandas as pd
 import polars as pl
 import psutil
 
-from bench import engine_bench, pipeline_bench, report_bench
+from bench import engine_bench, pipeline_bench, report_bench, web_bench
 
 QUICK_SIZES = (10_000, 100_000)
 
@@ -103,7 +105,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(str(n) for n in pipeline_bench.DEFAULT_SIZES))
     parser.add_argument("--quick", action="store_true", help="10k and 100k lines only")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (median reported)")
-    parser.add_argument("--only", choices=("engine", "pipeline", "report"), help="run one benchmark")
+    parser.add_argument("--only", choices=("engine", "pipeline", "report", "web"), help="run one benchmark")
     args = parser.parse_args()
     sizes = list(QUICK_SIZES) if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
@@ -135,6 +137,22 @@ def main() -> None:
         except subprocess.CalledProcessError as error:
             print(f"report bench crashed:\n{error.stderr}")
             failed = True
+    if args.only in (None, "web"):
+        lines = max(sizes)
+        print(
+            f"\n## Dashboard and dossier under gunicorn ({web_bench.WEB_WORKERS} workers), {web_bench.SESSIONS} "
+            f"advisor sessions, idle and while a Celery worker processes a {lines:,}-line upload\n"
+        )
+        web = web_bench.measure(
+            lines=lines,
+            sessions=web_bench.SESSIONS,
+            think=web_bench.THINK_SECONDS,
+            idle_seconds=web_bench.IDLE_SECONDS if lines >= web_bench.DEFAULT_LINES else 10.0,
+            cache=pipeline_bench.DEFAULT_CACHE,
+            log=lambda text: print(text, file=sys.stderr),
+        )
+        print(web_bench.format_table(web), flush=True)
+        failed = failed or bool(web["wrong"])
     print(f"\n(benchmarks took {time.perf_counter() - started:.0f} s)")
     sys.exit(1 if failed else 0)
 
