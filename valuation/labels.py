@@ -170,6 +170,11 @@ _WARNINGS: list[Pattern] = [
         ("ltv:pct", "cap:pct"),
     ),
     (
+        re.compile(rf"financing capped by the loan-to-value caps at {_NUMBER} \(structure gives {_NUMBER}\)$"),
+        _("Financing capped by the loan-to-value caps at %(amount)s (the structure alone gives %(before)s)"),
+        ("amount:money", "before:money"),
+    ),
+    (
         re.compile(r"([0-9]+) line\(s\) have no resale price and no category rate: .*$"),
         _("%(count)s line(s) have no resale price and no category rate: no liquidation value counted for them"),
         ("count:int",),
