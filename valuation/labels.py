@@ -36,6 +36,16 @@ CATEGORY_LABELS: dict[str, Promise] = {
     "wip": _("Work in progress"),
     "finished_good": _("Finished goods"),
 }
+# Which limit sets the financing (Financing.binding; DOMAIN.md, guardrails).
+BINDING_LABELS: dict[str, Promise] = {
+    "cost_leg": _("the cost leg (cost advance rate × eligible cost)"),
+    "nolv_leg": _("the NOLV leg (NOLV advance rate × eligible NOLV)"),
+    "ltv_cap": _("the loan-to-value caps (Σ cap × liquidation value of each class)"),
+    "facility_limit": _("the facility limit"),
+    "receivables_cap": _("the receivables cap"),
+    "guarantee": _("guarantee ÷ over-collateralisation"),
+}
+
 LIQUIDITY_LABELS: dict[str, Promise] = {
     "high": _("high"),
     "medium": _("medium"),
@@ -65,6 +75,11 @@ def reason_label(code: str) -> str:
 
 def category_label(code: str) -> str:
     return _label(CATEGORY_LABELS, code)
+
+
+def binding_label(code: str) -> str:
+    """The limit that binds, in words; "" for results stored before it was recorded."""
+    return _label(BINDING_LABELS, code) if code else ""
 
 
 def liquidity_label(code: str) -> str:
