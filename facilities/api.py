@@ -6,15 +6,107 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
 from borrowers.api import ScopedFieldsMixin, ScopedModelViewSet
-from facilities import services
+from facilities import services, terms_settings
 from facilities.models import FACILITY_TERMS_FIELDS, Facility, Lender
 from facilities.terms import engine_terms
+from valuation.engine.terms import Rule
 
-JSON_SETTINGS = ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps")
+JSON_SETTINGS = ("nolv_appraisal",)
+
+
+# ------------------------------------------------------------------ typed terms (schema + checks)
+# What the schema shows for the three settings; the values themselves are checked by
+# facilities.terms_settings, like the web form: unknown rule / key / category → 400 naming it.
+
+
+class RuleSettingSchema(serializers.Serializer):
+    rule = serializers.ChoiceField(choices=[r.value for r in Rule])
+    enabled = serializers.BooleanField(required=False, default=True)
+    position = serializers.IntegerField(required=False, help_text="Order of the rule (all rules or none).")
+    min_shelf_life_days = serializers.IntegerField(required=False, help_text="perishable: minimum shelf life, days")
+    no_movement_days = serializers.IntegerField(required=False, help_text="obsolete: no movement for, days")
+    min_turns = serializers.DecimalField(
+        max_digits=9, decimal_places=4, required=False, help_text="slow_moving: minimum turns per year"
+    )
+
+
+class EligibilitySchema(serializers.Serializer):
+    rules = RuleSettingSchema(
+        many=True, required=False, help_text="Rules not listed keep their default (on), at their default place."
+    )
+    accepted_locations = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, required=False, help_text="Site codes; null or []: any site."
+    )
+    excluded_locations = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class MixRangeSchema(serializers.Serializer):
+    min_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+    max_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+
+
+class TurnoverBandSchema(serializers.Serializer):
+    max_turns = serializers.DecimalField(max_digits=9, decimal_places=4, allow_null=True)
+    discount_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+    inclusive = serializers.BooleanField(required=False, default=True)
+
+
+class CriteriaSchema(serializers.Serializer):
+    mix_ranges = serializers.DictField(
+        child=serializers.DictField(child=MixRangeSchema()),
+        required=False,
+        help_text="business model → category → range; what is not named keeps its default.",
+    )
+    turnover_bands = TurnoverBandSchema(many=True, required=False)
+    obsolete_after_days = serializers.IntegerField(required=False)
+    count_variance_pct = serializers.DecimalField(max_digits=7, decimal_places=4, required=False)
+    physical_controls_pct = serializers.DecimalField(max_digits=7, decimal_places=4, required=False)
+    physical_controls_reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Required when physical_controls_pct is above 0."
+    )
+
+
+class LtvCapsSchema(serializers.Serializer):
+    high = serializers.DecimalField(max_digits=7, decimal_places=4, required=False)
+    medium = serializers.DecimalField(max_digits=7, decimal_places=4, required=False)
+    low = serializers.DecimalField(max_digits=7, decimal_places=4, required=False)
+
+
+class _TermsSettingField(serializers.Field):
+    """A terms setting, checked and completed by facilities.terms_settings (same as the form)."""
+
+    cleaner: Any = None
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return type(self).cleaner(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+    def to_representation(self, value: Any) -> Any:
+        try:
+            return type(self).cleaner(value)
+        except DjangoValidationError:
+            return value
+
+
+@extend_schema_field(EligibilitySchema)
+class EligibilityField(_TermsSettingField):
+    cleaner = staticmethod(terms_settings.clean_eligibility)
+
+
+@extend_schema_field(CriteriaSchema)
+class CriteriaField(_TermsSettingField):
+    cleaner = staticmethod(terms_settings.clean_criteria)
+
+
+@extend_schema_field(LtvCapsSchema)
+class LtvCapsField(_TermsSettingField):
+    cleaner = staticmethod(terms_settings.clean_ltv_caps)
 
 
 class LenderSerializer(serializers.ModelSerializer):
@@ -46,6 +138,9 @@ class LenderViewSet(ScopedModelViewSet):
 class FacilitySerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     scoped_fields = ("client", "lender")
     over_collateralisation_warning = serializers.CharField(read_only=True, allow_null=True)
+    eligibility_settings = EligibilityField(required=False)
+    criteria_settings = CriteriaField(required=False)
+    ltv_caps = LtvCapsField(required=False)
 
     class Meta:
         model = Facility

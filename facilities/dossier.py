@@ -25,7 +25,7 @@ from facilities.models import Facility
 from valuation import services as valuation_services
 from valuation.charts import WaterfallBar, waterfall_bars, waterfall_svg
 from valuation.gaps import run_gaps
-from valuation.labels import category_label, liquidity_label, reason_label, warning_text
+from valuation.labels import binding_label, category_label, liquidity_label, reason_label, warning_text
 from valuation.models import CURRENT_ORDER, RunStatus, ValuationRun
 from valuation.problem_labels import rule_note_text
 
@@ -300,6 +300,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         "show": visible_parts(facility, user),
         "pending": any(r.status in (RunStatus.QUEUED, RunStatus.RUNNING) for r in runs),
         "latest_failed": failed[0] if failed else None,
+        **terms_summary(facility),
     }
     if chosen is None or chosen.status != RunStatus.DONE or not chosen.result:
         return context
@@ -311,6 +312,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
     context.update(
         {
             "result": result,
+            "binding_label": binding_label(str((result.get("financing") or {}).get("binding") or "")),
             "chart": chart(facility, chosen, links=links),
             "categories": by_category(facility, chosen, links=links),
             "warehouses": by_warehouse(facility, chosen, links=links),
@@ -459,3 +461,33 @@ def propose(*, candidate: Facility, run: ValuationRun) -> Proposal:
     except (TermsError, EngineInputError) as error:
         return Proposal(None, str(error))
     return Proposal(result_to_dict(result))
+
+
+def terms_summary(facility: Facility) -> dict[str, Any]:
+    """The facility's rules (order, on/off, threshold with its unit) and LTV caps, as stored."""
+    from django.core.exceptions import ValidationError
+
+    from facilities import terms_settings as ts
+
+    try:
+        eligibility = ts.clean_eligibility(facility.eligibility_settings)
+        caps = ts.clean_ltv_caps(facility.ltv_caps)
+    except ValidationError as error:
+        return {"terms_error": " ".join(error.messages)}
+    rules = []
+    for item in eligibility["rules"]:
+        threshold = ts.RULE_THRESHOLDS.get(item["rule"])
+        rules.append(
+            {
+                "code": item["rule"],
+                "label": reason_label(item["rule"]),
+                "enabled": item["enabled"],
+                "threshold": item[threshold[0]] if threshold else None,
+                "unit": threshold[1] if threshold else "",
+            }
+        )
+    return {
+        "terms_rules": rules,
+        "terms_caps": [(liquidity_label(k), Decimal(v)) for k, v in caps.items()],
+        "terms_locations": eligibility,
+    }

@@ -29,15 +29,21 @@ class LenderForm(forms.ModelForm):
 class FacilityForm(forms.ModelForm):
     class Meta:
         model = Facility
-        fields = FACILITY_TERMS_FIELDS
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 4, "class": "mono"})
-            for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps")
-        }
+        # The rules, criteria and caps are edited in ``terms_editor`` (tables of typed fields).
+        fields = tuple(
+            name
+            for name in FACILITY_TERMS_FIELDS
+            if name not in ("eligibility_settings", "criteria_settings", "ltv_caps")
+        )
+        widgets = {name: forms.Textarea(attrs={"rows": 4, "class": "mono"}) for name in ("nolv_appraisal",)}
 
     def __init__(self, *args: Any, client: ClientCompany, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.client = client
+        # A post without the editor's fields at all (a script, an older page) leaves the stored
+        # rules, criteria and caps as they are; a real page always posts each rule's order.
+        posted = self.is_bound and any(str(key).startswith("terms-") for key in self.data)
+        self.terms_editor = TermsEditorForm(self.data if posted else None, facility=self.instance, client=client)
         # Related-field choices are scoped like every queryset (a foreign lender id is "not a choice").
         self.fields["lender"].queryset = Lender.objects.filter(firm_id=user.firm_id)
         if not self.instance.pk:
@@ -51,10 +57,17 @@ class FacilityForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps"):
+        for name in ("nolv_appraisal",):
             value = data.get(name)
             if value is not None and not isinstance(value, dict):
                 self.add_error(name, _("Enter a JSON object, e.g. {}."))
+        if not self.terms_editor.is_bound:
+            pass
+        elif not self.terms_editor.is_valid():
+            self.add_error(None, _("Check the eligibility rules, criteria and LTV caps below."))
+        else:
+            for name, value in self.terms_editor.settings().items():
+                setattr(self.instance, name, value)
         if not self.errors:
             self._check_with_the_engine()
         return data
@@ -76,3 +89,271 @@ class FacilityForm(forms.ModelForm):
                 return
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
+
+
+# ---------------------------------------------------------------- the terms editor (no JSON typed)
+
+EDITOR_FIELDS = ("eligibility_settings", "criteria_settings", "ltv_caps")
+BAND_ROWS_MIN = 5
+
+
+def _stored(cleaner: Any, value: Any) -> Any:
+    """A stored setting in its complete shape; one that no longer passes (hand-altered) shows the
+    defaults, and saving writes them: never a half-read value."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        return cleaner(value)
+    except ValidationError:
+        return cleaner({})
+
+
+def _pct_field(label: Any, required: bool = True) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=required, min_value=0, max_value=100, max_digits=7, decimal_places=4
+    )
+
+
+class TermsEditorForm(forms.Form):
+    """Eligibility rules (one row per engine rule: order, on/off, threshold), accepted and excluded
+    sites, criteria settings and LTV caps, as typed fields; ``settings()`` gives the three complete
+    stored values (through ``facilities.terms_settings``, like the API)."""
+
+    def __init__(self, *args: Any, facility: Facility, client: ClientCompany, **kwargs: Any) -> None:
+        from borrowers.models import BusinessModel as ModelChoices
+        from facilities import terms_settings as ts
+        from valuation.engine.terms import BusinessModel, LiquidityClass, Rule
+        from valuation.labels import category_label, liquidity_label, reason_label
+
+        kwargs.setdefault("prefix", "terms")
+        super().__init__(*args, **kwargs)
+        eligibility = _stored(ts.clean_eligibility, facility.eligibility_settings)
+        criteria = _stored(ts.clean_criteria, facility.criteria_settings)
+        caps = _stored(ts.clean_ltv_caps, facility.ltv_caps)
+        self.rule_codes = [str(rule) for rule in Rule]
+        stored_rules = {item["rule"]: (i, item) for i, item in enumerate(eligibility["rules"])}
+        count = len(self.rule_codes)
+        self._rules: list[dict[str, Any]] = []
+        for code in self.rule_codes:
+            position, item = stored_rules[code]
+            label = reason_label(code)
+            self.fields[f"rule_{code}_position"] = forms.IntegerField(
+                label=_("Order of %(rule)s") % {"rule": label}, min_value=1, max_value=count, initial=position + 1
+            )
+            self.fields[f"rule_{code}_enabled"] = forms.BooleanField(
+                label=_("%(rule)s applies") % {"rule": label}, required=False, initial=item["enabled"]
+            )
+            threshold = ts.RULE_THRESHOLDS.get(code)
+            if threshold is not None:
+                name, unit = threshold
+                if name == "min_turns":
+                    field: forms.Field = forms.DecimalField(
+                        label=unit, min_value=0, max_value=1000, max_digits=9, decimal_places=4
+                    )
+                else:
+                    field = forms.IntegerField(label=unit, min_value=0, max_value=36500)
+                field.initial = item[name]
+                self.fields[f"rule_{code}_{name}"] = field
+            self._rules.append({"code": code, "label": label, "threshold": threshold, "position": position})
+        codes = list(client.warehouses.order_by("code").values_list("code", flat=True)) if client.pk else []
+        for key, label in (
+            ("accepted_locations", _("Accepted sites (none ticked: every site)")),
+            ("excluded_locations", _("Excluded sites")),
+        ):
+            stored = eligibility[key] or []
+            choices = [(c, c) for c in dict.fromkeys([*codes, *stored])]
+            self.fields[key] = forms.MultipleChoiceField(
+                label=label, required=False, choices=choices, initial=stored, widget=forms.CheckboxSelectMultiple
+            )
+        model_labels = dict(ModelChoices.choices)
+        self._mix: list[dict[str, Any]] = []
+        for model in BusinessModel:
+            for category, mix in criteria["mix_ranges"][str(model)].items():
+                where = {"model": model_labels.get(str(model), str(model)), "category": category_label(category)}
+                for end in ("min_pct", "max_pct"):
+                    text = (
+                        _("%(model)s · %(category)s: minimum (%%)")
+                        if end == "min_pct"
+                        else _("%(model)s · %(category)s: maximum (%%)")
+                    )
+                    self.fields[f"mix_{model}_{category}_{end}"] = _pct_field(text % where)
+                    self.fields[f"mix_{model}_{category}_{end}"].initial = mix[end]
+                self._mix.append(
+                    {
+                        "model": str(model),
+                        "category": category,
+                        "model_label": where["model"],
+                        "category_label": where["category"],
+                    }
+                )
+        bands = criteria["turnover_bands"]
+        self.band_count = max(len(bands) + 2, BAND_ROWS_MIN)
+        for i in range(self.band_count):
+            band = bands[i] if i < len(bands) else None
+            self.fields[f"band_{i}_max_turns"] = forms.DecimalField(
+                label=_("Band %(n)s: turns up to (empty: any)") % {"n": i + 1},
+                required=False,
+                min_value=0,
+                max_digits=9,
+                decimal_places=4,
+                initial=band["max_turns"] if band else None,
+            )
+            self.fields[f"band_{i}_discount_pct"] = _pct_field(
+                _("Band %(n)s: discount (%%)") % {"n": i + 1}, required=False
+            )
+            self.fields[f"band_{i}_discount_pct"].initial = band["discount_pct"] if band else None
+            self.fields[f"band_{i}_inclusive"] = forms.BooleanField(
+                label=_("Band %(n)s: inclusive (≤)") % {"n": i + 1},
+                required=False,
+                initial=band["inclusive"] if band else True,
+            )
+        self.fields["obsolete_after_days"] = forms.IntegerField(
+            label=_("Obsolete after (days without movement)"),
+            min_value=0,
+            max_value=36500,
+            initial=criteria["obsolete_after_days"],
+        )
+        self.fields["count_variance_pct"] = _pct_field(_("Count variance (%)"))
+        self.fields["count_variance_pct"].initial = criteria["count_variance_pct"]
+        self.fields["physical_controls_pct"] = _pct_field(_("Physical controls discount (%)"))
+        self.fields["physical_controls_pct"].initial = criteria["physical_controls_pct"]
+        self.fields["physical_controls_reason"] = forms.CharField(
+            label=_("Reason for the physical controls discount"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            initial=criteria["physical_controls_reason"],
+        )
+        self._caps = []
+        for klass in LiquidityClass:
+            self.fields[f"ltv_cap_{klass}"] = _pct_field(
+                _("LTV cap, %(class)s liquidity (%%)") % {"class": liquidity_label(str(klass))}
+            )
+            self.fields[f"ltv_cap_{klass}"].initial = caps[str(klass)]
+            self._caps.append(str(klass))
+
+    # The rows the template lays out as tables (bound fields, so values and errors come along).
+    def rule_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for rule in self._rules:
+            threshold = rule["threshold"]
+            rows.append(
+                {
+                    **rule,
+                    "position_field": self[f"rule_{rule['code']}_position"],
+                    "enabled_field": self[f"rule_{rule['code']}_enabled"],
+                    "threshold_field": self[f"rule_{rule['code']}_{threshold[0]}"] if threshold else None,
+                }
+            )
+        return sorted(rows, key=lambda row: row["position"])
+
+    def mix_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **row,
+                "min": self[f"mix_{row['model']}_{row['category']}_min_pct"],
+                "max": self[f"mix_{row['model']}_{row['category']}_max_pct"],
+            }
+            for row in self._mix
+        ]
+
+    def band_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "n": i + 1,
+                "max_turns": self[f"band_{i}_max_turns"],
+                "discount_pct": self[f"band_{i}_discount_pct"],
+                "inclusive": self[f"band_{i}_inclusive"],
+            }
+            for i in range(self.band_count)
+        ]
+
+    def cap_rows(self) -> list[Any]:
+        return [self[f"ltv_cap_{klass}"] for klass in self._caps]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        positions = [data[f"rule_{code}_position"] for code in self.rule_codes]
+        if len(set(positions)) != len(positions):
+            self.add_error(None, _("Two rules have the same order: give each rule its own place."))
+        pct = data.get("physical_controls_pct") or 0
+        if pct > 0 and not (data.get("physical_controls_reason") or "").strip():
+            self.add_error(
+                "physical_controls_reason", _("A physical-controls discount must come with a written reason.")
+            )
+        if not self.errors:
+            self._settings = self._assemble(data)
+        return data
+
+    def _assemble(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        from django.core.exceptions import ValidationError
+
+        from facilities import terms_settings as ts
+
+        rules = []
+        for code in self.rule_codes:
+            item: dict[str, Any] = {
+                "rule": code,
+                "enabled": bool(data[f"rule_{code}_enabled"]),
+                "position": data[f"rule_{code}_position"],
+            }
+            threshold = ts.RULE_THRESHOLDS.get(code)
+            if threshold is not None:
+                value = data[f"rule_{code}_{threshold[0]}"]
+                item[threshold[0]] = str(value) if threshold[0] == "min_turns" else value
+            rules.append(item)
+        bands = []
+        for i in range(self.band_count):
+            turns, discount = data.get(f"band_{i}_max_turns"), data.get(f"band_{i}_discount_pct")
+            if turns is None and discount is None:
+                continue
+            if discount is None:
+                self.add_error(f"band_{i}_discount_pct", _("Give the band's discount."))
+                return None
+            bands.append(
+                {
+                    "max_turns": None if turns is None else str(turns),
+                    "discount_pct": str(discount),
+                    "inclusive": bool(data.get(f"band_{i}_inclusive")),
+                }
+            )
+        mix: dict[str, dict[str, Any]] = {}
+        for row in self._mix:
+            mix.setdefault(row["model"], {})[row["category"]] = {
+                end: str(data[f"mix_{row['model']}_{row['category']}_{end}"]) for end in ("min_pct", "max_pct")
+            }
+        raw = {
+            "eligibility_settings": (
+                ts.clean_eligibility,
+                {
+                    "rules": rules,
+                    "accepted_locations": list(data.get("accepted_locations") or []) or None,
+                    "excluded_locations": list(data.get("excluded_locations") or []),
+                },
+            ),
+            "criteria_settings": (
+                ts.clean_criteria,
+                {
+                    "mix_ranges": mix,
+                    "turnover_bands": bands,
+                    "obsolete_after_days": data["obsolete_after_days"],
+                    "count_variance_pct": str(data["count_variance_pct"]),
+                    "physical_controls_pct": str(data["physical_controls_pct"]),
+                    "physical_controls_reason": data.get("physical_controls_reason") or "",
+                },
+            ),
+            "ltv_caps": (ts.clean_ltv_caps, {klass: str(data[f"ltv_cap_{klass}"]) for klass in self._caps}),
+        }
+        settings: dict[str, Any] = {}
+        for name, (cleaner, value) in raw.items():
+            try:
+                settings[name] = cleaner(value)
+            except ValidationError as error:
+                self.add_error(None, error.messages)
+        return None if self.errors else settings
+
+    def settings(self) -> dict[str, Any]:
+        """The three complete settings, once the form is valid."""
+        return self._settings

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from borrowers.formatting import plain_percent
 from borrowers.models import MONEY, PERCENT, ClientCompany, Firm
+from facilities import terms_settings
 
 OC_MIN, OC_MAX = Decimal("100"), Decimal("300")
 OC_USUAL_MIN, OC_USUAL_MAX = Decimal("120"), Decimal("200")
@@ -68,6 +69,7 @@ FACILITY_TERMS_FIELDS = (
     "criteria_settings",
     "nolv_appraisal",
     "ltv_caps",
+    "ltv_caps_indicative",
     "base_rate_pct",
     "margin_pct",
     "commitment_fee_pct",
@@ -117,11 +119,23 @@ class Facility(models.Model):
         _("pledged guarantee (replenishment level)"), **MONEY, null=True, blank=True
     )
 
-    # Eligibility and method settings: the engine's own vocabulary, validated by the engine.
-    eligibility_settings = models.JSONField(_("eligibility rules"), default=dict, blank=True)
-    criteria_settings = models.JSONField(_("criteria method settings"), default=dict, blank=True)
+    # Eligibility and method settings: the engine's own vocabulary, stored complete and written only
+    # through facilities.terms_settings (the editors and the API), which refuses unknown keys.
+    eligibility_settings = models.JSONField(
+        _("eligibility rules"), default=terms_settings.default_eligibility, blank=True
+    )
+    criteria_settings = models.JSONField(
+        _("criteria method settings"), default=terms_settings.default_criteria, blank=True
+    )
     nolv_appraisal = models.JSONField(_("NOLV appraisal (% of cost by category)"), default=dict, blank=True)
-    ltv_caps = models.JSONField(_("LTV caps by liquidity class (%)"), default=dict, blank=True)
+    ltv_caps = models.JSONField(
+        _("LTV caps by liquidity class (%)"), default=terms_settings.default_ltv_caps, blank=True
+    )
+    ltv_caps_indicative = models.BooleanField(
+        _("LTV caps are indicative only (reported, not binding)"),
+        default=False,
+        help_text=_("Off (the default), financing is at most Σ cap × liquidation value of each class."),
+    )
 
     # Cost of the financing.
     base_rate_pct = models.DecimalField(_("base rate (%)"), **PERCENT, default=Decimal("0"))

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from borrowers.models import StockCategory
+from facilities import terms_settings
 from valuation.engine.errors import TermsError
 from valuation.engine.terms import FacilityTerms, terms_from_dict
 
@@ -31,6 +32,7 @@ SETTING_FIELDS = {
     "accepted_locations": "eligibility_settings",
     "excluded_locations": "eligibility_settings",
     "criteria": "criteria_settings",
+    "ltv_caps_indicative": "ltv_caps_indicative",
     "ltv_caps": "ltv_caps",
     "categories": "nolv_appraisal",
     "cost": "margin_pct",
@@ -114,18 +116,21 @@ def engine_terms_dict(facility: Any) -> dict[str, Any]:
             "over_collateralisation_pct": _text(facility.over_collateralisation_pct),
             "committed_guarantee": _text(facility.pledged_guarantee),
         }
-    for key in ("rules", "accepted_locations", "excluded_locations"):
-        if key in eligibility:
+    # Stored settings are complete, but read them through the same checks as every write: an old or
+    # hand-altered value with an unknown key stops the valuation with its name, never half-applies.
+    eligibility = terms_settings.clean_eligibility(eligibility)
+    terms["rules"] = eligibility["rules"]
+    for key in ("accepted_locations", "excluded_locations"):
+        if eligibility[key]:
             terms[key] = eligibility[key]
     if "accepted_locations" not in terms and "excluded_locations" not in terms and facility.client_id:
         # By default a funder refuses stock on a leased site without a landlord waiver.
         refused = [w.code for w in client.warehouses.all() if not w.acceptable_by_default]
         if refused:
             terms["excluded_locations"] = refused
-    if facility.criteria_settings:
-        terms["criteria"] = dict(facility.criteria_settings)
-    if facility.ltv_caps:
-        terms["ltv_caps"] = {k: str(v) for k, v in facility.ltv_caps.items()}
+    terms["criteria"] = terms_settings.clean_criteria(facility.criteria_settings)
+    terms["ltv_caps"] = terms_settings.clean_ltv_caps(facility.ltv_caps)
+    terms["ltv_caps_indicative"] = bool(getattr(facility, "ltv_caps_indicative", False))
     return terms
 
 

@@ -183,6 +183,6 @@ def facility_edit(request: HttpRequest, client_pk: int, pk: int | None = None) -
         if facility.over_collateralisation_warning:
             messages.warning(request, facility.over_collateralisation_warning)
         return redirect(facility)
-    return _form_page(
-        request, form, title=_("Facility for %(client)s") % {"client": client}, cancel_url=client.get_absolute_url()
-    )
+    title = _("Facility for %(client)s") % {"client": client}
+    context = {"form": form, "title": title, "cancel_url": client.get_absolute_url()}
+    return render(request, "facilities/facility_form.html", context)

@@ -21,7 +21,14 @@ from typing import Any
 from django.utils.translation import gettext
 
 from valuation.engine.money import to_decimal
-from valuation.labels import category_label, reason_label, rule_status_label, structure_label, warning_text
+from valuation.labels import (
+    binding_label,
+    category_label,
+    reason_label,
+    rule_status_label,
+    structure_label,
+    warning_text,
+)
 from valuation.problem_labels import rule_note_text
 
 CONTEXT_VERSION = 1
@@ -292,6 +299,9 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "ltv_pct": _d(ltv.get("ltv_pct")),
         "ltv_cap_pct": _d(ltv.get("cap_pct")),
         "ltv_exceeded": bool(ltv.get("exceeded")),
+        "ltv_indicative": bool(ltv.get("indicative")),
+        "ltv_max_financing": _d(ltv.get("max_financing")),
+        "binding_label": binding_label(str(financing.get("binding") or "")),
         "liquidation_value": _d((result.get("liquidation") or {}).get("liquidation_value")) or ZERO,
         "eligible_liquidation_value": _d((result.get("liquidation") or {}).get("eligible_liquidation_value")) or ZERO,
         "pledge": _decimals(pledge) if pledge else None,

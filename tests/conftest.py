@@ -79,8 +79,15 @@ def world(db) -> World:
     lender_a = Lender.objects.create(firm=firm_a, name="Banque Un")
     lender_a2 = Lender.objects.create(firm=firm_a, name="Banque Deux")
     lender_b = Lender.objects.create(firm=firm_b, name="Bank Three")
+    # Its test files carry no resale price (no liquidation value), so binding LTV caps would lend
+    # nothing on them: facility_x marks its caps indicative to keep the figures worked out by hand
+    # for the pledge; tests/dossier/test_ltv_binding.py values a facility whose caps bind.
     facility_x = Facility.objects.create(
-        client=client_x, lender=lender_a, name="Pledge 2026", structure=Structure.PLEDGE_WITHOUT_DISPOSSESSION
+        client=client_x,
+        lender=lender_a,
+        name="Pledge 2026",
+        structure=Structure.PLEDGE_WITHOUT_DISPOSSESSION,
+        ltv_caps_indicative=True,
     )
     advisor_a = make_user("advisor@alpha.test", Role.ADVISOR, firm=firm_a, is_firm_admin=True)
     advisor_b = make_user("advisor@beta.test", Role.ADVISOR, firm=firm_b)

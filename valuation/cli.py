@@ -118,8 +118,13 @@ def as_table(body: dict[str, Any]) -> str:
             (f"Guarantee ({pledge['fungibility_share_pct']} % fungibility)", pledge["guarantee"]),
             (f"Over-collateralisation {pledge['over_collateralisation_pct']} %", "÷"),
         ]
+    ltv = financing.get("ltv") or {}
+    structure_rows.append(
+        (f"LTV caps ({'indicative' if ltv.get('indicative') else 'binding'}): at most", ltv.get("max_financing"))
+    )
     structure_rows += [
         ("Financing", financing["financing"]),
+        ("Limit that binds", financing.get("binding") or "–"),
         ("Outstanding", financing["outstanding"]),
         ("Availability", financing["availability"]),
     ]

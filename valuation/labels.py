@@ -37,6 +37,16 @@ CATEGORY_LABELS: dict[str, Promise] = {
     "wip": _("Work in progress"),
     "finished_good": _("Finished goods"),
 }
+# Which limit sets the financing (Financing.binding; DOMAIN.md, guardrails).
+BINDING_LABELS: dict[str, Promise] = {
+    "cost_leg": _("the cost leg (cost advance rate × eligible cost)"),
+    "nolv_leg": _("the NOLV leg (NOLV advance rate × eligible NOLV)"),
+    "ltv_cap": _("the loan-to-value caps (Σ cap × liquidation value of each class)"),
+    "facility_limit": _("the facility limit"),
+    "receivables_cap": _("the receivables cap"),
+    "guarantee": _("guarantee ÷ over-collateralisation"),
+}
+
 LIQUIDITY_LABELS: dict[str, Promise] = {
     "high": _("high"),
     "medium": _("medium"),
@@ -66,6 +76,11 @@ def reason_label(code: str) -> str:
 
 def category_label(code: str) -> str:
     return _label(CATEGORY_LABELS, code)
+
+
+def binding_label(code: str) -> str:
+    """The limit that binds, in words; "" for results stored before it was recorded."""
+    return _label(BINDING_LABELS, code) if code else ""
 
 
 def liquidity_label(code: str) -> str:
@@ -169,6 +184,11 @@ _WARNINGS: list[Pattern] = [
         re.compile(rf"loan-to-value {_NUMBER} % is above the liquidity cap {_NUMBER} %$"),
         _("Loan-to-value of %(ltv)s is above the liquidity cap of %(cap)s"),
         ("ltv:pct", "cap:pct"),
+    ),
+    (
+        re.compile(rf"financing capped by the loan-to-value caps at {_NUMBER} \(structure gives {_NUMBER}\)$"),
+        _("Financing capped by the loan-to-value caps at %(amount)s (the structure alone gives %(before)s)"),
+        ("amount:money", "before:money"),
     ),
     (
         re.compile(r"([0-9]+) line\(s\) have no resale price and no category rate: .*$"),

@@ -20,7 +20,9 @@ firm order excluded, no movement for 365 days excluded), stock date 2026-11-15:
     liquidation value  31 300,00 = 800,00 + 30 000,00 + 500,00; of eligible stock 30 800,00
     guarantee          32 800,00 = 80 % × 41 000,00
     financing          26 240,00 = 32 800,00 ÷ 125 %
-    loan-to-value      85,19 %   = 26 240,00 ÷ 30 800,00 = 0,851948…
+    loan-to-value      85,19 %   = 26 240,00 ÷ 30 800,00 = 0,851948…, above the caps, which
+                       the journeys' facility marks indicative (binding, they would lend
+                       85 % × 800,00 + 65 % × 30 000,00 = 20 180,00)
     levers             clearing WIP: 47 000,00 × 80 % ÷ 125 % = 30 080,00, i.e. + 3 840,00;
                        clearing obsolete: 41 990,00 × 80 % ÷ 125 % = 26 873,60, i.e. + 633,60
 """
@@ -126,6 +128,10 @@ class Dossier:
                 structure=Structure.PLEDGE_WITHOUT_DISPOSSESSION,
                 fungibility_share_pct=FUNGIBILITY_PCT,
                 over_collateralisation_pct=OVER_COLLATERALISATION_PCT,
+                # Caps marked indicative so the pledge figures above stand (binding, the caps
+                # would lend 85 % × 800 + 65 % × 30 000 = 20 180,00): test_rule_editor_journey.py
+                # and tests/dossier/test_terms_editor.py show binding caps.
+                ltv_caps_indicative=True,
             )
             self.advisor = User.objects.create_user(
                 "claire@journey.test", PASSWORD, role=Role.ADVISOR, firm=self.firm, language="en"

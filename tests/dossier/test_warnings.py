@@ -36,10 +36,21 @@ def _one(warnings: list[str], start: str) -> str:
 
 
 def test_over_advance_in_french_with_the_amount_formatted():
-    """Base 500,000 (50 % of 1,000,000) against 520,000 drawn: availability −20,000."""
-    warning = _one(_warnings(_bb(outstanding="520000"), ["1000000"]), "over-advance")
+    """Base 500,000 (50 % of 1,000,000) against 520,000 drawn: availability −20,000 (caps
+    indicative, so the base alone is lent)."""
+    warning = _one(_warnings(_bb(outstanding="520000", ltv_caps_indicative=True), ["1000000"]), "over-advance")
     with translation.override("fr"):
         assert warning_text(warning, currency="EUR") == "Dépassement : la disponibilité est de -20\u202f000,00\xa0€"
+
+
+def test_ltv_cap_binding_in_english():
+    """Base 500,000 against NOLV 700,000 (70 % appraisal) of a medium class (65 % cap):
+    65 % × 700,000 = 455,000 is lent."""
+    warning = _one(_warnings(_bb(), ["1000000"]), "financing capped by the loan-to-value caps")
+    with translation.override("en"):
+        assert warning_text(warning, currency="EUR") == (
+            "Financing capped by the loan-to-value caps at €455,000.00 (the structure alone gives €500,000.00)"
+        )
 
 
 def test_leverage_refusal_in_chinese():

@@ -16,6 +16,10 @@ AS_OF = date(2026, 11, 21)
 PLEDGE = {
     "structure": "pledge_without_dispossession",
     "pledge": {"fungibility_share_pct": "100", "over_collateralisation_pct": "100"},
+    # Hand-made lines mostly carry no resale price, so binding LTV caps would lend nothing on them:
+    # tests of the structures' own arithmetic mark the caps indicative; test_ltv_caps.py shows
+    # that they bind.
+    "ltv_caps_indicative": True,
 }
 
 

@@ -33,7 +33,9 @@ def _write(tmp_path, stock: str, terms: dict) -> tuple[str, str]:
 
 
 def test_example_a_pledge_as_json(tmp_path):
-    stock, terms = _write(tmp_path, EXAMPLE_A, PLEDGE)
+    # No resale price in the file: the caps are marked indicative to check the pledge arithmetic
+    # (binding, they lend nothing on stock with no liquidation value: the next test).
+    stock, terms = _write(tmp_path, EXAMPLE_A, {**PLEDGE, "ltv_caps_indicative": True})
     out = StringIO()
     call_command("valuate", stock, "--terms", terms, "--as-of", "2026-10-31", "--format", "json", stdout=out)
     body = json.loads(out.getvalue())
@@ -43,9 +45,23 @@ def test_example_a_pledge_as_json(tmp_path):
     assert body["financing"]["financing"] == "1600000.00"
 
 
+def test_example_a_with_binding_caps_lends_nothing_on_stock_without_liquidation_value(tmp_path):
+    """Guarantee 2,400,000 ÷ 150 % = 1,600,000 by the pledge, but no line has a resale price, so the
+    eligible liquidation value is 0 and Σ cap × 0 = 0 is lent (and the warning says why)."""
+    stock, terms = _write(tmp_path, EXAMPLE_A, PLEDGE)
+    out = StringIO()
+    call_command("valuate", stock, "--terms", terms, "--as-of", "2026-10-31", "--format", "json", stdout=out)
+    body = json.loads(out.getvalue())
+    assert body["financing"]["pledge"]["financing_before_limit"] == "1600000.00"
+    assert body["financing"]["financing"] == "0.00"
+    assert body["financing"]["binding"] == "ltv_cap"
+    assert "financing capped by the loan-to-value caps at 0.00 (structure gives 1600000.00)" in body["warnings"]
+
+
 def test_example_b_borrowing_base_as_table(tmp_path):
     """Eligible cost 8,000,000 with a NOLV appraisal of 65 % (5,200,000): min(4,800,000; 4,420,000)
-    − 250,000 = 4,170,000; limit 5,000,000, outstanding 3,900,000 → availability 270,000."""
+    − 250,000 = 4,170,000 is the base; the raw-material setting's class is medium (65 %), so the
+    LTV cap binds at 65 % × 5,200,000 = 3,380,000; outstanding 3,900,000 → availability −520,000."""
     stock = "sku,category,quantity,unit_cost,last_movement_date\nRM1,raw_material,1,8000000,2026-10-01\n"
     terms = {
         "structure": "borrowing_base",
@@ -58,7 +74,7 @@ def test_example_b_borrowing_base_as_table(tmp_path):
     out = StringIO()
     call_command("valuate", stock_path, "--terms", terms_path, "--as-of", "2026-10-31", stdout=out)
     text = out.getvalue()
-    assert "4,170,000.00" in text and "270,000.00" in text
+    assert "4,170,000.00" in text and "3,380,000.00" in text and "-520,000.00" in text
 
 
 def test_bad_terms_name_the_setting(tmp_path):

@@ -106,8 +106,10 @@ def test_higher_over_collateralisation_or_lower_rate_never_raises_financing(item
 @PROPERTY_SETTINGS
 @given(stock, st.integers(0, 10**9))
 def test_availability_is_borrowing_base_minus_outstanding(items, outstanding_cents):
-    """availability = borrowing base − outstanding, over-advance exactly when negative."""
+    """availability = financing − outstanding, over-advance exactly when negative; the financing is
+    the borrowing base bound by the LTV caps: min(borrowing base, Σ cap × class NOLV)."""
     outstanding = Decimal(outstanding_cents).scaleb(-2)
     financing = valuate(build(items), terms({**BB, "outstanding": str(outstanding)}), as_of=AS_OF).financing
-    assert financing.availability == financing.borrowing_base.borrowing_base - outstanding
+    assert financing.financing == min(financing.borrowing_base.borrowing_base, financing.ltv.max_financing)
+    assert financing.availability == financing.financing - outstanding
     assert financing.over_advance == (financing.availability < 0)

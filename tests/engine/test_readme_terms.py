@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from valuation.engine.terms import Method, Structure, terms_from_dict
+from valuation.engine.terms import Method, Rule, Structure, terms_from_dict
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -29,3 +29,19 @@ def test_the_rules_example_lists_every_rule_in_order():
     terms = terms_from_dict({**rules, "structure": "pledge_with_dispossession", "pledge": {}})
     assert [str(r.rule) for r in terms.rules][:3] == ["not_owned", "retention_of_title", "reverse_factoring"]
     assert len(terms.rules) == 11 and terms.excluded_locations == ("MAR",)
+
+
+def test_the_caps_example_loads_and_binds():
+    caps = json.loads("{" + _json_blocks()[4].strip() + "}")
+    terms = terms_from_dict({**caps, "structure": "pledge_with_dispossession", "pledge": {}})
+    assert [str(terms.ltv_caps[k]) for k in sorted(terms.ltv_caps)] == ["80", "35", "60"]  # high, low, medium
+    assert terms.ltv_caps_indicative is False
+
+
+def test_the_one_rule_example_in_the_text_changes_that_rule_only():
+    """The README's prose example tightens obsolescence; every other rule stays on."""
+    match = re.search(r'`(\{"rules": \[\{"rule": "obsolete",\s*"no_movement_days": 180\}\]\})`', README.read_text())
+    assert match, "the README's one-rule example moved"
+    data = json.loads(re.sub(r"\s+", " ", match.group(1)))
+    terms = terms_from_dict({**data, "structure": "pledge_with_dispossession", "pledge": {}})
+    assert all(rule.enabled for rule in terms.rules) and len(terms.rules) == len(Rule)

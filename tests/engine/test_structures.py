@@ -60,8 +60,10 @@ def test_reserves_are_deducted_and_never_make_the_base_negative():
 
 
 def test_over_advance_is_flagged():
-    """Outstanding 520,000 on a 500,000 base: availability −20,000, an over-advance."""
-    result = valuate(lines(["1000000"]), borrowing_base(outstanding="520000"), as_of=AS_OF)
+    """Outstanding 520,000 on a 500,000 base: availability −20,000, an over-advance (caps marked
+    indicative, so the base alone is lent)."""
+    t = borrowing_base(outstanding="520000", ltv_caps_indicative=True)
+    result = valuate(lines(["1000000"]), t, as_of=AS_OF)
     assert result.financing.availability == Decimal("-20000.00")
     assert result.financing.over_advance is True
     assert "over-advance: availability is -20000.00" in result.warnings

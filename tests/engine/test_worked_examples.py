@@ -28,8 +28,11 @@ def example_a_lines():
 
 def test_example_a_pledge_mobilisable_guarantee_financing():
     """A: mobilisable 3,200,000; 75 % fungibility → guarantee 2,400,000; 150 % → 1,600,000."""
+    # The example's lines carry no resale price: with binding caps nothing would be lent on them
+    # (tests/engine/test_ltv_caps.py), so the pledge arithmetic is checked with indicative caps.
     t = terms(
         structure="pledge_without_dispossession",
+        ltv_caps_indicative=True,
         pledge={"fungibility_share_pct": "75", "over_collateralisation_pct": "150"},
     )
     result = valuate(example_a_lines(), t, as_of=AS_OF)
@@ -52,7 +55,9 @@ def test_example_a_pledge_mobilisable_guarantee_financing():
 
 
 def test_example_b_borrowing_base_and_availability():
-    """B: min(60 % × 8,000,000; 85 % × 5,200,000) − 250,000 = 4,170,000; availability 270,000."""
+    """B: min(60 % × 8,000,000; 85 % × 5,200,000) − 250,000 = 4,170,000 is the borrowing base, but
+    the LTV cap binds (DOMAIN.md, guardrails): the category's class is medium (65 %), so at most
+    65 % × 5,200,000 = 3,380,000 is lent; availability 3,380,000 − 3,900,000 = −520,000."""
     t = terms(
         {
             "structure": "borrowing_base",
@@ -74,8 +79,34 @@ def test_example_b_borrowing_base_and_availability():
     assert base.nolv_leg == Decimal("4420000.00")
     assert base.binding_leg == "nolv"
     assert base.borrowing_base == Decimal("4170000.00")
+    assert result.financing.financing == Decimal("3380000.00")
+    assert result.financing.binding == "ltv_cap"
+    assert result.financing.ltv.financing_before_cap == Decimal("4170000.00")
+    assert result.financing.ltv.ltv_pct == Decimal("65.00")
+    assert result.financing.availability == Decimal("-520000.00")
+    assert result.financing.over_advance is True
+
+
+def test_example_b_with_indicative_caps_lends_the_borrowing_base_and_flags_the_cap():
+    """Caps marked indicative: 4,170,000 is lent, availability 5,000,000-limit not binding →
+    4,170,000 − 3,900,000 = 270,000; LTV 4,170,000 ÷ 5,200,000 = 80.19 % above the 65 % cap."""
+    t = terms(
+        {
+            "structure": "borrowing_base",
+            "borrowing_base": {"cost_advance_rate_pct": "60", "nolv_advance_rate_pct": "85", "reserves": "250000"},
+            "categories": [{"category": RM, "nolv_appraisal_pct": "65"}],
+            "facility_limit": "5000000",
+            "outstanding": "3900000",
+            "ltv_caps_indicative": True,
+        }
+    )
+    result = valuate(lines(["8000000"]), t, as_of=AS_OF)
+    assert result.financing.financing == Decimal("4170000.00")
     assert result.financing.availability == Decimal("270000.00")
-    assert result.financing.over_advance is False
+    assert result.financing.binding == "nolv_leg"
+    assert result.financing.ltv.ltv_pct == Decimal("80.19")
+    assert result.financing.ltv.exceeded is True and result.financing.ltv.indicative is True
+    assert "loan-to-value 80.19 % is above the liquidity cap 65.00 %" in result.warnings
 
 
 def test_example_c_grid_gives_forty_percent_at_four_to_one():

@@ -119,7 +119,9 @@ def test_example_a_in_chinese_with_cjk_text(world, django_capture_on_commit_call
 
 
 def test_example_b_borrowing_base_certificate(world, django_capture_on_commit_callbacks):
-    """B: min(60 % × 8,000,000; 85 % × 5,200,000) − 250,000 = 4,170,000; availability 270,000."""
+    """B: min(60 % × 8,000,000; 85 % × 5,200,000) − 250,000 = 4,170,000 is the base; the medium
+    class's 65 % LTV cap binds: 65 % × 5,200,000 = 3,380,000 lent; availability 3,380,000 −
+    3,900,000 = −520,000, and the certificate says the LTV caps bind."""
     run = make_run(world, lines(["8000000"]), TERMS_B, structure=Structure.BORROWING_BASE)
     report = issue_and_render(
         run,
@@ -137,7 +139,9 @@ def test_example_b_borrowing_base_certificate(world, django_capture_on_commit_ca
         "€250,000.00",
         "€4,170,000.00",
         "€3,900,000.00",
-        "€270,000.00",
+        "€3,380,000.00",
+        "-€520,000.00",
+        "the loan-to-value caps",
     ):
         assert figure in text, figure
     assert _words("en", "Borrowing base certificate")[0] in text

@@ -3,8 +3,8 @@
 For a waterfall rule, the rule is switched off and the waterfall re-run over the lines it took
 (only those can change), so a line also caught by a later rule stays out: the gain is what
 clearing the reason really brings. For a criteria discount, its applied amount becomes eligible.
-The structure is recomputed with every min and cap, and levers are ranked by financing gain
-(then by amount made eligible), largest first. Amounts in cents until the result boundary.
+The structure is recomputed with every min and cap, the loan-to-value caps included, and levers
+are ranked by financing gain (then by amount made eligible), largest first. Amounts in cents until the result boundary.
 """
 
 from __future__ import annotations
@@ -17,7 +17,23 @@ from valuation.engine.money import to_decimal as dec
 from valuation.engine.result import Lever
 from valuation.engine.rules import RuleTake, Waterfall, run_waterfall
 from valuation.engine.structures import financing_cents
-from valuation.engine.terms import FacilityTerms
+from valuation.engine.terms import FacilityTerms, LiquidityClass
+
+_CLASSES = tuple(LiquidityClass)
+
+
+def nrv_by_class(line_class: np.ndarray, nrv_cents: np.ndarray) -> dict[LiquidityClass, int]:
+    """Eligible liquidation value per liquidity class, in integer cents (``line_class`` holds each
+    line's index in ``LiquidityClass``)."""
+    return {klass: int(nrv_cents[line_class == i].sum()) for i, klass in enumerate(_CLASSES)}
+
+
+def _with_gain(
+    by_class: dict[LiquidityClass, int], line_class: np.ndarray, index: np.ndarray, gained: np.ndarray
+) -> dict[LiquidityClass, int]:
+    """``by_class`` plus the liquidation value a lever makes eligible on the lines ``index``."""
+    extra = nrv_by_class(line_class[index], gained)
+    return {klass: by_class.get(klass, 0) + extra[klass] for klass in _CLASSES}
 
 
 def waterfall_levers(
@@ -27,11 +43,14 @@ def waterfall_levers(
     takes: list[RuleTake],
     waterfall: Waterfall,
     terms: FacilityTerms,
+    *,
+    line_class: np.ndarray,
 ) -> list[Lever]:
     """One lever per rule that took something (see the module docstring)."""
     eligible_total = int(waterfall.eligible.sum())
     nrv_total = int(eligible_nrv.sum())
-    base = financing_cents(eligible_total, nrv_total, terms)
+    by_class = nrv_by_class(line_class, eligible_nrv)
+    base = financing_cents(eligible_total, nrv_total, terms, by_class)
     levers = []
     for position, rule in enumerate(waterfall.reasons):
         index = np.flatnonzero(waterfall.taken[position] > 0)
@@ -42,7 +61,8 @@ def waterfall_levers(
         gained = int(cleared.eligible.sum()) - int(waterfall.eligible[index].sum())
         new_nrv = eligible_share(nrv[index], cleared.eligible, book[index], cleared.matched)
         gained_nrv = int(new_nrv.sum()) - int(eligible_nrv[index].sum())
-        after = financing_cents(eligible_total + gained, nrv_total + gained_nrv, terms)
+        after_class = _with_gain(by_class, line_class, index, new_nrv - eligible_nrv[index])
+        after = financing_cents(eligible_total + gained, nrv_total + gained_nrv, terms, after_class)
         levers.append(Lever("rule", str(rule), dec(gained), dec(after - base)))
     return rank(levers)
 
@@ -54,11 +74,14 @@ def criteria_levers(
     excluded: np.ndarray,
     outcome: CriteriaOutcome,
     terms: FacilityTerms,
+    *,
+    line_class: np.ndarray,
 ) -> list[Lever]:
     """One lever per discount that took something: its applied amount made eligible."""
     eligible_total = int(outcome.eligible.sum())
     nrv_total = int(eligible_nrv.sum())
-    base = financing_cents(eligible_total, nrv_total, terms)
+    by_class = nrv_by_class(line_class, eligible_nrv)
+    base = financing_cents(eligible_total, nrv_total, terms, by_class)
     levers = []
     for discount, part in zip(outcome.reasons, outcome.taken, strict=True):
         index = np.flatnonzero(part > 0)
@@ -68,7 +91,8 @@ def criteria_levers(
         new_eligible = outcome.eligible[index] + part[index]
         new_nrv = eligible_share(nrv[index], new_eligible, book[index], excluded[index])
         gained_nrv = int(new_nrv.sum()) - int(eligible_nrv[index].sum())
-        after = financing_cents(eligible_total + gained, nrv_total + gained_nrv, terms)
+        after_class = _with_gain(by_class, line_class, index, new_nrv - eligible_nrv[index])
+        after = financing_cents(eligible_total + gained, nrv_total + gained_nrv, terms, after_class)
         levers.append(Lever("discount", str(discount), dec(gained), dec(after - base)))
     return rank(levers)
 

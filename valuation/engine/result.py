@@ -189,8 +189,9 @@ class LoanToValue:
     """LTV = financing ÷ liquidation value of eligible stock (in %, 2 places).
 
     ``cap_pct`` is the eligible-liquidation-value-weighted cap of the liquidity classes;
-    ``max_financing`` = Σ class cap × class eligible liquidation value; ``exceeded`` flags
-    financing above it. The cap is a flag for the advisor, not a limit on the financing.
+    ``max_financing`` = Σ class cap × class eligible liquidation value. The caps bind: financing
+    is at most ``max_financing`` (``binding`` when they lowered it from ``financing_before_cap``),
+    unless the facility marks them ``indicative``: then ``exceeded`` flags financing above them.
     """
 
     financing: Decimal
@@ -199,6 +200,9 @@ class LoanToValue:
     cap_pct: Decimal | None
     max_financing: Decimal
     exceeded: bool
+    indicative: bool = False
+    binding: bool = False
+    financing_before_cap: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,9 @@ class Financing:
 
     ``availability`` = financing − outstanding; negative is an over-advance (``over_advance``).
     ``refusal`` explains a structure that gives no line at all (e.g. leverage above the grid).
+    ``binding`` names the limit that sets the financing: "cost_leg", "nolv_leg", "ltv_cap",
+    "facility_limit", "receivables_cap" or, for a pledge, "guarantee" (guarantee ÷
+    over-collateralisation); "" in results stored before it was recorded.
     """
 
     structure: str
@@ -218,6 +225,7 @@ class Financing:
     borrowing_base: BorrowingBase | None = None
     pledge: Pledge | None = None
     refusal: str | None = None
+    binding: str = ""
 
 
 @dataclass(frozen=True)

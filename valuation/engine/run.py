@@ -89,6 +89,9 @@ def valuate(
     warnings: list[str] = []
     rule_outcomes: tuple[RuleOutcome, ...] = ()
     discount_outcomes: tuple[DiscountOutcome, ...] = ()
+    # Each line's liquidity class, so the levers can bind their figures by the LTV caps too.
+    category_class = [terms.category_setting(category).liquidity_class for category in CATEGORIES]
+    line_class = np.array([list(LiquidityClass).index(k) for k in category_class], dtype=np.int64)[prepared.category]
     if terms.method == Method.WATERFALL:
         takes, statuses = assess_rules(prepared, terms)
         waterfall = run_waterfall(book, takes)
@@ -100,7 +103,7 @@ def valuate(
             waterfall.matched,
         )
         eligible_nrv = eligible_share(values.nrv, outcome.eligible, book, outcome.excluded)
-        levers = waterfall_levers(book, values.nrv, eligible_nrv, takes, waterfall, terms)
+        levers = waterfall_levers(book, values.nrv, eligible_nrv, takes, waterfall, terms, line_class=line_class)
         by_rule = dict(zip(waterfall.reasons, waterfall.taken, strict=True))
         rule_outcomes = tuple(_rule_outcome(s, by_rule.get(s.rule)) for s in statuses)
         warnings += [
@@ -112,7 +115,9 @@ def valuate(
         criteria = run_criteria(prepared, terms.criteria, terms.borrower)
         outcome = _criteria_outcome(prepared, criteria, terms)
         eligible_nrv = eligible_share(values.nrv, outcome.eligible, book, outcome.excluded)
-        levers = criteria_levers(book, values.nrv, eligible_nrv, outcome.excluded, criteria, terms)
+        levers = criteria_levers(
+            book, values.nrv, eligible_nrv, outcome.excluded, criteria, terms, line_class=line_class
+        )
         discount_outcomes = tuple(
             DiscountOutcome(str(d.discount), d.status, d.basis, dec(d.computed), dec(d.applied))
             for d in criteria.discounts
@@ -286,6 +291,11 @@ def _financing_warnings(terms: FacilityTerms, financing, liquidation: Liquidatio
     if financing.pledge is not None and financing.pledge.replenishment_breached:
         shortfall = financing.pledge.replenishment_shortfall
         warnings.append(f"replenishment clause breached: {shortfall} of stock to restore")
+    if financing.ltv.binding:
+        before = financing.ltv.financing_before_cap
+        warnings.append(
+            f"financing capped by the loan-to-value caps at {financing.financing} (structure gives {before})"
+        )
     if financing.ltv.exceeded and financing.ltv.ltv_pct is None:
         warnings.append(f"financing {financing.financing} rests on no liquidation value of eligible stock")
     elif financing.ltv.exceeded:

@@ -118,8 +118,8 @@ def pledge(mobilisable: int, terms: FacilityTerms) -> Pledge:
     )
 
 
-def financing_cents(eligible: int, eligible_nrv: int, terms: FacilityTerms) -> int:
-    """The amount the structure lends, in cents (the figure levers compare)."""
+def structure_cents(eligible: int, eligible_nrv: int, terms: FacilityTerms) -> int:
+    """What the structure's own formula lends, in cents, before the loan-to-value caps."""
     if terms.structure == Structure.BORROWING_BASE:
         return to_cents(borrowing_base(eligible, eligible_nrv, terms).borrowing_base)
     result = pledge(eligible, terms)
@@ -129,12 +129,37 @@ def financing_cents(eligible: int, eligible_nrv: int, terms: FacilityTerms) -> i
     return amount
 
 
-def loan_to_value(financing: int, nrv_by_class: dict[LiquidityClass, int], terms: FacilityTerms) -> LoanToValue:
-    """LTV = financing ÷ eligible liquidation value, against the liquidity-class caps."""
+def ltv_max_cents(nrv_by_class: dict[LiquidityClass, int], terms: FacilityTerms) -> int:
+    """Σ (LTV cap of the class × eligible liquidation value of the class), each product half-up
+    to the cent; a class the terms give no cap lends nothing (fail safe)."""
+    return sum(apply_pct(amount, terms.ltv_caps.get(klass, Decimal(0))) for klass, amount in nrv_by_class.items())
+
+
+def financing_cents(
+    eligible: int, eligible_nrv: int, terms: FacilityTerms, nrv_by_class: dict[LiquidityClass, int]
+) -> int:
+    """The amount lent, in cents (the figure levers compare): the structure's figure, bound by the
+    loan-to-value caps unless the facility marks them indicative (DOMAIN.md, guardrails)."""
+    amount = structure_cents(eligible, eligible_nrv, terms)
+    if terms.ltv_caps_indicative:
+        return amount
+    return min(amount, ltv_max_cents(nrv_by_class, terms))
+
+
+def loan_to_value(
+    financing: int,
+    nrv_by_class: dict[LiquidityClass, int],
+    terms: FacilityTerms,
+    *,
+    before_cap: int | None = None,
+) -> LoanToValue:
+    """LTV = financing ÷ eligible liquidation value, against the liquidity-class caps.
+
+    ``before_cap``: the structure's figure before the caps (cents), to say whether they bound it.
+    """
     value = sum(nrv_by_class.values())
-    max_financing = sum(
-        apply_pct(amount, terms.ltv_caps.get(klass, Decimal(0))) for klass, amount in nrv_by_class.items()
-    )
+    max_financing = ltv_max_cents(nrv_by_class, terms)
+    before = financing if before_cap is None else before_cap
     return LoanToValue(
         financing=dec(financing),
         liquidation_value=dec(value),
@@ -142,7 +167,29 @@ def loan_to_value(financing: int, nrv_by_class: dict[LiquidityClass, int], terms
         cap_pct=share_pct(max_financing, value) if value else None,
         max_financing=dec(max_financing),
         exceeded=financing > max_financing,
+        indicative=terms.ltv_caps_indicative,
+        binding=financing < before,
+        financing_before_cap=dec(before),
     )
+
+
+def binding_constraint(base: BorrowingBase | None, pledged: Pledge | None, ltv: LoanToValue) -> str:
+    """Which limit sets the financing: "ltv_cap" when the caps bound it, else for a borrowing base
+    the cap that bound ("facility_limit", "receivables_cap") or the smaller leg ("cost_leg",
+    "nolv_leg"), for a pledge "facility_limit" or "guarantee" (guarantee ÷ over-collateralisation).
+    """
+    if ltv.binding:
+        return "ltv_cap"
+    if base is not None:
+        if base.binding_cap == "receivables":
+            return "receivables_cap"
+        if base.binding_cap:
+            return base.binding_cap
+        return "cost_leg" if base.binding_leg == "cost" else "nolv_leg"
+    limit = None if pledged is None else pledged.facility_limit
+    if pledged is not None and limit is not None and limit < pledged.financing_before_limit:
+        return "facility_limit"
+    return "guarantee"
 
 
 def compute_financing(
@@ -151,7 +198,8 @@ def compute_financing(
     nrv_by_class: dict[LiquidityClass, int],
     terms: FacilityTerms,
 ) -> Financing:
-    """The structure's financing, availability (financing − outstanding) and LTV."""
+    """The structure's financing bound by the LTV caps, availability (financing − outstanding),
+    LTV, and which constraint binds."""
     outstanding = to_cents(terms.outstanding)
     base = pledged = None
     refusal = None
@@ -160,16 +208,19 @@ def compute_financing(
         refusal = cost_advance_rate(terms).refusal
     else:
         pledged = pledge(eligible, terms)
-    amount = financing_cents(eligible, eligible_nrv, terms)
+    before_cap = structure_cents(eligible, eligible_nrv, terms)
+    amount = financing_cents(eligible, eligible_nrv, terms, nrv_by_class)
     availability = amount - outstanding
+    ltv = loan_to_value(amount, nrv_by_class, terms, before_cap=before_cap)
     return Financing(
         structure=str(terms.structure),
         financing=dec(amount),
         outstanding=dec(outstanding),
         availability=dec(availability),
         over_advance=availability < 0,
-        ltv=loan_to_value(amount, nrv_by_class, terms),
+        ltv=ltv,
         borrowing_base=base,
         pledge=pledged,
         refusal=refusal,
+        binding=binding_constraint(base, pledged, ltv),
     )

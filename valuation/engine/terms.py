@@ -299,6 +299,7 @@ class FacilityTerms:
     excluded_locations: tuple[str, ...] = ()
     categories: tuple[CategorySetting, ...] = DEFAULT_CATEGORIES
     ltv_caps: dict[LiquidityClass, Decimal] = field(default_factory=lambda: dict(DEFAULT_LTV_CAPS))
+    ltv_caps_indicative: bool = False
     borrowing_base: BorrowingBaseTerms | None = None
     pledge: PledgeTerms | None = None
     criteria: CriteriaTerms = CriteriaTerms()
@@ -366,6 +367,8 @@ def validate_terms(terms: FacilityTerms) -> None:
     for klass, cap in terms.ltv_caps.items():
         _validate_choice("ltv_caps", klass, LiquidityClass)
         _check_pct(f"ltv_caps.{klass}", cap, ZERO, HUNDRED)
+    if not isinstance(terms.ltv_caps_indicative, bool):
+        raise TermsError("ltv_caps_indicative", "must be true or false")
     if terms.structure == Structure.BORROWING_BASE:
         if terms.borrowing_base is None:
             raise TermsError("borrowing_base", "required for the borrowing_base structure")
@@ -572,15 +575,17 @@ def _load_top(key: str, value: Any) -> Any:
     loaders = {
         "structure": lambda v: _enum(key, v, Structure),
         "method": lambda v: _enum(key, v, Method),
-        "rules": lambda v: tuple(_load_rule(f"rules[{i}]", r) for i, r in enumerate(_list(key, v))),
+        "rules": lambda v: merge_rules(tuple(_load_rule(f"rules[{i}]", r) for i, r in enumerate(_list(key, v)))),
         "accepted_locations": lambda v: None if v is None else _strings(key, v),
         "excluded_locations": lambda v: _strings(key, v),
         "categories": lambda v: tuple(
             _load_dataclass(f"categories[{i}]", c, CategorySetting) for i, c in enumerate(_list(key, v))
         ),
         "ltv_caps": lambda v: {
-            _enum(key, k, LiquidityClass): _decimal(f"{key}.{k}", c) for k, c in _map(key, v).items()
+            **DEFAULT_LTV_CAPS,
+            **{_enum(f"{key}.{k}", k, LiquidityClass): _decimal(f"{key}.{k}", c) for k, c in _map(key, v).items()},
         },
+        "ltv_caps_indicative": lambda v: _bool(key, v),
         "borrowing_base": lambda v: None if v is None else _load_borrowing_base(v),
         "pledge": lambda v: None if v is None else _load_dataclass(key, v, PledgeTerms),
         "criteria": _load_criteria,
@@ -642,6 +647,12 @@ def _decimal(name: str, value: Any) -> Decimal:
     return number
 
 
+def _bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TermsError(name, "must be true or false")
+    return value
+
+
 def _int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TermsError(name, f"must be a whole number, got {value!r}")
@@ -699,6 +710,25 @@ def _load_rule(name: str, data: Any) -> RuleSetting:
     return _load_dataclass(name, data, RuleSetting)
 
 
+def merge_rules(given: tuple[RuleSetting, ...]) -> tuple[RuleSetting, ...]:
+    """The full rule list: the rules given, in their order and with their settings, and every rule
+    they do not name at its default (on, default threshold), so a partial list never switches a
+    rule off by leaving it out.
+
+    An unnamed rule goes right after the nearest rule that precedes it in ``DEFAULT_RULES`` (or
+    first when none does): ``[obsolete]`` alone gives DOMAIN.md's order with ``obsolete`` tightened.
+    """
+    merged = list(given)
+    named = {setting.rule for setting in given}
+    for default_position, default in enumerate(DEFAULT_RULES):
+        if default.rule in named:
+            continue
+        earlier = {d.rule for d in DEFAULT_RULES[:default_position]}
+        after = max((i for i, s in enumerate(merged) if s.rule in earlier), default=-1)
+        merged.insert(after + 1, default)
+    return tuple(merged)
+
+
 def _load_borrowing_base(data: Any) -> BorrowingBaseTerms:
     data = dict(_map("borrowing_base", data))
     grid = data.pop("leverage_grid", None)
@@ -719,14 +749,19 @@ def _load_criteria(data: Any) -> CriteriaTerms:
     terms = _load_dataclass("criteria", data, CriteriaTerms)
     changes: dict[str, Any] = {}
     if ranges is not None:
-        changes["mix_ranges"] = {
-            _enum("criteria.mix_ranges", model, BusinessModel): {
-                _enum(f"criteria.mix_ranges.{model}", cat, Category): _load_dataclass(
+        # A partial set keeps the defaults of what it does not name: a business model or a
+        # category left out keeps DOMAIN.md's range rather than escaping the mix discount.
+        loaded = {
+            _enum(f"criteria.mix_ranges.{model}", model, BusinessModel): {
+                _enum(f"criteria.mix_ranges.{model}.{cat}", cat, Category): _load_dataclass(
                     f"criteria.mix_ranges.{model}.{cat}", mix, MixRange
                 )
                 for cat, mix in _map(f"criteria.mix_ranges.{model}", by_cat).items()
             }
             for model, by_cat in _map("criteria.mix_ranges", ranges).items()
+        }
+        changes["mix_ranges"] = {
+            model: {**defaults, **loaded.get(model, {})} for model, defaults in DEFAULT_MIX_RANGES.items()
         }
     if bands is not None:
         changes["turnover_bands"] = tuple(
