@@ -29,3 +29,10 @@ def test_the_rules_example_lists_every_rule_in_order():
     terms = terms_from_dict({**rules, "structure": "pledge_with_dispossession", "pledge": {}})
     assert [str(r.rule) for r in terms.rules][:3] == ["not_owned", "retention_of_title", "reverse_factoring"]
     assert len(terms.rules) == 11 and terms.excluded_locations == ("MAR",)
+
+
+def test_the_reserves_example_loads_every_kind():
+    block = next(b for b in _json_blocks() if '"kind": "shrink"' in b)
+    terms = terms_from_dict({**json.loads("{" + block.strip() + "}"), "structure": "borrowing_base"})
+    kinds = [str(r.kind) for r in terms.borrowing_base.reserves]
+    assert kinds == ["shrink", "rent", "priority_payables", "dilution", "other"]

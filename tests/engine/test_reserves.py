@@ -139,7 +139,9 @@ def test_a_reserve_that_could_be_misread_is_refused_naming_it(reserve, setting):
 
 def test_a_site_with_two_rent_reserves_is_refused():
     with pytest.raises(TermsError) as caught:
-        _bb([{"kind": "rent", "site": "MAR", "monthly_rent": "1"}, {"kind": "rent", "site": "MAR", "monthly_rent": "2"}])
+        _bb(
+            [{"kind": "rent", "site": "MAR", "monthly_rent": "1"}, {"kind": "rent", "site": "MAR", "monthly_rent": "2"}]
+        )
     assert caught.value.setting == "borrowing_base.reserves[1].site"
 
 
