@@ -230,3 +230,24 @@ def test_the_undrawn_part_is_never_negative():
         Decimal("0.00"),
         Decimal("66000.00"),
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    books=st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=8),
+    sites=st.lists(st.sampled_from(["A", "B", "C"]), min_size=8, max_size=8),
+    unrented=st.sets(st.sampled_from(["A", "B", "C"])),
+)
+def test_no_stock_at_a_site_without_rent_is_ever_eligible(books, sites, unrented):
+    """Whatever the stock and whichever sites lack a rent, eligible = book of the other sites, and
+    each site without rent is named in a warning."""
+    rents = [
+        {"kind": "rent", "site": s} if s in unrented else {"kind": "rent", "site": s, "monthly_rent": "100"}
+        for s in ("A", "B", "C")
+    ]
+    frame = lines([str(b) for b in books], warehouse=sites[: len(books)])
+    result = valuate(frame, _bb(rents), as_of=AS_OF)
+    kept = sum(b for b, s in zip(books, sites, strict=False) if s not in unrented)
+    assert result.eligibility.eligible == Decimal(kept).quantize(Decimal("0.01"))
+    for site in unrented:
+        assert f"site {site} has a rent reserve but no monthly rent: its stock is excluded" in result.warnings
