@@ -256,6 +256,7 @@ WAREHOUSE_FIELDS = (
     "address",
     "tenure",
     "landlord_waiver",
+    "monthly_rent",
     "dispossession_possible",
     "physical_control_rating",
     "insured",
@@ -272,6 +273,14 @@ class Warehouse(models.Model):
     address = models.TextField(_("address"), blank=True)
     tenure = models.CharField(_("tenure"), max_length=20, choices=Tenure.choices, default=Tenure.OWNED)
     landlord_waiver = models.BooleanField(_("landlord waiver"), default=False)
+    monthly_rent = models.DecimalField(
+        _("monthly rent"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("For a leased site: the basis of a rent reserve when there is no landlord waiver."),
+    )
     dispossession_possible = models.BooleanField(_("dispossession possible"), default=False)
     physical_control_rating = models.PositiveSmallIntegerField(
         _("physical-control rating"),

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from borrowers.api import ScopedFieldsMixin, ScopedModelViewSet
 from facilities import services, terms_settings
 from facilities.models import FACILITY_TERMS_FIELDS, Facility, Lender
-from facilities.terms import engine_terms
+from facilities.terms import engine_terms, reserve_problems
 from valuation.engine.terms import Rule
 
 JSON_SETTINGS = ("nolv_appraisal",)
@@ -157,12 +157,25 @@ class FacilitySerializer(ScopedFieldsMixin, serializers.ModelSerializer):
         """The JSON settings must be objects, and the engine validates every term; its complaint
         names the field concerned (the same check as the web form)."""
         errors: dict[str, list[str]] = {}
+        if "reserves" in getattr(self, "initial_data", {}):
+            # The single figure is gone: taking it silently would drop a reserve and over-finance.
+            errors["reserves"] = [
+                str(
+                    _(
+                        "There is no single reserves figure any more: use shrink_reserve_pct, "
+                        "priority_payables_reserve, dilution_reserve or other_reserve with other_reserve_reason."
+                    )
+                )
+            ]
         for name in JSON_SETTINGS:
             if name in attrs and not isinstance(attrs[name], dict):
                 errors[name] = [str(_("Enter a JSON object, e.g. {}."))]
         if errors:
             raise serializers.ValidationError(errors)
         candidate = Facility(**{**self._current(), **attrs})
+        problems = reserve_problems(candidate)
+        if problems:
+            raise serializers.ValidationError({field: [message] for field, message in problems.items()})
         try:
             engine_terms(candidate)
         except DjangoValidationError as error:

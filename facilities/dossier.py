@@ -28,6 +28,7 @@ from valuation.gaps import run_gaps
 from valuation.labels import binding_label, category_label, liquidity_label, reason_label, warning_text
 from valuation.models import CURRENT_ORDER, RunStatus, ValuationRun
 from valuation.problem_labels import rule_note_text
+from valuation.reserve_labels import reserve_rows
 
 ZERO = Decimal("0.00")
 # The run list never loads the results: one result can be large, and a facility has many runs.
@@ -324,6 +325,9 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
             "unassessed": [r for r in reasons if r.status != "applied" and not r.amount],
             "file_gaps": run_gaps(chosen),
             "discounts": discounts(chosen),
+            "reserves": reserve_rows(
+                (result.get("financing") or {}).get("borrowing_base"), chosen.currency or facility.currency or "EUR"
+            ),
             "levers": levers(facility, chosen, links=links),
             "all_lines_url": lines_url(facility, chosen) if links else "",
             "eligible_lines_url": lines_url(facility, chosen, status="eligible") if links else "",

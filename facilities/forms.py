@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.models import ClientCompany, User
-from facilities.models import FACILITY_TERMS_FIELDS, Facility, Lender
+from facilities.models import FACILITY_TERMS_FIELDS, RESERVE_FIELDS, Facility, Lender
 
 
 class LenderForm(forms.ModelForm):
@@ -49,6 +49,42 @@ class FacilityForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["currency"].initial = client.currency
 
+    # Grouped on the page (includes/form_fields.html): each group with its legend and help.
+    FIELDSETS = (
+        (
+            _("Reserves"),
+            _(
+                "Borrowing base only. Each reserve is shown with its basis; their sum is subtracted "
+                "from the lower of the cost and NOLV legs."
+            ),
+            RESERVE_FIELDS,
+        ),
+        (
+            _("Cost of the financing"),
+            "",
+            (
+                "base_rate_pct",
+                "margin_pct",
+                "commitment_fee_pct",
+                "monitoring_fee",
+                "field_exam_fee",
+                "servicing_fee",
+                "average_drawn",
+            ),
+        ),
+    )
+
+    def fieldset_groups(self) -> list[dict[str, Any]]:
+        """The fieldsets with their bound fields (only fields this form has)."""
+        return [
+            {"legend": legend, "help": help_text, "fields": [self[name] for name in names if name in self.fields]}
+            for legend, help_text, names in self.FIELDSETS
+        ]
+
+    def ungrouped_fields(self) -> list[Any]:
+        grouped = {name for _legend, _help, names in self.FIELDSETS for name in names}
+        return [field for field in self.visible_fields() if field.name not in grouped]
+
     def clean_currency(self) -> str:
         value = self.cleaned_data["currency"].strip().upper()
         if len(value) != 3 or not value.isalpha():
@@ -57,6 +93,8 @@ class FacilityForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if not self.errors:
+            self._check_reserves()
         for name in ("nolv_appraisal",):
             value = data.get(name)
             if value is not None and not isinstance(value, dict):
@@ -71,6 +109,16 @@ class FacilityForm(forms.ModelForm):
         if not self.errors:
             self._check_with_the_engine()
         return data
+
+    def _check_reserves(self) -> None:
+        from facilities.terms import reserve_problems
+
+        candidate = self.instance
+        for name in ("structure", *RESERVE_FIELDS):
+            if name in self.cleaned_data:
+                setattr(candidate, name, self.cleaned_data[name])
+        for field, message in reserve_problems(candidate).items():
+            self.add_error(field, message)
 
     def _check_with_the_engine(self) -> None:
         """The engine validates every setting; its complaint lands next to the field concerned."""

@@ -43,10 +43,28 @@ class Method(models.TextChoices):
     CRITERIA = "criteria", _("Criteria method (portfolio discounts)")
 
 
+class LeasedSiteTreatment(models.TextChoices):
+    EXCLUDE = "exclude", _("Exclude their stock")
+    RENT_RESERVE = "rent_reserve", _("Keep their stock and take a rent reserve")
+
+
 class DayBasis(models.IntegerChoices):
     D360 = 360, "360"
     D365 = 365, "365"
 
+
+# The named reserves (DOMAIN.md, "Reserves are named, each with its basis") and the treatment of
+# leased sites without a landlord waiver, as the facility form's "Reserves" fieldset shows them.
+RESERVE_FIELDS = (
+    "shrink_reserve_pct",
+    "priority_payables_reserve",
+    "dilution_reserve",
+    "other_reserve",
+    "other_reserve_reason",
+    "leased_site_treatment",
+    "rent_reserve_months",
+)
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 # The fields an advisor edits (web form and API alike), in reading order.
 FACILITY_TERMS_FIELDS = (
@@ -58,7 +76,7 @@ FACILITY_TERMS_FIELDS = (
     "cost_advance_rate_pct",
     "use_leverage_grid",
     "nolv_advance_rate_pct",
-    "reserves",
+    *RESERVE_FIELDS,
     "facility_limit",
     "outstanding",
     "receivables_cap_pct",
@@ -76,6 +94,7 @@ FACILITY_TERMS_FIELDS = (
     "monitoring_fee",
     "field_exam_fee",
     "servicing_fee",
+    "average_drawn",
     "day_basis",
     "target_days_of_stock",
 )
@@ -99,7 +118,50 @@ class Facility(models.Model):
         _("cost advance rate from the debt ÷ tangible net worth grid"), default=False
     )
     nolv_advance_rate_pct = models.DecimalField(_("NOLV advance rate (%)"), **PERCENT, default=Decimal("85"))
-    reserves = models.DecimalField(_("reserves"), **MONEY, default=Decimal("0"))
+    # Named reserves: their sum is what the borrowing base subtracts (facilities/terms.py).
+    shrink_reserve_pct = models.DecimalField(
+        _("shrink reserve (% of eligible stock)"),
+        **PERCENT,
+        default=Decimal("0"),
+        help_text=_("Stock expected to go missing between counts, as a share of the eligible stock at cost."),
+    )
+    priority_payables_reserve = models.DecimalField(
+        _("priority payables reserve"),
+        **MONEY,
+        default=Decimal("0"),
+        validators=NON_NEGATIVE,
+        help_text=_("Taxes, wages and other debts that rank before the bank."),
+    )
+    dilution_reserve = models.DecimalField(
+        _("dilution reserve"),
+        **MONEY,
+        default=Decimal("0"),
+        validators=NON_NEGATIVE,
+        help_text=_("An amount: credit notes, returns and discounts expected to erode what the stock will fetch."),
+    )
+    other_reserve = models.DecimalField(
+        _("other reserve"),
+        **MONEY,
+        default=Decimal("0"),
+        validators=NON_NEGATIVE,
+        help_text=_("Any other reserve the lender takes; it needs a written reason."),
+    )
+    other_reserve_reason = models.CharField(_("reason for the other reserve"), max_length=500, blank=True)
+    leased_site_treatment = models.CharField(
+        _("leased sites without a landlord waiver"),
+        max_length=20,
+        choices=LeasedSiteTreatment.choices,
+        default=LeasedSiteTreatment.EXCLUDE,
+        help_text=_(
+            "Borrowing base only: a pledge always excludes them. With a rent reserve, a site whose "
+            "monthly rent is not entered on the warehouse stays excluded."
+        ),
+    )
+    rent_reserve_months = models.PositiveSmallIntegerField(
+        _("rent reserve (months of rent)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     facility_limit = models.DecimalField(_("facility limit"), **MONEY, null=True, blank=True)
     outstanding = models.DecimalField(_("outstanding"), **MONEY, default=Decimal("0"))
     receivables_cap_pct = models.DecimalField(
@@ -144,6 +206,14 @@ class Facility(models.Model):
     monitoring_fee = models.DecimalField(_("collateral monitoring fee (per year)"), **MONEY, default=Decimal("0"))
     field_exam_fee = models.DecimalField(_("field exam fee (per year)"), **MONEY, default=Decimal("0"))
     servicing_fee = models.DecimalField(_("servicing fee (per year)"), **MONEY, default=Decimal("0"))
+    average_drawn = models.DecimalField(
+        _("average drawn amount"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("What the cost is charged on; blank: the outstanding."),
+    )
     day_basis = models.PositiveSmallIntegerField(_("day basis"), choices=DayBasis.choices, default=DayBasis.D360)
     target_days_of_stock = models.PositiveIntegerField(_("target days of stock"), null=True, blank=True)
 
@@ -163,6 +233,12 @@ class Facility(models.Model):
     @property
     def is_pledge(self) -> bool:
         return self.structure != Structure.BORROWING_BASE
+
+    @property
+    def fixed_reserves(self) -> Decimal:
+        """The reserves given as amounts (priority payables, dilution, other); shrink and rent
+        depend on the stock and are computed with each valuation."""
+        return self.priority_payables_reserve + self.dilution_reserve + self.other_reserve
 
     @property
     def over_collateralisation_warning(self) -> str | None:

@@ -7,10 +7,12 @@ web, the API, the tasks and the command line value stock under exactly the same 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from borrowers.models import StockCategory
 from facilities import terms_settings
@@ -24,7 +26,6 @@ SETTING_FIELDS = {
     "pledge.committed_guarantee": "pledged_guarantee",
     "borrowing_base.nolv_advance_rate_pct": "nolv_advance_rate_pct",
     "borrowing_base.cost_advance_rate_pct": "cost_advance_rate_pct",
-    "borrowing_base.reserves": "reserves",
     "borrowing_base.receivables_cap_pct": "receivables_cap_pct",
     "facility_limit": "facility_limit",
     "outstanding": "outstanding",
@@ -74,6 +75,63 @@ def _categories(facility: Any) -> list[dict[str, Any]]:
     return settings
 
 
+# Where each kind of reserve is edited on the facility form.
+RESERVE_KIND_FIELDS = {
+    "shrink": "shrink_reserve_pct",
+    "priority_payables": "priority_payables_reserve",
+    "dilution": "dilution_reserve",
+    "other": "other_reserve",
+    "rent": "leased_site_treatment",
+}
+
+
+def _fixed_reserves(facility: Any) -> list[dict[str, Any]]:
+    """The facility's named reserves that do not depend on sites; a zero one is left out."""
+    reserves: list[dict[str, Any]] = []
+    if facility.shrink_reserve_pct:
+        reserves.append({"kind": "shrink", "pct": _text(facility.shrink_reserve_pct)})
+    for kind, name in (("priority_payables", "priority_payables_reserve"), ("dilution", "dilution_reserve")):
+        if getattr(facility, name):
+            reserves.append({"kind": kind, "amount": _text(getattr(facility, name))})
+    if facility.other_reserve or (facility.other_reserve_reason or "").strip():
+        reserves.append(
+            {"kind": "other", "amount": _text(facility.other_reserve), "reason": facility.other_reserve_reason or ""}
+        )
+    return reserves
+
+
+def _leased_sites(facility: Any, terms: dict[str, Any], *, defaulted: bool) -> None:
+    """A leased site without a landlord waiver: for a borrowing base set to "rent_reserve", its
+    stock stays eligible behind a rent reserve (months × the warehouse's monthly rent; a site with
+    no rent entered stays excluded, the engine says so); otherwise its stock is excluded. A pledge
+    has no reserves in its formula, so there such a site is always excluded."""
+    if facility.structure != "borrowing_base" or facility.leased_site_treatment != "rent_reserve":
+        return
+    if not facility.client_id:
+        return
+    leased = [w for w in facility.client.warehouses.all() if not w.acceptable_by_default]
+    codes = {w.code for w in leased}
+    if defaulted:
+        # The sites engine_terms_dict excluded by default move to a rent reserve.
+        kept = [code for code in terms.get("excluded_locations", ()) if code not in codes]
+        if kept:
+            terms["excluded_locations"] = kept
+        else:
+            terms.pop("excluded_locations", None)
+    still_excluded = set(terms.get("excluded_locations") or ())
+    for warehouse in leased:
+        if warehouse.code in still_excluded:
+            continue  # the advisor excluded it outright: nothing of it is financed
+        terms["borrowing_base"]["reserves"].append(
+            {
+                "kind": "rent",
+                "site": warehouse.code,
+                "monthly_rent": _text(warehouse.monthly_rent),
+                "months": int(facility.rent_reserve_months),
+            }
+        )
+
+
 def engine_terms_dict(facility: Any) -> dict[str, Any]:
     """The facility's terms as the engine's JSON-able dict (decimals as text)."""
     client = facility.client
@@ -97,6 +155,7 @@ def engine_terms_dict(facility: Any) -> dict[str, Any]:
             "collateral_monitoring_fee": _text(facility.monitoring_fee),
             "field_exam_fee": _text(facility.field_exam_fee),
             "servicing_fee": _text(facility.servicing_fee),
+            "average_drawn": _text(facility.average_drawn),
         },
         "facility_limit": _text(facility.facility_limit),
         "outstanding": _text(facility.outstanding),
@@ -107,7 +166,7 @@ def engine_terms_dict(facility: Any) -> dict[str, Any]:
         terms["borrowing_base"] = {
             "nolv_advance_rate_pct": _text(facility.nolv_advance_rate_pct),
             "cost_advance_rate_pct": None if facility.use_leverage_grid else _text(facility.cost_advance_rate_pct),
-            "reserves": _text(facility.reserves),
+            "reserves": _fixed_reserves(facility),
             "receivables_cap_pct": _text(facility.receivables_cap_pct),
         }
     else:
@@ -123,15 +182,46 @@ def engine_terms_dict(facility: Any) -> dict[str, Any]:
     for key in ("accepted_locations", "excluded_locations"):
         if eligibility[key]:
             terms[key] = eligibility[key]
-    if "accepted_locations" not in terms and "excluded_locations" not in terms and facility.client_id:
-        # By default a funder refuses stock on a leased site without a landlord waiver.
+    # No site lists set by the advisor: by default a funder refuses stock on a leased site without
+    # a landlord waiver (or, per facility, takes a rent reserve for it: `_leased_sites`).
+    defaulted = "accepted_locations" not in terms and "excluded_locations" not in terms
+    if defaulted and facility.client_id:
         refused = [w.code for w in client.warehouses.all() if not w.acceptable_by_default]
         if refused:
             terms["excluded_locations"] = refused
     terms["criteria"] = terms_settings.clean_criteria(facility.criteria_settings)
     terms["ltv_caps"] = terms_settings.clean_ltv_caps(facility.ltv_caps)
     terms["ltv_caps_indicative"] = bool(getattr(facility, "ltv_caps_indicative", False))
+    _leased_sites(facility, terms, defaulted=defaulted)
     return terms
+
+
+def reserve_problems(facility: Any) -> dict[str, str]:
+    """What the form and the API refuse about reserves, by field: a pledge's formula has no
+    reserves (DOMAIN.md), so a reserve set on one would be silently left out of its financing."""
+    if facility.structure == "borrowing_base":
+        return {}
+    problems = {}
+    for name in ("shrink_reserve_pct", "priority_payables_reserve", "dilution_reserve", "other_reserve"):
+        if getattr(facility, name):
+            problems[name] = str(
+                _("Reserves are deducted from a borrowing base only; a stock pledge has none: set this to zero.")
+            )
+    return problems
+
+
+def _reserve_field(setting: str, facility: Any) -> str | None:
+    """The form field of a reserve the engine refused ("borrowing_base.reserves[2].reason")."""
+    match = re.match(r"borrowing_base\.reserves\[(\d+)\](?:\.(\w+))?", setting)
+    if match is None:
+        return None
+    try:
+        reserve = engine_terms_dict(facility)["borrowing_base"]["reserves"][int(match.group(1))]
+    except (KeyError, IndexError, TypeError):
+        return "other_reserve"
+    if reserve["kind"] == "other" and match.group(2) == "reason":
+        return "other_reserve_reason"
+    return RESERVE_KIND_FIELDS.get(reserve["kind"])
 
 
 def engine_terms(facility: Any) -> FacilityTerms:
@@ -139,7 +229,7 @@ def engine_terms(facility: Any) -> FacilityTerms:
     try:
         return terms_from_dict(engine_terms_dict(facility))
     except TermsError as error:
-        field = next(
+        field = _reserve_field(error.setting, facility) or next(
             (f for prefix, f in SETTING_FIELDS.items() if error.setting.startswith(prefix)),
             None,
         )

@@ -30,6 +30,7 @@ from valuation.labels import (
     warning_text,
 )
 from valuation.problem_labels import rule_note_text
+from valuation.reserve_labels import reserve_rows
 
 CONTEXT_VERSION = 1
 ANNEX_LINES = 25
@@ -307,6 +308,7 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "pledge": _decimals(pledge) if pledge else None,
         "pledge_cover_pct": pledge_cover,
         "borrowing_base": _decimals(base) if base else None,
+        "reserves": reserve_rows(base, currency),
         "by_category": _group_rows(groups, "category", category_label),
         "by_warehouse": _group_rows(groups, "warehouse", lambda w: w or gettext("(no warehouse)")),
         "by_reason": by_reason,

@@ -108,6 +108,7 @@ def as_table(body: dict[str, Any]) -> str:
         structure_rows += [
             (f"Cost leg ({base['cost_advance_rate_pct']} % × eligible cost)", base["cost_leg"]),
             (f"NOLV leg ({base['nolv_advance_rate_pct']} % × NOLV)", base["nolv_leg"]),
+            *((f"  {_reserve_basis(r)}", f"− {r['amount']}") for r in base.get("named_reserves") or []),
             ("Reserves", base["reserves"]),
             ("Borrowing base", base["borrowing_base"]),
         ]
@@ -139,3 +140,16 @@ def as_table(body: dict[str, Any]) -> str:
     if body.get("warnings"):
         lines += ["Warnings", "--------", *[f"  ! {w}" for w in body["warnings"]], ""]
     return "\n".join(lines)
+
+
+def _reserve_basis(reserve: dict[str, Any]) -> str:
+    """A named reserve and its basis, in the command's English."""
+    kind = reserve["kind"]
+    if kind == "rent" and reserve.get("site_excluded"):
+        return f"rent, site {reserve['site']}: no monthly rent, its stock excluded"
+    if kind == "rent":
+        return f"rent, site {reserve['site']}: {reserve['months']} × {reserve['basis_amount']}"
+    if kind == "shrink":
+        return f"shrink: {reserve['pct']} % × {reserve['basis_amount']}"
+    reason = reserve.get("reason") or ""
+    return f"{kind.replace('_', ' ')}: {reason}" if reason else kind.replace("_", " ")

@@ -195,6 +195,11 @@ _WARNINGS: list[Pattern] = [
         _("%(count)s line(s) have no resale price and no category rate: no liquidation value counted for them"),
         ("count:int",),
     ),
+    (
+        re.compile(r"site (.+) has a rent reserve but no monthly rent: its stock is excluded$"),
+        _("Site %(site)s has a rent reserve but no monthly rent: its stock is excluded"),
+        ("site",),
+    ),
 ]
 
 

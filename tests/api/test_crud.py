@@ -263,7 +263,7 @@ class TestFacilities(APIRouteTests):
             "structure": "borrowing_base",
             "cost_advance_rate_pct": "60",
             "nolv_advance_rate_pct": "85",
-            "reserves": "250000",
+            "priority_payables_reserve": "250000",
         }
 
     def update_data(self, w):

@@ -91,3 +91,38 @@ def test_a_rejected_file_names_row_and_column(tmp_path):
     stock, terms = _write(tmp_path, "sku,category,quantity,unit_cost\nA,raw_material,abc,1\n", PLEDGE)
     with pytest.raises(CommandError, match="(?s)rejected.*2"):
         call_command("valuate", stock, "--terms", terms, "--as-of", "2026-10-31")
+
+
+def test_named_reserves_in_the_table_each_with_its_basis(tmp_path):
+    """Eligible 8,000,000 at LYO and MAR (6,000,000 + 2,000,000), NOLV 65 % → 5,200,000; LYO has a
+    rent reserve with no rent, so its 6,000,000 is excluded: eligible 2,000,000, NOLV 1,300,000,
+    legs 1,200,000 and 1,105,000. Shrink 2 % × 2,000,000 = 40,000; rent MAR 3 × 12,500 = 37,500;
+    other 10,000 → 87,500; base 1,105,000 − 87,500 = 1,017,500."""
+    stock = (
+        "sku,category,quantity,unit_cost,warehouse,last_movement_date\n"
+        "RM1,raw_material,1,6000000,LYO,2026-10-01\nRM2,raw_material,1,2000000,MAR,2026-10-01\n"
+    )
+    reserves = [
+        {"kind": "shrink", "pct": "2"},
+        {"kind": "rent", "site": "MAR", "monthly_rent": "12500"},
+        {"kind": "rent", "site": "LYO"},
+        {"kind": "other", "amount": "10000", "reason": "field exam"},
+    ]
+    terms = {
+        "structure": "borrowing_base",
+        "borrowing_base": {"cost_advance_rate_pct": "60", "nolv_advance_rate_pct": "85", "reserves": reserves},
+        "categories": [{"category": "raw_material", "nolv_appraisal_pct": "65"}],
+    }
+    stock_path, terms_path = _write(tmp_path, stock, terms)
+    out = StringIO()
+    call_command("valuate", stock_path, "--terms", terms_path, "--as-of", "2026-10-31", stdout=out)
+    text = out.getvalue()
+    for expected in (
+        "shrink: 2 % × 2000000.00",
+        "rent, site MAR: 3 × 12500",
+        "rent, site LYO: no monthly rent, its stock excluded",
+        "other: field exam",
+        "87,500.00",
+        "1,017,500.00",
+    ):
+        assert expected in text, (expected, text)

@@ -45,3 +45,10 @@ def test_the_one_rule_example_in_the_text_changes_that_rule_only():
     data = json.loads(re.sub(r"\s+", " ", match.group(1)))
     terms = terms_from_dict({**data, "structure": "pledge_with_dispossession", "pledge": {}})
     assert all(rule.enabled for rule in terms.rules) and len(terms.rules) == len(Rule)
+
+
+def test_the_reserves_example_loads_every_kind():
+    block = next(b for b in _json_blocks() if '"kind": "shrink"' in b)
+    terms = terms_from_dict({**json.loads("{" + block.strip() + "}"), "structure": "borrowing_base"})
+    kinds = [str(r.kind) for r in terms.borrowing_base.reserves]
+    assert kinds == ["shrink", "rent", "priority_payables", "dilution", "other"]

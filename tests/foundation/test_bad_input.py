@@ -126,14 +126,14 @@ def test_api_answers_bad_input_with_field_names(world: World):
             "name": "F",
             "structure": "magic",
             "over_collateralisation_pct": "50",
-            "reserves": "abc",
+            "other_reserve": "abc",
         },
         content_type="application/json",
     )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid"
-    assert {"structure", "over_collateralisation_pct", "reserves"} <= set(body["fields"])
+    assert {"structure", "over_collateralisation_pct", "other_reserve"} <= set(body["fields"])
 
 
 def test_api_refuses_a_foreign_parent_as_a_field_error(world: World):

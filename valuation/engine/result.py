@@ -139,12 +139,31 @@ class Liquidation:
 
 
 @dataclass(frozen=True)
+class ReserveAmount:
+    """A named reserve with its basis (``terms.Reserve``), in currency units.
+
+    ``basis_amount`` is the eligible stock at cost for a shrink reserve (amount = ``pct`` ×
+    it, half-up) and the monthly rent for a rent reserve (amount = ``months`` × it);
+    ``site_excluded``: a rent reserve whose rent is unknown, so the site's stock was excluded.
+    """
+
+    kind: str
+    amount: Decimal
+    basis_amount: Decimal | None = None
+    pct: Decimal | None = None
+    site: str = ""
+    months: int | None = None
+    reason: str = ""
+    site_excluded: bool = False
+
+
+@dataclass(frozen=True)
 class BorrowingBase:
     """min(cost advance rate × eligible cost, NOLV rate × eligible NOLV) − reserves, then caps.
 
     ``leverage`` is debt ÷ tangible net worth (4 places) when the grid set the rate;
     ``binding_leg`` is "cost" or "nolv"; ``binding_cap`` is "facility_limit",
-    "receivables" or "" (none binds).
+    "receivables" or "" (none binds). ``reserves`` = Σ ``named_reserves`` (each with its basis).
     """
 
     cost_advance_rate_pct: Decimal
@@ -162,6 +181,7 @@ class BorrowingBase:
     receivables_cap: Decimal | None
     binding_cap: str
     borrowing_base: Decimal
+    named_reserves: tuple[ReserveAmount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,6 +268,7 @@ class FinancingCost:
     """All-in annual cost: interest on drawn + commitment fee on undrawn + fees.
 
     ``all_in_pct`` = total ÷ average drawn × 100, half-up to 4 places (None when nothing drawn).
+    ``average_drawn_source``: "terms" (the facility's average drawn amount) or "outstanding".
     """
 
     average_drawn: Decimal
@@ -260,6 +281,7 @@ class FinancingCost:
     servicing_fee: Decimal
     total: Decimal
     all_in_pct: Decimal | None
+    average_drawn_source: str = "terms"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from valuation.engine.lines import WIP_CODE, Lines
 from valuation.engine.money import mul_div_remainder
-from valuation.engine.terms import FacilityTerms, Rule, RuleSetting
+from valuation.engine.terms import FacilityTerms, Rule, RuleSetting, unrented_sites
 
 APPLIED = "applied"
 DISABLED = "disabled"
@@ -230,12 +230,13 @@ def turns_below(consumption: np.ndarray, quantity: np.ndarray, limit: Decimal, *
 
 def _location(lines: Lines, terms: FacilityTerms) -> tuple[RuleTake, RuleStatus]:
     """Excluded at a location the facility does not accept (a line with no location included
-    when an accepted list exists, since it cannot be shown to be at an accepted site)."""
+    when an accepted list exists, since it cannot be shown to be at an accepted site). A site under
+    a rent reserve whose rent is unknown is refused too: never financed behind a zero reserve."""
     labels = np.array(lines.warehouse_labels, dtype=object)
-    refused = np.isin(labels, list(terms.excluded_locations))
+    refused = np.isin(labels, [*terms.excluded_locations, *unrented_sites(terms)])
     if terms.accepted_locations is not None:
         refused |= ~np.isin(labels, list(terms.accepted_locations))
     mask = refused[lines.warehouse]
-    configured = terms.accepted_locations is not None or bool(terms.excluded_locations)
+    configured = terms.accepted_locations is not None or bool(terms.excluded_locations) or bool(unrented_sites(terms))
     note = "" if configured else "no accepted or excluded locations set"
     return RuleTake(Rule.LOCATION, mask=mask), RuleStatus(Rule.LOCATION, APPLIED, (), 0, note)

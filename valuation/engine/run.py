@@ -36,6 +36,7 @@ from valuation.engine.terms import (
     LiquidityClass,
     Method,
     over_collateralisation_warning,
+    unrented_sites,
 )
 from valuation.engine.working_capital import financing_cost, working_capital
 
@@ -284,6 +285,9 @@ def _financing_warnings(terms: FacilityTerms, financing, liquidation: Liquidatio
     oc_warning = over_collateralisation_warning(terms)
     if oc_warning:
         warnings.append(oc_warning)
+    warnings += [
+        f"site {site} has a rent reserve but no monthly rent: its stock is excluded" for site in unrented_sites(terms)
+    ]
     if financing.refusal:
         warnings.append(financing.refusal)
     if financing.over_advance:

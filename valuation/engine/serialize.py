@@ -63,6 +63,7 @@ def _load(kind: Any, value: Any) -> Any:
         return date.fromisoformat(value)
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
+        # A field added since the result was stored (it has a default) is left to its default.
         return kind(
             **{
                 f.name: value[f.name] if f.name == "lines" else _load(hints[f.name], value[f.name])

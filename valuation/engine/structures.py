@@ -13,8 +13,8 @@ from fractions import Fraction
 
 from valuation.engine.money import apply_pct, div_half_up, pct_ratio, ratio, share_pct, to_cents
 from valuation.engine.money import to_decimal as dec
-from valuation.engine.result import BorrowingBase, Financing, LoanToValue, Pledge
-from valuation.engine.terms import FacilityTerms, LiquidityClass, Structure
+from valuation.engine.result import BorrowingBase, Financing, LoanToValue, Pledge, ReserveAmount
+from valuation.engine.terms import FacilityTerms, LiquidityClass, Reserve, ReserveKind, Structure
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,37 @@ def cost_advance_rate(terms: FacilityTerms) -> AdvanceRate:
     return AdvanceRate(Decimal(0), "grid", shown, refusal)
 
 
+def reserve_cents(reserve: Reserve, eligible: int) -> int:
+    """One named reserve in cents: rent = months × monthly rent (0 when the rent is unknown: the
+    site's stock is excluded instead); shrink = pct × eligible cost, half-up; else its amount."""
+    if reserve.kind == ReserveKind.RENT:
+        return 0 if reserve.monthly_rent is None else to_cents(reserve.monthly_rent) * reserve.months
+    if reserve.kind == ReserveKind.SHRINK:
+        assert reserve.pct is not None  # validate_terms guarantees it
+        return apply_pct(eligible, reserve.pct)
+    assert reserve.amount is not None
+    return to_cents(reserve.amount)
+
+
+def named_reserves(eligible: int, terms: FacilityTerms) -> tuple[ReserveAmount, ...]:
+    """Each reserve of the terms with its amount and the inputs of its basis (eligible in cents)."""
+    bb = terms.borrowing_base
+    assert bb is not None
+    return tuple(
+        ReserveAmount(
+            kind=str(r.kind),
+            amount=dec(reserve_cents(r, eligible)),
+            basis_amount=dec(eligible) if r.kind == ReserveKind.SHRINK else r.monthly_rent,
+            pct=r.pct,
+            site=r.site,
+            months=r.months if r.kind == ReserveKind.RENT else None,
+            reason=r.reason,
+            site_excluded=r.kind == ReserveKind.RENT and r.monthly_rent is None,
+        )
+        for r in bb.reserves
+    )
+
+
 def borrowing_base(eligible: int, eligible_nrv: int, terms: FacilityTerms) -> BorrowingBase:
     """min(cost rate × eligible cost, NOLV rate × eligible NOLV) − reserves (floored at zero),
     then capped by the facility limit and the receivables cap; all in cents, half-up."""
@@ -61,7 +92,7 @@ def borrowing_base(eligible: int, eligible_nrv: int, terms: FacilityTerms) -> Bo
     cost_leg = apply_pct(eligible, rate.pct)
     nolv_leg = apply_pct(eligible_nrv, bb.nolv_advance_rate_pct)
     binding_leg = "cost" if cost_leg <= nolv_leg else "nolv"
-    reserves = to_cents(bb.reserves)
+    reserves = sum(reserve_cents(r, eligible) for r in bb.reserves)
     # Reserves larger than the advance leave nothing to lend, not a negative base.
     after_reserves = max(min(cost_leg, nolv_leg) - reserves, 0)
     base, binding_cap = after_reserves, ""
@@ -90,6 +121,7 @@ def borrowing_base(eligible: int, eligible_nrv: int, terms: FacilityTerms) -> Bo
         receivables_cap=None if receivables_cap is None else dec(receivables_cap),
         binding_cap=binding_cap,
         borrowing_base=dec(base),
+        named_reserves=named_reserves(eligible, terms),
     )
 
 

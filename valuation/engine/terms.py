@@ -3,8 +3,8 @@
 Conventions, so no setting is ever ambiguous:
 - a rate or share is a percentage, named ``*_pct``, as a ``Decimal`` (``Decimal("75")`` = 75 %),
   with at most 4 decimal places;
-- money is a ``Decimal`` in the facility currency (``reserves``, ``facility_limit``…), rounded
-  half-up to the cent when used;
+- money is a ``Decimal`` in the facility currency (a reserve's ``amount``, ``facility_limit``…),
+  rounded half-up to the cent when used;
 - day counts are ``int``; turns are ``Decimal``.
 ``terms_from_dict`` validates every setting and raises ``TermsError`` naming it; the CLI
 (``manage.py valuate --terms TERMS.json``) and the database both go through it.
@@ -156,6 +156,62 @@ DEFAULT_LEVERAGE_GRID: tuple[GridStep, ...] = (
 )
 
 
+class ReserveKind(StrEnum):
+    """The named reserves of DOMAIN.md, "What a funder never lends against": each has its basis."""
+
+    RENT = "rent"
+    SHRINK = "shrink"
+    PRIORITY_PAYABLES = "priority_payables"
+    DILUTION = "dilution"
+    OTHER = "other"
+
+
+DEFAULT_RENT_RESERVE_MONTHS = 3
+MAX_RENT_RESERVE_MONTHS = 60
+# The reason an old single ``reserves`` figure is read with (terms files, facilities migrated).
+CARRIED_OVER_REASON = "carried over from the former single reserves figure"
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """One named reserve the borrowing base subtracts, with the inputs of its basis.
+
+    - ``rent`` (a leased site without landlord waiver): ``months`` × ``monthly_rent`` for the
+      warehouse code ``site``; ``monthly_rent`` None means the rent is unknown, and then the site's
+      stock is excluded (location rule) instead of financed behind a zero reserve;
+    - ``shrink``: ``pct`` % of the eligible stock at cost, half-up to the cent;
+    - ``priority_payables`` (taxes, wages ranking before the bank) and ``dilution`` (credit notes,
+      returns and discounts the lender expects to erode the collateral): an ``amount``;
+    - ``other``: an ``amount`` with a written ``reason`` (required).
+    A setting that does not belong to the kind is refused, never ignored.
+    """
+
+    kind: ReserveKind
+    amount: Decimal | None = None
+    pct: Decimal | None = None
+    site: str = ""
+    monthly_rent: Decimal | None = None
+    months: int = DEFAULT_RENT_RESERVE_MONTHS
+    reason: str = ""
+
+
+# What each kind reads; anything else given for it is an error.
+RESERVE_INPUTS: dict[ReserveKind, frozenset[str]] = {
+    ReserveKind.RENT: frozenset({"site", "monthly_rent", "months", "reason"}),
+    ReserveKind.SHRINK: frozenset({"pct", "reason"}),
+    ReserveKind.PRIORITY_PAYABLES: frozenset({"amount", "reason"}),
+    ReserveKind.DILUTION: frozenset({"amount", "reason"}),
+    ReserveKind.OTHER: frozenset({"amount", "reason"}),
+}
+
+
+def unrented_sites(terms: FacilityTerms) -> tuple[str, ...]:
+    """Sites under a rent reserve whose monthly rent is unknown: their stock is excluded."""
+    if terms.structure != Structure.BORROWING_BASE or terms.borrowing_base is None:
+        return ()
+    return tuple(r.site for r in terms.borrowing_base.reserves if r.kind == ReserveKind.RENT and r.monthly_rent is None)
+
+
 @dataclass(frozen=True)
 class BorrowingBaseTerms:
     """Asset-based revolving line.
@@ -164,12 +220,13 @@ class BorrowingBaseTerms:
     debt ÷ tangible net worth; above the last step there is no inventory line.
     ``receivables_cap_pct``: the inventory advance may not exceed this % of the receivables
     borrowing (``BorrowerFacts.receivables_borrowing``); None: no such cap.
+    ``reserves``: the named reserves (``Reserve``); their sum is what the formula subtracts.
     """
 
     nolv_advance_rate_pct: Decimal
     cost_advance_rate_pct: Decimal | None = None
     leverage_grid: tuple[GridStep, ...] = DEFAULT_LEVERAGE_GRID
-    reserves: Decimal = Decimal(0)
+    reserves: tuple[Reserve, ...] = ()
     receivables_cap_pct: Decimal | None = None
 
 
@@ -275,8 +332,9 @@ class CostTerms:
     """Inputs of the all-in annual cost of the financing.
 
     Interest = (base rate + margin) × average drawn; commitment fee × (committed − average
-    drawn), where committed is the facility limit or, without one, the financing; fees are annual
-    amounts. ``average_drawn`` None: the financing is assumed fully drawn.
+    drawn, never negative), where committed is the facility limit or, without one, the financing;
+    fees are annual amounts. ``average_drawn`` None: the outstanding is taken as the average drawn
+    amount (the cost is never charged on the financing merely because it is available).
     """
 
     base_rate_pct: Decimal = Decimal(0)
@@ -374,6 +432,7 @@ def validate_terms(terms: FacilityTerms) -> None:
             raise TermsError("borrowing_base", "required for the borrowing_base structure")
         _validate_borrowing_base(terms.borrowing_base)
         _validate_borrowing_base_facts(terms.borrowing_base, terms.borrower)
+        _validate_unrented_sites(terms)
     elif terms.pledge is None:
         raise TermsError("pledge", f"required for the {terms.structure} structure")
     if terms.pledge is not None:
@@ -434,7 +493,7 @@ def _validate_borrowing_base(terms: BorrowingBaseTerms) -> None:
     _check_pct("borrowing_base.nolv_advance_rate_pct", terms.nolv_advance_rate_pct, ZERO, HUNDRED)
     _check_pct("borrowing_base.cost_advance_rate_pct", terms.cost_advance_rate_pct, ZERO, HUNDRED)
     _check_pct("borrowing_base.receivables_cap_pct", terms.receivables_cap_pct, ZERO, HUNDRED)
-    _check_money("borrowing_base.reserves", terms.reserves)
+    _validate_reserves(terms.reserves)
     previous = Decimal(-1)
     for i, step in enumerate(terms.leverage_grid):
         name = f"borrowing_base.leverage_grid[{i}]"
@@ -444,6 +503,58 @@ def _validate_borrowing_base(terms: BorrowingBaseTerms) -> None:
         previous = step.max_leverage
     if terms.cost_advance_rate_pct is None and not terms.leverage_grid:
         raise TermsError("borrowing_base.cost_advance_rate_pct", "required when there is no leverage grid")
+
+
+def _validate_reserves(reserves: tuple[Reserve, ...]) -> None:
+    if not isinstance(reserves, tuple):
+        raise TermsError("borrowing_base.reserves", "must be a list of named reserves")
+    sites: set[str] = set()
+    for i, reserve in enumerate(reserves):
+        name = f"borrowing_base.reserves[{i}]"
+        if not isinstance(reserve, Reserve):
+            raise TermsError(name, "must be a named reserve")
+        _validate_choice(f"{name}.kind", reserve.kind, ReserveKind)
+        given = {f.name for f in fields(reserve) if f.name != "kind" and getattr(reserve, f.name) != f.default}
+        for extra in sorted(given - RESERVE_INPUTS[reserve.kind]):
+            raise TermsError(f"{name}.{extra}", f"is not a setting of a {reserve.kind} reserve")
+        if not isinstance(reserve.reason, str) or not isinstance(reserve.site, str):
+            raise TermsError(name, "site and reason must be text")
+        if reserve.kind == ReserveKind.RENT:
+            if not reserve.site.strip():
+                raise TermsError(f"{name}.site", "a rent reserve names its site (warehouse code)")
+            if reserve.site in sites:
+                raise TermsError(f"{name}.site", f"site {reserve.site} has two rent reserves")
+            sites.add(reserve.site)
+            _check_money(f"{name}.monthly_rent", reserve.monthly_rent)
+            months = reserve.months
+            if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_RENT_RESERVE_MONTHS:
+                raise TermsError(f"{name}.months", f"must be 1-{MAX_RENT_RESERVE_MONTHS} months, got {months!r}")
+        elif reserve.kind == ReserveKind.SHRINK:
+            if reserve.pct is None:
+                raise TermsError(f"{name}.pct", "a shrink reserve is a % of eligible stock")
+            _check_pct(f"{name}.pct", reserve.pct, ZERO, HUNDRED)
+        else:
+            if reserve.amount is None:
+                raise TermsError(f"{name}.amount", f"a {reserve.kind} reserve needs an amount")
+            _check_money(f"{name}.amount", reserve.amount)
+            if reserve.kind == ReserveKind.OTHER and not reserve.reason.strip():
+                raise TermsError(f"{name}.reason", "an other reserve must come with a written reason")
+
+
+def _validate_unrented_sites(terms: FacilityTerms) -> None:
+    """A site under a rent reserve with no rent must have its stock excluded; where the location
+    rule cannot exclude it (switched off, or the criteria method), the terms are refused."""
+    sites = unrented_sites(terms)
+    if not sites:
+        return
+    index = next(i for i, r in enumerate(terms.borrowing_base.reserves) if r.site == sites[0])  # type: ignore[union-attr]
+    location = next((s for s in terms.rules if s.rule == Rule.LOCATION), None)
+    if terms.method == Method.CRITERIA or location is None or not location.enabled:
+        raise TermsError(
+            f"borrowing_base.reserves[{index}].monthly_rent",
+            f"site {sites[0]} has no monthly rent, and its stock cannot be excluded instead "
+            "(location rule off or criteria method): enter the rent",
+        )
 
 
 def _validate_borrowing_base_facts(terms: BorrowingBaseTerms, facts: BorrowerFacts) -> None:
@@ -666,6 +777,9 @@ _FIELD_KINDS: dict[str, str] = {
     "obsolete_after_days": "int",
     "physical_controls_reason": "str",
     "inclusive": "bool",
+    "months": "int",
+    "site": "str",
+    "reason": "str",
 }
 
 
@@ -688,6 +802,7 @@ def _load_field(name: str, key: str, value: Any) -> Any:
         "category": Category,
         "liquidity_class": LiquidityClass,
         "business_model": BusinessModel,
+        "kind": ReserveKind,
     }
     if value is None:
         return None
@@ -732,7 +847,8 @@ def merge_rules(given: tuple[RuleSetting, ...]) -> tuple[RuleSetting, ...]:
 def _load_borrowing_base(data: Any) -> BorrowingBaseTerms:
     data = dict(_map("borrowing_base", data))
     grid = data.pop("leverage_grid", None)
-    terms = _load_dataclass("borrowing_base", data, BorrowingBaseTerms)
+    reserves = _load_reserves(data.pop("reserves", None))
+    terms = replace(_load_dataclass("borrowing_base", data, BorrowingBaseTerms), reserves=reserves)
     if grid is not None:
         steps = tuple(
             _load_dataclass(f"borrowing_base.leverage_grid[{i}]", s, GridStep)
@@ -740,6 +856,25 @@ def _load_borrowing_base(data: Any) -> BorrowingBaseTerms:
         )
         terms = replace(terms, leverage_grid=steps)
     return terms
+
+
+def _load_reserves(value: Any) -> tuple[Reserve, ...]:
+    """A list of named reserves; or, as old terms files wrote it, one amount, read as a single
+    "other" reserve carried over (zero: no reserve)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        amount = _decimal("borrowing_base.reserves", value)
+        if amount == 0:
+            return ()
+        return (Reserve(ReserveKind.OTHER, amount=amount, reason=CARRIED_OVER_REASON),)
+    reserves = []
+    for i, item in enumerate(value):
+        name = f"borrowing_base.reserves[{i}]"
+        if not isinstance(item, Mapping) or "kind" not in item:
+            raise TermsError(name, "must be an object with a kind")
+        reserves.append(_load_dataclass(name, item, Reserve))
+    return tuple(reserves)
 
 
 def _load_criteria(data: Any) -> CriteriaTerms:

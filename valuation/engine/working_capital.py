@@ -54,10 +54,12 @@ def financing_cost(terms: FacilityTerms, financing: int) -> FinancingCost:
     interest = (base rate + margin) × average drawn; commitment fee × undrawn, where undrawn =
     committed − average drawn, committed = facility limit (or the financing without one); plus
     collateral monitoring, field exam and servicing fees. Each product rounded half-up to the
-    cent. The average drawn defaults to the financing (fully drawn).
+    cent. The average drawn defaults to the outstanding: the cost is of what is drawn, not of
+    the financing available (DOMAIN.md, "Cost of the financing").
     """
     cost = terms.cost
-    drawn = financing if cost.average_drawn is None else to_cents(cost.average_drawn)
+    source = "outstanding" if cost.average_drawn is None else "terms"
+    drawn = to_cents(terms.outstanding) if cost.average_drawn is None else to_cents(cost.average_drawn)
     committed = financing if terms.facility_limit is None else to_cents(terms.facility_limit)
     committed = max(committed, drawn)
     undrawn = committed - drawn
@@ -81,4 +83,5 @@ def financing_cost(terms: FacilityTerms, financing: int) -> FinancingCost:
         servicing_fee=dec(fees[2]),
         total=dec(total),
         all_in_pct=all_in if all_in is None else Decimal(all_in),
+        average_drawn_source=source,
     )

@@ -90,7 +90,8 @@ class Command(BaseCommand):
                 "structure": Structure.BORROWING_BASE,
                 "cost_advance_rate_pct": Decimal("60"),
                 "nolv_advance_rate_pct": Decimal("85"),
-                "reserves": Decimal("25000"),
+                # A named reserve (priority payables: VAT and wages ranking before the bank).
+                "priority_payables_reserve": Decimal("25000"),
                 "facility_limit": Decimal("2500000"),
                 "outstanding": Decimal("1200000"),
                 "currency": "EUR",
