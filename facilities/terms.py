@@ -67,6 +67,18 @@ def _categories(facility: Any) -> list[dict[str, Any]]:
     return settings
 
 
+def site_terms(client: Any) -> dict[str, Any]:
+    """The client's declared sites and the facts the site rules read, codes trimmed as the
+    readers trim the file's: stock anywhere else is "undeclared_site" (the engine's
+    ``valuation.engine.sites``). Sorted, so the same declaration always gives the same terms."""
+    warehouses = list(client.warehouses.all())
+    return {
+        "declared_locations": sorted(w.code.strip() for w in warehouses),
+        "uninsured_locations": sorted(w.code.strip() for w in warehouses if not w.insured),
+        "no_dispossession_locations": sorted(w.code.strip() for w in warehouses if not w.dispossession_possible),
+    }
+
+
 def engine_terms_dict(facility: Any) -> dict[str, Any]:
     """The facility's terms as the engine's JSON-able dict (decimals as text)."""
     client = facility.client
@@ -117,6 +129,7 @@ def engine_terms_dict(facility: Any) -> dict[str, Any]:
         refused = [w.code for w in client.warehouses.all() if not w.acceptable_by_default]
         if refused:
             terms["excluded_locations"] = refused
+    terms.update(site_terms(client) if facility.client_id else {})
     if facility.criteria_settings:
         terms["criteria"] = dict(facility.criteria_settings)
     if facility.ltv_caps:
