@@ -151,6 +151,15 @@ class Facility(models.Model):
         return self.structure != Structure.BORROWING_BASE
 
     @property
+    def dispossession_impossible_sites(self) -> list[str]:
+        """For a pledge with dispossession, the client's declared sites where the stock cannot be
+        put under a custodian: their stock cannot be pledged this way (rule
+        "dispossession_impossible"), and the dossier and the report flag them."""
+        if self.structure != Structure.PLEDGE_WITH_DISPOSSESSION or not self.client_id:
+            return []
+        return [w.code for w in self.client.warehouses.all() if not w.dispossession_possible]
+
+    @property
     def over_collateralisation_warning(self) -> str | None:
         """Outside 120–200 % the rate is legal but unusual: funders will ask why."""
         if self.is_pledge and not (OC_USUAL_MIN <= self.over_collateralisation_pct <= OC_USUAL_MAX):

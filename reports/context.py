@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from valuation.engine.money import to_decimal
 from valuation.labels import category_label, reason_label, rule_status_label, structure_label, warning_text
 from valuation.problem_labels import rule_note_text
+from valuation.sites import site_flags
 
 CONTEXT_VERSION = 1
 ANNEX_LINES = 25
@@ -306,6 +307,7 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "cost": _cost(result.get("financing_cost") or {}),
         "levers": lever_rows,
         "warnings": [warning_text(w, currency=currency) for w in result.get("warnings") or []],
+        "site_flags": site_flags(result, currency=currency),
         "line_count": result.get("line_count", 0),
         "method": result.get("method", ""),
         "annex": annex,
