@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from valuation.engine.terms import Method, Structure, terms_from_dict
+from valuation.engine.terms import Method, Rule, Structure, terms_from_dict
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -28,4 +28,11 @@ def test_the_rules_example_lists_every_rule_in_order():
     rules = json.loads("{" + _json_blocks()[3].strip() + "}")
     terms = terms_from_dict({**rules, "structure": "pledge_with_dispossession", "pledge": {}})
     assert [str(r.rule) for r in terms.rules][:3] == ["not_owned", "retention_of_title", "reverse_factoring"]
-    assert len(terms.rules) == 11 and terms.excluded_locations == ("MAR",)
+    assert len(terms.rules) == len(Rule) and terms.excluded_locations == ("MAR",)
+
+
+def test_the_sites_example_loads():
+    sites = json.loads("{" + _json_blocks()[4].strip() + "}")
+    terms = terms_from_dict({**sites, "structure": "pledge_with_dispossession", "pledge": {}})
+    assert terms.declared_locations == ("LYO", "VEN", "MAR")
+    assert terms.uninsured_locations == ("MAR",) and terms.no_dispossession_locations == ("VEN", "MAR")
