@@ -8,7 +8,13 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -182,10 +188,21 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         methods=["POST"],
         request=AcceptSiteSerializer,
-        responses={202: AcceptedSiteSerializer},
+        responses={
+            202: AcceptedSiteSerializer,
+            400: OpenApiResponse(
+                description="A field is refused (unknown, invalid, or a code already declared): `fields` names it."
+            ),
+        },
         summary="Accept a site: declare it (fail-safe facts unless given) and value the client's facilities again",
     )
-    @action(detail=True, methods=["get", "post"], url_path="undeclared-sites", parser_classes=[JSONParser, FormParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="undeclared-sites",
+        parser_classes=[JSONParser, FormParser],
+        pagination_class=None,
+    )
     def undeclared_sites(self, request: Request, pk: str | None = None) -> Response:
         """Stock at an undeclared site is ineligible until an advisor accepts the site."""
         upload = self.get_object()

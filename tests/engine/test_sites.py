@@ -171,3 +171,26 @@ def test_declaring_fewer_sites_never_raises_eligible_or_financing(books, sites, 
     for result in (wide, narrow):
         total = result.eligibility.eligible + sum((r.amount for r in result.eligibility.by_reason), Decimal(0))
         assert total == result.eligibility.book_value
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    books=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=12),
+    sites=st.lists(st.sampled_from(["A", "B", "C"]), min_size=12, max_size=12),
+    uninsured=st.lists(st.sampled_from(["A", "B", "C"]), unique=True),
+    no_dispossession=st.lists(st.sampled_from(["A", "B", "C"]), unique=True),
+    method=st.sampled_from(["waterfall", "criteria"]),
+)
+def test_an_uninsured_or_non_dispossessable_site_never_raises_financing(
+    books, sites, uninsured, no_dispossession, method
+):
+    """Property: marking sites uninsured or without dispossession never raises eligible stock
+    or financing of a pledge with dispossession."""
+    df = lines([str(b) for b in books], warehouse=sites[: len(books)])
+    base = {**WITH_DISPOSSESSION, "method": method, "declared_locations": ["A", "B", "C"]}
+    clear = valuate(df, terms(base), as_of=AS_OF)
+    marked = valuate(
+        df, terms(base, uninsured_locations=uninsured, no_dispossession_locations=no_dispossession), as_of=AS_OF
+    )
+    assert marked.eligibility.eligible <= clear.eligibility.eligible
+    assert marked.financing.financing <= clear.financing.financing

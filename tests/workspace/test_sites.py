@@ -21,6 +21,7 @@ from django.urls import reverse
 from borrowers.models import AuditEvent, Warehouse
 from facilities.models import Structure
 from reports.context import presentation
+from tests.reports.conftest import issue_and_render, pdf_text
 from valuation import services
 from valuation.models import RunStatus, ValuationRun
 
@@ -186,8 +187,11 @@ def test_pledge_with_dispossession_on_a_site_without_dispossession_is_flagged_an
         "book value €1,000.00, not eligible"
     )
     assert flag in html
-    # The report's executive summary carries the same flag.
+    # The report's executive summary carries the same flag, in the PDF itself.
     assert flag in presentation({"result": run.result, "currency": "EUR"})["site_flags"]
+    report = issue_and_render(run, world.advisor_a, language="en", capture=django_capture_on_commit_callbacks)
+    text = pdf_text(report)
+    assert "dispossession is impossible at the site W01: 1 line(s), book value €1,000.00" in text
 
 
 def test_api_lists_and_accepts_undeclared_sites_with_the_forms_validation(
