@@ -240,6 +240,14 @@ class Facility(models.Model):
         depend on the stock and are computed with each valuation."""
         return self.priority_payables_reserve + self.dilution_reserve + self.other_reserve
 
+    def dispossession_impossible_sites(self) -> list[str]:
+        """For a pledge with dispossession, the client's declared sites where the stock cannot be
+        put under a custodian: their stock cannot be pledged this way (rule
+        "dispossession_impossible"), and the dossier and the report flag them."""
+        if self.structure != Structure.PLEDGE_WITH_DISPOSSESSION or not self.client_id:
+            return []
+        return [w.code for w in self.client.warehouses.all() if not w.dispossession_possible]
+
     @property
     def over_collateralisation_warning(self) -> str | None:
         """Outside 120–200 % the rate is legal but unusual: funders will ask why."""

@@ -132,6 +132,18 @@ def _leased_sites(facility: Any, terms: dict[str, Any], *, defaulted: bool) -> N
         )
 
 
+def site_terms(client: Any) -> dict[str, Any]:
+    """The client's declared sites and the facts the site rules read, codes trimmed as the
+    readers trim the file's: stock anywhere else is "undeclared_site" (the engine's
+    ``valuation.engine.sites``). Sorted, so the same declaration always gives the same terms."""
+    warehouses = list(client.warehouses.all())
+    return {
+        "declared_locations": sorted(w.code.strip() for w in warehouses),
+        "uninsured_locations": sorted(w.code.strip() for w in warehouses if not w.insured),
+        "no_dispossession_locations": sorted(w.code.strip() for w in warehouses if not w.dispossession_possible),
+    }
+
+
 def engine_terms_dict(facility: Any) -> dict[str, Any]:
     """The facility's terms as the engine's JSON-able dict (decimals as text)."""
     client = facility.client
@@ -193,6 +205,7 @@ def engine_terms_dict(facility: Any) -> dict[str, Any]:
     terms["ltv_caps"] = terms_settings.clean_ltv_caps(facility.ltv_caps)
     terms["ltv_caps_indicative"] = bool(getattr(facility, "ltv_caps_indicative", False))
     _leased_sites(facility, terms, defaulted=defaulted)
+    terms.update(site_terms(client) if facility.client_id else {})
     return terms
 
 

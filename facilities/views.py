@@ -21,6 +21,7 @@ from facilities import dossier, services
 from facilities.forms import FacilityForm, LenderForm
 from facilities.models import Facility, Lender
 from valuation import drilldown
+from valuation import sites as valuation_sites
 from valuation.labels import category_label, reason_label
 from valuation.models import ValuationRun
 
@@ -56,6 +57,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     facility = access.get_or_404(request.user, Facility.objects.select_related("client", "lender"), pk=pk)
     context = dossier.dossier_context(facility, request.user, request.GET.get("run"))
     context.update({"facility": facility, "can_edit": request.user.is_advisor})
+    context.update(valuation_sites.dossier_site_context(request.user, facility, context.get("run")))
     return render(request, "facilities/facility_detail.html", context)
 
 

@@ -31,6 +31,7 @@ from valuation.labels import (
 )
 from valuation.problem_labels import rule_note_text
 from valuation.reserve_labels import reserve_rows
+from valuation.sites import site_flags
 
 CONTEXT_VERSION = 1
 ANNEX_LINES = 25
@@ -318,6 +319,7 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "cost": _cost(result.get("financing_cost") or {}),
         "levers": lever_rows,
         "warnings": [warning_text(w, currency=currency) for w in result.get("warnings") or []],
+        "site_flags": site_flags(result, currency=currency),
         "line_count": result.get("line_count", 0),
         "method": result.get("method", ""),
         "annex": annex,

@@ -73,6 +73,10 @@ def world(db) -> World:
     client_y = ClientCompany.objects.create(firm=firm_a, legal_name="Yarn & Co", currency="EUR")
     client_b = ClientCompany.objects.create(firm=firm_b, legal_name="Bravo SA", currency="EUR")
     warehouse_x = Warehouse.objects.create(client=client_x, code="W01", name="Lyon")
+    # The test files put stock at W01-W03: declared, so the site guardrails keep it (their own
+    # tests, in tests/*/test_sites*.py, use sites nobody declared).
+    for code, name in (("W02", "Villeurbanne"), ("W03", "Vénissieux")):
+        Warehouse.objects.create(client=client_x, code=code, name=name)
     category_a = StockCategory.objects.create(
         firm=firm_a, code="MP", name="Matières premières", base_category="raw_material"
     )

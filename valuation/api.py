@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +26,8 @@ from rest_framework.response import Response
 from borrowers import access
 from borrowers.api import ID_PATTERN, id_param
 from borrowers.api_schema import ErrorBodySerializer, errors
-from valuation import canonical, charts, drilldown, problem_labels, services
+from borrowers.models import Tenure
+from valuation import canonical, charts, drilldown, problem_labels, services, sites
 from valuation.forms import ACCEPTED_EXTENSIONS, MappingForm
 from valuation.imports.mapping import ColumnMapping
 from valuation.labels import category_label
@@ -273,6 +274,38 @@ def _preview_cell(value: Any) -> str | None:
     return str(value)
 
 
+class UndeclaredSiteSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("The site code as the stock file writes it (empty: lines with no site)."))
+    lines = serializers.IntegerField()
+    book_value = serializers.DecimalField(max_digits=18, decimal_places=2)
+    near = serializers.CharField(help_text=_("A declared site whose code differs only in case or spaces."))
+    acceptable = serializers.BooleanField()
+
+
+class AcceptSiteSerializer(serializers.Serializer):
+    """The same fields and fail-safe defaults as the page's "Accept this site" form."""
+
+    code = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    tenure = serializers.ChoiceField(choices=Tenure.choices, default=Tenure.LEASED)
+    landlord_waiver = serializers.BooleanField(default=False)
+    insured = serializers.BooleanField(default=False)
+    dispossession_possible = serializers.BooleanField(default=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # An unknown key is refused, naming it, rather than silently ignored.
+        unknown = sorted(set(data) - set(self.fields)) if hasattr(data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: [_("Unknown field.")]})
+        return super().to_internal_value(data)
+
+
+class AcceptedSiteSerializer(serializers.Serializer):
+    warehouse = serializers.IntegerField(help_text=_("The warehouse declared for the site."))
+    code = serializers.CharField()
+    runs = serializers.ListField(child=serializers.IntegerField(), help_text=_("The valuations queued again."))
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("client", int, description="Client company id")]),
     create=extend_schema(
@@ -458,6 +491,54 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         upload = services.reprocess_upload(upload=upload, by=request.user)
         body = self.get_serializer(upload).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: UndeclaredSiteSerializer(many=True)},
+        summary="The file's sites the client has not declared (advisors)",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=AcceptSiteSerializer,
+        responses={
+            202: AcceptedSiteSerializer,
+            400: OpenApiResponse(
+                description="A field is refused (unknown, invalid, or a code already declared): `fields` names it."
+            ),
+        },
+        summary="Accept a site: declare it (fail-safe facts unless given) and value the client's facilities again",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="undeclared-sites",
+        parser_classes=[JSONParser, FormParser],
+        pagination_class=None,
+    )
+    def undeclared_sites(self, request: Request, pk: str | None = None) -> Response:
+        """Stock at an undeclared site is ineligible until an advisor accepts the site."""
+        upload = self.get_object()
+        if not request.user.is_advisor or not access.can(request.user, "change", upload.client):
+            access.log_denial(request.user, "undeclared sites of valuation.StockUpload", pk)
+            raise NotFound
+        if request.method == "GET":
+            found = sites.undeclared_sites(upload)
+            data = [
+                {
+                    "code": s.code,
+                    "lines": s.lines,
+                    "book_value": s.book_value,
+                    "near": s.near,
+                    "acceptable": s.acceptable,
+                }
+                for s in found
+            ]
+            return Response(UndeclaredSiteSerializer(data, many=True).data)
+        serializer = AcceptSiteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        warehouse, runs = sites.accept_site(client=upload.client, by=request.user, **serializer.validated_data)
+        body = {"warehouse": warehouse.pk, "code": warehouse.code, "runs": [run.pk for run in runs]}
+        return Response(AcceptedSiteSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ReasonAmountSerializer(serializers.Serializer):

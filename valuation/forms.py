@@ -102,3 +102,23 @@ class RejectUploadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Recorded in the audit trail and shown to the client."),
     )
+
+
+class AcceptSiteForm(forms.Form):
+    """ "Accept this site": the code as the file writes it, and the site's facts, which start at
+    the values that finance least (leased, no waiver, not insured, no dispossession possible)."""
+
+    code = forms.CharField(label=_("Site code"), max_length=50, widget=forms.HiddenInput)
+    name = forms.CharField(
+        label=_("Site name"), max_length=200, required=False, help_text=_("The code when left empty.")
+    )
+    tenure = forms.ChoiceField(label=_("tenure"), choices=(), initial="leased")
+    landlord_waiver = forms.BooleanField(label=_("landlord waiver"), required=False)
+    insured = forms.BooleanField(label=_("insured"), required=False)
+    dispossession_possible = forms.BooleanField(label=_("dispossession possible"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from borrowers.models import Tenure
+
+        super().__init__(*args, **kwargs)
+        self.fields["tenure"].choices = Tenure.choices

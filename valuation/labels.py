@@ -26,6 +26,9 @@ REASON_LABELS: dict[str, Promise] = {
     "obsolete": _("Obsolete"),
     "slow_moving": _("Slow-moving"),
     "location": _("Location not accepted"),
+    "undeclared_site": _("Undeclared site"),
+    "uninsured": _("Uninsured site"),
+    "dispossession_impossible": _("Dispossession impossible at the site"),
     "mix": _("Mix above the business model"),
     "turnover": _("Low turnover"),
     "obsolescence": _("Obsolescence"),
@@ -189,6 +192,30 @@ _WARNINGS: list[Pattern] = [
         re.compile(rf"financing capped by the loan-to-value caps at {_NUMBER} \(structure gives {_NUMBER}\)$"),
         _("Financing capped by the loan-to-value caps at %(amount)s (the structure alone gives %(before)s)"),
         ("amount:money", "before:money"),
+    ),
+    (
+        re.compile(rf"stock at undeclared site (.+): ([0-9]+) line\(s\), book value {_NUMBER}, not eligible$"),
+        _(
+            "Stock at the undeclared site %(site)s: %(count)s line(s), book value %(amount)s, "
+            "not eligible until the site is accepted"
+        ),
+        ("site", "count:int", "amount:money"),
+    ),
+    (
+        re.compile(rf"stock at uninsured site (.+): ([0-9]+) line\(s\), book value {_NUMBER}, not eligible$"),
+        _("Stock at the uninsured site %(site)s: %(count)s line(s), book value %(amount)s, not eligible"),
+        ("site", "count:int", "amount:money"),
+    ),
+    (
+        re.compile(
+            rf"pledge with dispossession: dispossession is impossible at site (.+): ([0-9]+) line\(s\), "
+            rf"book value {_NUMBER}, not eligible$"
+        ),
+        _(
+            "Pledge with dispossession: dispossession is impossible at the site %(site)s: "
+            "%(count)s line(s), book value %(amount)s, not eligible"
+        ),
+        ("site", "count:int", "amount:money"),
     ),
     (
         re.compile(r"([0-9]+) line\(s\) have no resale price and no category rate: .*$"),

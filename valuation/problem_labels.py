@@ -398,6 +398,8 @@ def translated_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
 # The engine's rule notes (valuation/engine/rules.py) and criteria bases (criteria.py).
 _NOTES: dict[str, Promise] = {
     "no accepted or excluded locations set": _("no accepted or excluded locations set"),
+    "no declared sites given: every site taken as declared": _("no declared sites given: every site taken as declared"),
+    "applies to pledges with dispossession only": _("applies to pledges with dispossession only"),
     "no unpaid_amount column: flagged lines taken in full": _("no unpaid_amount column: flagged lines taken in full"),
     "no flag column: unpaid_amount alone decides": _("no flag column: unpaid_amount alone decides"),
     "exception columns absent: no WIP exception could be shown": _(

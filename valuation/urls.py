@@ -11,5 +11,6 @@ urlpatterns = [
     path("uploads/<int:pk>/mapping/", views.upload_mapping, name="upload-mapping"),
     path("uploads/<int:pk>/mapping/preview/", views.upload_mapping_preview, name="upload-mapping-preview"),
     path("uploads/<int:pk>/reject/", views.upload_reject, name="upload-reject"),
+    path("uploads/<int:pk>/sites/accept/", views.upload_accept_site, name="upload-accept-site"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
 ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from borrowers import access
 from borrowers.errors import DomainError
 from borrowers.models import ClientCompany
-from valuation import canonical, gaps, services
+from valuation import canonical, gaps, services, sites
 from valuation.engine.columns import COLUMNS
-from valuation.forms import MappingForm, RejectUploadForm, UploadForm
+from valuation.forms import AcceptSiteForm, MappingForm, RejectUploadForm, UploadForm
 from valuation.imports.formats import column_samples
 from valuation.imports.mapping import ColumnMapping
 from valuation.labels import jump_text, reason_label
@@ -103,6 +105,7 @@ def _upload_context(request: HttpRequest, upload: StockUpload) -> dict[str, obje
         "stage_label": stage_label,
         "percent": percent,
         "unknown_warehouses": [code for code in upload.warehouses if code not in known],
+        **sites.site_context(request.user, upload),
         "problems": report.get("problems", []),
         "counts": report.get("counts", {}),
         "is_advisor": request.user.is_advisor,
@@ -258,3 +261,40 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_levers": seen.detail,
     }
     return render(request, "valuation/run_detail.html", context)
+
+
+# ----------------------------------------------------------------------------- undeclared sites
+
+
+@login_required
+@require_POST
+def upload_accept_site(request: HttpRequest, pk: int) -> HttpResponse:
+    """An advisor accepts a site the file names: it is declared with the facts given (the safe
+    ones by default) and the client's facilities are valued again off the request."""
+    upload = access.get_or_404(request.user, StockUpload.objects.select_related("client"), "change", pk=pk)
+    if not request.user.is_advisor:
+        access.log_denial(request.user, "accept site for valuation.StockUpload", pk)
+        raise Http404
+    prefix = request.POST.get("prefix", "")
+    form = AcceptSiteForm(request.POST, prefix=prefix or None)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = upload.get_absolute_url()
+    if form.is_valid():
+        try:
+            warehouse, _runs = sites.accept_site(client=upload.client, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Site %(code)s accepted: the valuations are being updated.") % {"code": warehouse.code},
+            )
+    else:
+        errors = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items() if f in form.fields)
+        messages.error(
+            request, _("The site was not accepted: %(errors)s") % {"errors": errors or form.non_field_errors()}
+        )
+    return redirect(next_url)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-BEFORE = ("facilities", "0002_field_labels")
-AFTER = ("facilities", "0003_named_reserves_and_average_drawn")
+BEFORE = ("facilities", "0004_complete_stored_terms")
+AFTER = ("facilities", "0005_named_reserves_and_average_drawn")
 
 
 @pytest.mark.django_db(transaction=True)

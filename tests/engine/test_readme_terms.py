@@ -28,7 +28,7 @@ def test_the_rules_example_lists_every_rule_in_order():
     rules = json.loads("{" + _json_blocks()[3].strip() + "}")
     terms = terms_from_dict({**rules, "structure": "pledge_with_dispossession", "pledge": {}})
     assert [str(r.rule) for r in terms.rules][:3] == ["not_owned", "retention_of_title", "reverse_factoring"]
-    assert len(terms.rules) == 11 and terms.excluded_locations == ("MAR",)
+    assert len(terms.rules) == len(Rule) and terms.excluded_locations == ("MAR",)
 
 
 def test_the_caps_example_loads_and_binds():
@@ -52,3 +52,10 @@ def test_the_reserves_example_loads_every_kind():
     terms = terms_from_dict({**json.loads("{" + block.strip() + "}"), "structure": "borrowing_base"})
     kinds = [str(r.kind) for r in terms.borrowing_base.reserves]
     assert kinds == ["shrink", "rent", "priority_payables", "dilution", "other"]
+
+
+def test_the_sites_example_loads():
+    sites = json.loads("{" + next(b for b in _json_blocks() if "declared_locations" in b).strip() + "}")
+    terms = terms_from_dict({**sites, "structure": "pledge_with_dispossession", "pledge": {}})
+    assert terms.declared_locations == ("LYO", "VEN", "MAR")
+    assert terms.uninsured_locations == ("MAR",) and terms.no_dispossession_locations == ("VEN", "MAR")

@@ -29,6 +29,8 @@ ROUTES: Routes = {
     "facility-detail": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200, client_user_x=200)),
     "upload-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "upload-detail": (lambda w: {"pk": w.upload_x.pk}, api(advisor_a=200, client_user_x=200)),
+    # The firm's advisors only: the client who sees the upload gets 404 (POST: test_sites.py).
+    "upload-undeclared-sites": (lambda w: {"pk": w.upload_x.pk}, api(advisor_a=200)),
     "run-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "run-detail": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200, client_user_x=200)),
     # The world's client sees its key figures (the default) but not the waterfall, and no client

@@ -19,5 +19,7 @@ ROUTES: Routes = {
     "valuation:upload-mapping": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
     "valuation:upload-mapping-preview": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
     "valuation:upload-reject": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),  # POST only
+    # POST only; who may post (the firm's advisors alone) is tests/workspace/test_sites.py's.
+    "valuation:upload-accept-site": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),
     "valuation:run-detail": (lambda w: {"pk": w.run_x.pk}, pages(advisor_a=200, client_user_x=200)),
 }

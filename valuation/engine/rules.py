@@ -16,7 +16,8 @@ import numpy as np
 
 from valuation.engine.lines import WIP_CODE, Lines
 from valuation.engine.money import mul_div_remainder
-from valuation.engine.terms import FacilityTerms, Rule, RuleSetting, unrented_sites
+from valuation.engine.sites import site_mask
+from valuation.engine.terms import SITE_RULES, FacilityTerms, Rule, RuleSetting, rules_in_force, unrented_sites
 
 APPLIED = "applied"
 DISABLED = "disabled"
@@ -35,6 +36,9 @@ RULE_INPUTS: dict[Rule, tuple[str, ...]] = {
     Rule.OBSOLETE: ("last_movement_date",),
     Rule.SLOW_MOVING: ("annual_consumption_qty",),
     Rule.LOCATION: ("warehouse",),
+    Rule.UNDECLARED_SITE: ("warehouse",),
+    Rule.UNINSURED: ("warehouse",),
+    Rule.DISPOSSESSION_IMPOSSIBLE: ("warehouse",),
 }
 WIP_EXCEPTIONS = ("firm_order", "sellable_as_is")
 
@@ -82,7 +86,7 @@ def assess_rules(lines: Lines, terms: FacilityTerms) -> tuple[list[RuleTake], li
     """Evaluate every enabled rule whose inputs are present, in the facility's order."""
     takes: list[RuleTake] = []
     statuses: list[RuleStatus] = []
-    for setting in terms.rules:
+    for setting in rules_in_force(terms.rules):
         inputs = RULE_INPUTS[setting.rule]
         if not setting.enabled:
             statuses.append(RuleStatus(setting.rule, DISABLED))
@@ -94,6 +98,16 @@ def assess_rules(lines: Lines, terms: FacilityTerms) -> tuple[list[RuleTake], li
         takes.append(take)
         statuses.append(status)
     return takes, statuses
+
+
+def assess_site_rules(lines: Lines, terms: FacilityTerms) -> tuple[list[RuleTake], list[RuleStatus]]:
+    """The site rules alone, as ``assess_rules`` would evaluate them: the criteria method takes
+    this stock out before any discount (a funder does not lend against it at all)."""
+    takes, statuses = assess_rules(lines, terms)
+    return (
+        [t for t in takes if t.rule in SITE_RULES],
+        [s for s in statuses if s.rule in SITE_RULES],
+    )
 
 
 def run_waterfall(book: np.ndarray, takes: list[RuleTake], index: np.ndarray | None = None) -> Waterfall:
@@ -132,6 +146,8 @@ def _assess(lines: Lines, terms: FacilityTerms, setting: RuleSetting) -> tuple[R
         return _slow_moving(lines, setting)
     if rule == Rule.LOCATION:
         return _location(lines, terms)
+    if rule in SITE_RULES:
+        return _site(lines, terms, rule)
     flag = RULE_INPUTS[rule][0]
     unstated = int(lines.flags[flag].missing.sum())
     return RuleTake(rule, mask=lines.flag_true(flag)), RuleStatus(rule, APPLIED, (), unstated)
@@ -240,3 +256,10 @@ def _location(lines: Lines, terms: FacilityTerms) -> tuple[RuleTake, RuleStatus]
     configured = terms.accepted_locations is not None or bool(terms.excluded_locations) or bool(unrented_sites(terms))
     note = "" if configured else "no accepted or excluded locations set"
     return RuleTake(Rule.LOCATION, mask=mask), RuleStatus(Rule.LOCATION, APPLIED, (), 0, note)
+
+
+def _site(lines: Lines, terms: FacilityTerms, rule: Rule) -> tuple[RuleTake, RuleStatus]:
+    """A site guardrail (``valuation.engine.sites``): the whole line at a refused site. A blank
+    warehouse cell is refused as undeclared, so no line passes unstated."""
+    mask, note = site_mask(lines, terms, rule)
+    return RuleTake(rule, mask=mask), RuleStatus(rule, APPLIED, (), 0, note)

@@ -7,6 +7,7 @@ partial result. Everything is int64 cents until the result boundary (``money.to_
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,9 +30,19 @@ from valuation.engine.result import (
     RuleOutcome,
     ValuationResult,
 )
-from valuation.engine.rules import NOT_ASSESSED, assess_rules, obsolete_mask, run_waterfall
+from valuation.engine.rules import (
+    NOT_ASSESSED,
+    RuleTake,
+    Waterfall,
+    assess_rules,
+    assess_site_rules,
+    obsolete_mask,
+    run_waterfall,
+)
+from valuation.engine.sites import site_warnings
 from valuation.engine.structures import compute_financing
 from valuation.engine.terms import (
+    SITE_RULES,
     FacilityTerms,
     LiquidityClass,
     Method,
@@ -112,9 +123,20 @@ def valuate(
             for s in statuses
             if s.status == NOT_ASSESSED
         ]
+        warnings += _site_warnings(prepared, takes)
     else:
-        criteria = run_criteria(prepared, terms.criteria, terms.borrower)
-        outcome = _criteria_outcome(prepared, criteria, terms)
+        site_takes, site_statuses = assess_site_rules(prepared, terms)
+        site_part = run_waterfall(book, site_takes)
+        # The criteria discounts are computed on what the site rules leave: stock at an undeclared,
+        # uninsured or non-dispossessable site is not collateral, so no discount basis includes it.
+        criteria = run_criteria(dataclasses.replace(prepared, book=site_part.eligible), terms.criteria, terms.borrower)
+        outcome = _criteria_outcome(prepared, criteria, terms, site_part)
+        warnings += [
+            f"rule {s.rule} not assessed: no {' / '.join(s.missing_columns)} column"
+            for s in site_statuses
+            if s.status == NOT_ASSESSED
+        ]
+        warnings += _site_warnings(prepared, site_takes)
         eligible_nrv = eligible_share(values.nrv, outcome.eligible, book, outcome.excluded)
         levers = criteria_levers(
             book, values.nrv, eligible_nrv, outcome.excluded, criteria, terms, line_class=line_class
@@ -153,17 +175,32 @@ def valuate(
     )
 
 
-def _criteria_outcome(lines: Lines, criteria: CriteriaOutcome, terms: FacilityTerms) -> _Outcome:
+def _criteria_outcome(lines: Lines, criteria: CriteriaOutcome, terms: FacilityTerms, sites: Waterfall) -> _Outcome:
+    """The site rules' takes first (whole lines), then the five discounts on what they left."""
     if "last_movement_date" in lines.dates:
         excluded = obsolete_mask(lines, terms.criteria.obsolete_after_days)
     else:
         excluded = np.zeros(len(lines), dtype=bool)
+    excluded = excluded | sites.matched
+    offset = len(sites.reasons)
+    first = np.where(
+        sites.first_reason >= 0,
+        sites.first_reason,
+        np.where(criteria.first_reason >= 0, criteria.first_reason + offset, -1),
+    ).astype(np.int8)
     return _Outcome(
-        tuple(str(d) for d in criteria.reasons),
-        criteria.taken,
+        tuple(str(r) for r in sites.reasons) + tuple(str(d) for d in criteria.reasons),
+        sites.taken + criteria.taken,
         criteria.eligible,
-        criteria.first_reason,
+        first,
         excluded,
+    )
+
+
+def _site_warnings(lines: Lines, takes: list[RuleTake]) -> list[str]:
+    """The site rules' flags, naming each refused site with its lines and book value."""
+    return site_warnings(
+        lines, {take.rule: take.mask for take in takes if take.mask is not None and take.rule in SITE_RULES}
     )
 
 

@@ -59,6 +59,11 @@ class Rule(StrEnum):
     OBSOLETE = "obsolete"
     SLOW_MOVING = "slow_moving"
     LOCATION = "location"
+    # Site guardrails (DOMAIN.md, "What a funder never lends against"): at the end of the order so
+    # the rules above keep their places; named or not in a facility's list, they stay on.
+    UNDECLARED_SITE = "undeclared_site"
+    UNINSURED = "uninsured"
+    DISPOSSESSION_IMPOSSIBLE = "dispossession_impossible"
 
 
 class Discount(StrEnum):
@@ -94,6 +99,17 @@ class RuleSetting:
 
 
 DEFAULT_RULES: tuple[RuleSetting, ...] = tuple(RuleSetting(rule) for rule in Rule)
+
+# Rules a list that does not name them cannot switch off: a terms file written before they existed
+# (or one listing only the rules it tightens) must not finance stock at an undeclared, uninsured
+# or non-dispossessable site. Listing one with ``"enabled": false`` switches it off, visibly.
+SITE_RULES: tuple[Rule, ...] = (Rule.UNDECLARED_SITE, Rule.UNINSURED, Rule.DISPOSSESSION_IMPOSSIBLE)
+
+
+def rules_in_force(rules: tuple[RuleSetting, ...]) -> tuple[RuleSetting, ...]:
+    """The facility's rules in its order, then any site rule it does not name, switched on."""
+    named = {setting.rule for setting in rules}
+    return rules + tuple(RuleSetting(rule) for rule in SITE_RULES if rule not in named)
 
 
 class LiquidityClass(StrEnum):
@@ -368,6 +384,14 @@ class FacilityTerms:
     day_basis: int = 360
     target_days: Decimal | None = None
     book_value_tolerance: Decimal = Decimal("0.01")
+    # The sites the borrower declared (codes as the stock file writes them, trimmed; compared
+    # exactly, so a code that differs in case or spelling is undeclared: the safe side). None: no
+    # declaration was given (a terms file), so the "undeclared_site" rule is not assessed.
+    declared_locations: tuple[str, ...] | None = None
+    # Declared sites whose stock is not insured, and where the stock cannot be put under a
+    # custodian (read by "dispossession_impossible", for pledges with dispossession only).
+    uninsured_locations: tuple[str, ...] = ()
+    no_dispossession_locations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         validate_terms(self)
@@ -689,6 +713,9 @@ def _load_top(key: str, value: Any) -> Any:
         "rules": lambda v: merge_rules(tuple(_load_rule(f"rules[{i}]", r) for i, r in enumerate(_list(key, v)))),
         "accepted_locations": lambda v: None if v is None else _strings(key, v),
         "excluded_locations": lambda v: _strings(key, v),
+        "declared_locations": lambda v: None if v is None else _strings(key, v),
+        "uninsured_locations": lambda v: _strings(key, v),
+        "no_dispossession_locations": lambda v: _strings(key, v),
         "categories": lambda v: tuple(
             _load_dataclass(f"categories[{i}]", c, CategorySetting) for i, c in enumerate(_list(key, v))
         ),
