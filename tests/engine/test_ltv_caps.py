@@ -7,7 +7,7 @@ where a partial / misspelt terms file would have raised the financing, and that 
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.engine.helpers import AS_OF, days_ago, lines
@@ -125,6 +125,7 @@ def test_levers_follow_the_bound_figure():
     assert lever.financing_gain == Decimal("850.00")
 
 
+@settings(deadline=None, max_examples=60)
 @given(
     st.lists(st.integers(1, 10**9), min_size=1, max_size=6),
     st.sampled_from(["high", "medium", "low"]),
