@@ -4,6 +4,7 @@ the upload's page with its figures; a refused form comes back in place with its 
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -32,9 +33,12 @@ def test_client_drops_a_file_and_follows_it_to_the_figures(journey, world):
     page.fill("input[name=as_of]", "2026-11-15")
     one.shot("dropped")
     page.locator("[data-upload-form] button[type=submit]").click()
-    page.wait_for_url("**/uploads/*/")
+    # "**/uploads/*/" also matches the form's own /uploads/new/, and "Accepted" its upload history:
+    # wait for the upload's own page (a number) and for its figures, or a loaded machine races.
+    page.wait_for_url(re.compile(r".*/uploads/[0-9]+/$"))
     page.wait_for_load_state("networkidle")
     page.get_by_text("Accepted").first.wait_for()
+    page.get_by_text("3,757,906.65").first.wait_for()
     one.shot("accepted")
     assert "3,757,906.65" in page.content()
 
