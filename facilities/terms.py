@@ -100,16 +100,14 @@ def _fixed_reserves(facility: Any) -> list[dict[str, Any]]:
     return reserves
 
 
-def _leased_sites(facility: Any, terms: dict[str, Any], *, defaulted: bool) -> None:
+def _leased_sites(facility: Any, terms: dict[str, Any], warehouses: list[Any], *, defaulted: bool) -> None:
     """A leased site without a landlord waiver: for a borrowing base set to "rent_reserve", its
     stock stays eligible behind a rent reserve (months × the warehouse's monthly rent; a site with
     no rent entered stays excluded, the engine says so); otherwise its stock is excluded. A pledge
     has no reserves in its formula, so there such a site is always excluded."""
     if facility.structure != "borrowing_base" or facility.leased_site_treatment != "rent_reserve":
         return
-    if not facility.client_id:
-        return
-    leased = [w for w in facility.client.warehouses.all() if not w.acceptable_by_default]
+    leased = [w for w in warehouses if not w.acceptable_by_default]
     codes = {w.code for w in leased}
     if defaulted:
         # The sites engine_terms_dict excluded by default move to a rent reserve.
@@ -132,11 +130,11 @@ def _leased_sites(facility: Any, terms: dict[str, Any], *, defaulted: bool) -> N
         )
 
 
-def site_terms(client: Any) -> dict[str, Any]:
+def site_terms(client: Any, warehouses: list[Any] | None = None) -> dict[str, Any]:
     """The client's declared sites and the facts the site rules read, codes trimmed as the
     readers trim the file's: stock anywhere else is "undeclared_site" (the engine's
     ``valuation.engine.sites``). Sorted, so the same declaration always gives the same terms."""
-    warehouses = list(client.warehouses.all())
+    warehouses = list(client.warehouses.all()) if warehouses is None else warehouses
     return {
         "declared_locations": sorted(w.code.strip() for w in warehouses),
         "uninsured_locations": sorted(w.code.strip() for w in warehouses if not w.insured),
@@ -197,15 +195,17 @@ def engine_terms_dict(facility: Any) -> dict[str, Any]:
     # No site lists set by the advisor: by default a funder refuses stock on a leased site without
     # a landlord waiver (or, per facility, takes a rent reserve for it: `_leased_sites`).
     defaulted = "accepted_locations" not in terms and "excluded_locations" not in terms
+    # Read once, here: the three uses below must see the same sites.
+    warehouses = list(client.warehouses.all()) if facility.client_id else []
     if defaulted and facility.client_id:
-        refused = [w.code for w in client.warehouses.all() if not w.acceptable_by_default]
+        refused = [w.code for w in warehouses if not w.acceptable_by_default]
         if refused:
             terms["excluded_locations"] = refused
     terms["criteria"] = terms_settings.clean_criteria(facility.criteria_settings)
     terms["ltv_caps"] = terms_settings.clean_ltv_caps(facility.ltv_caps)
     terms["ltv_caps_indicative"] = bool(getattr(facility, "ltv_caps_indicative", False))
-    _leased_sites(facility, terms, defaulted=defaulted)
-    terms.update(site_terms(client) if facility.client_id else {})
+    _leased_sites(facility, terms, warehouses, defaulted=defaulted)
+    terms.update(site_terms(client, warehouses) if facility.client_id else {})
     return terms
 
 

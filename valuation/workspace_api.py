@@ -13,6 +13,7 @@ import copy
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import re_path
@@ -34,7 +35,7 @@ from rest_framework.views import APIView
 from borrowers import access, audit
 from borrowers.api_schema import errors
 from borrowers.formatting import number
-from facilities import dossier
+from facilities import dossier, terms_settings
 from facilities.forms import FacilityForm
 from facilities.models import FACILITY_TERMS_FIELDS, Facility
 from valuation import alerts as rules
@@ -283,6 +284,13 @@ def _form_data(form: FacilityForm, changes: dict[str, Any]) -> dict[str, str]:
     return data
 
 
+TYPED_SETTINGS = {
+    "eligibility_settings": terms_settings.clean_eligibility,
+    "criteria_settings": terms_settings.clean_criteria,
+    "ltv_caps": terms_settings.clean_ltv_caps,
+}
+
+
 class FacilityTryTermsView(APIView):
     parser_classes = [JSONParser]
 
@@ -305,11 +313,19 @@ class FacilityTryTermsView(APIView):
             raise serializers.ValidationError(
                 {key: [_("“%(name)s” is not one of the facility's terms.") % {"name": key}] for key in unknown}
             )
+        # The rules, criteria and caps are typed objects, read through the same checks as the
+        # facility API's (an unknown rule or key is refused, named); the page form edits the rest.
+        typed = {name: changes.pop(name) for name in list(changes) if name in TYPED_SETTINGS}
         candidate = copy.copy(facility)  # the form writes the proposed terms onto it; never saved
         shown = FacilityForm(instance=facility, client=facility.client, user=request.user)
         form = FacilityForm(_form_data(shown, changes), instance=candidate, client=facility.client, user=request.user)
         if not form.is_valid():
             raise serializers.ValidationError(_form_errors(form))
+        for name, value in typed.items():
+            try:
+                setattr(form.instance, name, TYPED_SETTINGS[name](value))
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.message_dict) from error
         run = dossier.load_run(dossier.pick_run(list(dossier.facility_runs(facility, request.user)), None))
         if run is None:
             message = _("There is no valuation to compare with yet: upload a stock file first.")
