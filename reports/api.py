@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from borrowers import access
 from borrowers.api import ID_PATTERN, id_param
-from borrowers.api_schema import errors
+from borrowers.api_schema import ErrorBodySerializer, errors
 from facilities.models import Lender
 from reports import services
 from reports.models import (
@@ -270,7 +270,7 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
-            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Not rendered yet"),
+            409: OpenApiResponse(ErrorBodySerializer, description="Not rendered yet (`not_ready`)"),
         },
         summary="Download the report's PDF (logged)",
     )
@@ -294,7 +294,9 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             content_type="application/pdf",
         )
 
-    @extend_schema(methods=["GET"], responses={200: ClientShareSerializer}, summary="Sharing with the client")
+    @extend_schema(
+        methods=["GET"], responses={200: ClientShareSerializer, **errors(403)}, summary="Sharing with the client"
+    )
     @extend_schema(
         methods=["POST"],
         request=ClientShareSerializer,
@@ -318,14 +320,16 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             report = services.withdraw_from_client(report=report, by=request.user)
         return Response(ClientShareSerializer(report).data)
 
-    @extend_schema(methods=["GET"], responses={200: ShareSerializer(many=True)}, summary="The report's shares")
+    @extend_schema(
+        methods=["GET"], responses={200: ShareSerializer(many=True), **errors(403)}, summary="The report's shares"
+    )
     @extend_schema(
         methods=["POST"],
         request=ShareRequestSerializer,
         responses={201: ShareSerializer},
         summary="Share the report with a lender",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # the whole list, not paged
     def shares(self, request: Request, pk: str | None = None) -> Response:
         report = self._changeable()
         if request.method == "GET":
@@ -348,9 +352,11 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         share = services.withdraw_share(share=share, by=request.user)
         return Response(ShareSerializer(share).data)
 
-    @extend_schema(methods=["GET"], responses={200: CommentSerializer(many=True)}, summary="The comment thread")
+    @extend_schema(
+        methods=["GET"], responses={200: CommentSerializer(many=True), **errors(403)}, summary="The comment thread"
+    )
     @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer}, summary="Comment")
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # the whole list, not paged
     def comments(self, request: Request, pk: str | None = None) -> Response:
         report = self._in_thread()
         if request.method == "GET":
@@ -364,14 +370,18 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         comment = services.add_comment(report=report, author=request.user, body=asked.validated_data["body"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], responses={200: DecisionSerializer(many=True)}, summary="The lenders' decisions")
+    @extend_schema(
+        methods=["GET"],
+        responses={200: DecisionSerializer(many=True), **errors(403)},
+        summary="The lenders' decisions",
+    )
     @extend_schema(
         methods=["POST"],
         request=DecisionSerializer,
         responses={201: DecisionSerializer},
         summary="Decide on the report (a lender it is shared with)",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # the whole list, not paged
     def decisions(self, request: Request, pk: str | None = None) -> Response:
         report = self._in_thread()
         if request.method == "GET":
@@ -391,7 +401,10 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         methods=["GET"],
-        responses={200: CertificationSerializer, 404: OpenApiResponse(OpenApiTypes.OBJECT)},
+        responses={
+            200: CertificationSerializer,
+            404: OpenApiResponse(ErrorBodySerializer, description="No such report, or it is not certified."),
+        },
         summary="The certificate's certification",
     )
     @extend_schema(

@@ -310,7 +310,7 @@ class AcceptedSiteSerializer(serializers.Serializer):
     list=extend_schema(parameters=[OpenApiParameter("client", int, description="Client company id")]),
     create=extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        responses={202: UploadSerializer},
+        responses={202: UploadSerializer, **errors(400, 403, 429)},
         description="Store the file and queue its processing; poll `status_url` until the status is "
         "accepted, rejected (see `report`) or failed.",
     ),
@@ -716,7 +716,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset
 
     @extend_schema(responses={200: WaterfallBarSerializer(many=True)}, summary="The run's waterfall")
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)  # every bar, not paged
     def waterfall(self, request: Request, pk: str | None = None) -> Response:
         """Book value → each ineligible reason → eligible → liquidation value → financing."""
         run = self.get_object()

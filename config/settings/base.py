@@ -242,6 +242,11 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "valuation.models.RunStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's framework refusals (400, 401, 403, 404, 409) and their error body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "borrowers.api_schema.add_error_responses",
+    ],
 }
 
 # --- Logging: one structured (JSON) line per event -----------------------------------------------
