@@ -636,9 +636,11 @@ def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> Non
 
 def _value(*, facility: Facility, upload: StockUpload) -> dict[str, Any]:
     """Read the facility's terms (database) and set up its valuation; ``_compute`` runs it."""
-    terms_dict = engine_terms_dict(facility)
-    fields: dict[str, Any] = {"facility": facility, "terms": terms_dict}
+    # Stored terms that no longer read (an unknown key, a value out of range) fail this valuation
+    # with their name; they never stop the upload or the other facilities' valuations.
+    fields: dict[str, Any] = {"facility": facility, "terms": {}}
     try:
+        fields["terms"] = engine_terms_dict(facility)
         terms = engine_terms(facility)
     except (ValidationError, TermsError) as error:
         fields["failure"] = _terms_failure(error)
@@ -782,7 +784,10 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
     upload = facility.client.uploads.filter(status=UploadStatus.ACCEPTED).order_by("-as_of", "-uploaded_at").first()
     if upload is None:
         return None
-    terms = engine_terms_dict(facility)
+    try:
+        terms = engine_terms_dict(facility)
+    except (ValidationError, TermsError):
+        terms = {}  # valued, the run fails and says why (``_value``): the figures are flagged
     run, created = ValuationRun.objects.get_or_create(
         facility=facility,
         upload=upload,
@@ -846,7 +851,10 @@ class Freshness:
 def freshness(run: ValuationRun) -> Freshness:
     """Compare the run's terms with the facility's terms as they would be read now."""
     facility = run.facility
-    expected = terms_hash(engine_terms_dict(facility))
+    try:
+        expected = terms_hash(engine_terms_dict(facility))
+    except (ValidationError, TermsError) as error:
+        return Freshness("outdated", reason=_terms_failure(error))
     if run.terms_hash == expected:
         return Freshness("current")
     newer = (

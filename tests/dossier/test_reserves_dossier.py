@@ -24,10 +24,15 @@ from valuation.models import RunStatus, ValuationRun
 
 @pytest.fixture
 def leased_sites(world):
-    Warehouse.objects.create(
-        client=world.client_x, code="W02", name="Vénissieux", tenure=Tenure.LEASED, monthly_rent=Decimal("500")
+    # The world declares W02 and W03 (owned): here they are leased without a landlord waiver.
+    Warehouse.objects.update_or_create(
+        client=world.client_x,
+        code="W02",
+        defaults={"name": "Vénissieux", "tenure": Tenure.LEASED, "monthly_rent": Decimal("500")},
     )
-    Warehouse.objects.create(client=world.client_x, code="W03", name="Marseille", tenure=Tenure.LEASED)
+    Warehouse.objects.update_or_create(
+        client=world.client_x, code="W03", defaults={"name": "Marseille", "tenure": Tenure.LEASED}
+    )
 
 
 def _facility(world, **fields) -> Facility:
@@ -46,6 +51,8 @@ def _facility(world, **fields) -> Facility:
         "other_reserve_reason": "Disputed supplier invoice",
         "leased_site_treatment": "rent_reserve",
         "outstanding": Decimal("10000"),
+        # The lines carry no resale price: the reserves' arithmetic is under test, not the caps.
+        "ltv_caps_indicative": True,
         **fields,
     }
     return Facility.objects.create(**values)
@@ -56,7 +63,7 @@ def test_rent_reserve_mode_keeps_a_rented_site_and_excludes_one_without_rent(wor
     assert "excluded_locations" not in terms
     rents = [r for r in terms["borrowing_base"]["reserves"] if r["kind"] == "rent"]
     assert rents == [
-        {"kind": "rent", "site": "W02", "monthly_rent": "500.00", "months": 3},
+        {"kind": "rent", "site": "W02", "monthly_rent": "500", "months": 3},
         {"kind": "rent", "site": "W03", "monthly_rent": None, "months": 3},
     ]
 

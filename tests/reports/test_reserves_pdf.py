@@ -12,9 +12,12 @@ from tests.reports.conftest import issue_and_render, make_run, pdf_text
 # Example B's figures with named reserves: eligible 8,000,000; NOLV 65 % → 5,200,000; legs
 # 4,800,000 and 4,420,000. Shrink 2 % × 8,000,000 = 160,000; rent MAR 12,500 × 3 = 37,500 and
 # TOU 12,500 × 3 = 37,500; priority payables 40,000; other 10,000 → Σ 285,000; base 4,135,000;
-# outstanding 3,900,000 → availability 235,000.
+# outstanding 3,900,000 → availability 235,000. The LTV caps are marked indicative: the medium
+# class's 65 % cap would bind at 3,380,000 (tests/engine/test_ltv_caps.py), and the reserves' basis
+# is what these PDFs are checked for.
 TERMS = {
     "structure": "borrowing_base",
+    "ltv_caps_indicative": True,
     "borrowing_base": {
         "cost_advance_rate_pct": "60",
         "nolv_advance_rate_pct": "85",
