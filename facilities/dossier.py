@@ -417,18 +417,33 @@ def propose(*, candidate: Facility, run: ValuationRun) -> Proposal:
 
     from facilities.terms import engine_terms
     from valuation.engine.errors import EngineInputError, TermsError
-    from valuation.engine.run import valuate
+    from valuation.engine.fx import ConvertedTooLarge, NoRateError, rates_used, valuate_converted
     from valuation.engine.serialize import result_to_dict
     from valuation.frames import lines_frame
+    from valuation.rates import max_rate_age_days, rate_table
+    from valuation.services import no_rate_text
 
     try:
         terms = engine_terms(candidate)
         lines = lines_frame(run.upload)
         if lines.empty:
             return Proposal(None, _("The stock lines of this valuation are no longer stored."))
-        result = valuate(lines, terms, as_of=run.as_of)
+        # Converted into the candidate's currency as a run is: never valued unconverted.
+        result, conversions = valuate_converted(
+            lines,
+            terms,
+            as_of=run.as_of,
+            target=candidate.currency,
+            default_currency=run.upload.file_currency,
+            table=rate_table(firm_id=candidate.client.firm_id, as_of=run.as_of),
+            max_age_days=max_rate_age_days(),
+        )
     except ValidationError as error:
         return Proposal(None, "; ".join(error.messages))
-    except (TermsError, EngineInputError) as error:
+    except (TermsError, EngineInputError, ConvertedTooLarge) as error:
         return Proposal(None, str(error))
-    return Proposal(result_to_dict(result))
+    except NoRateError as error:
+        return Proposal(None, no_rate_text(error.currency, error.target, error.day))
+    body = result_to_dict(result)
+    body["conversions"] = rates_used(conversions)
+    return Proposal(body)

@@ -24,8 +24,11 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from valuation.engine.lines import MAX_LINE_CENTS, Lines, Optional
-from valuation.engine.money import mul_div, to_decimal
+from valuation.engine.lines import MAX_LINE_CENTS, Lines, Optional, prepare_lines
+from valuation.engine.money import mul_div, to_cents, to_decimal
+from valuation.engine.result import ValuationResult
+from valuation.engine.run import valuate
+from valuation.engine.terms import FacilityTerms
 
 PIVOT = "EUR"
 # Money columns of ``Lines.decimals`` that are amounts in the line's currency (quantities are not).
@@ -259,3 +262,42 @@ def _scaled(values: np.ndarray, num: int, den: int, rows: np.ndarray, code: str,
 def rates_used(conversions: Sequence[Conversion]) -> list[dict[str, object]]:
     """The conversions as JSON for the run's stored result."""
     return [c.to_dict() for c in conversions]
+
+
+def valuate_converted(
+    lines: pd.DataFrame,
+    terms: FacilityTerms,
+    *,
+    as_of: date,
+    target: str,
+    default_currency: str,
+    table: RateTable,
+    prepared: Lines | None = None,
+    max_age_days: int = 7,
+) -> tuple[ValuationResult, tuple[Conversion, ...]]:
+    """``valuate`` with every line first converted into ``target`` (the facility's currency).
+
+    The one way a stored or uploaded file is valued: the lines are prepared here under the terms'
+    own book-value tolerance (so ``valuate`` always uses the converted arrays and never prepares
+    the unconverted frame again), then converted; raises ``NoRateError`` without a rate.
+    """
+    tolerance = to_cents(terms.book_value_tolerance)
+    as_of_day = int(np.datetime64(as_of, "D").astype(np.int64))
+    if (
+        prepared is None
+        or prepared.as_of_day != as_of_day
+        or prepared.book_value_tolerance_cents != tolerance
+        or len(prepared) != len(lines)
+    ):
+        prepared = prepare_lines(lines, as_of=as_of, book_value_tolerance_cents=tolerance)
+    currencies = lines["currency"] if "currency" in lines.columns else None
+    converted, conversions = convert_lines(
+        prepared,
+        currencies,
+        default_currency=default_currency,
+        target=target,
+        table=table,
+        as_of=as_of,
+        max_age_days=max_age_days,
+    )
+    return valuate(lines, terms, as_of=as_of, prepared=converted), conversions
