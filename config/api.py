@@ -9,6 +9,7 @@ from borrowers.api import ClientViewSet, MyTokenView, ObtainTokenView, StockCate
 from facilities.api import FacilityViewSet, LenderViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
+from valuation.rate_api import EcbImportView, ExchangeRateViewSet
 
 
 # The API speaks JSON only, so a format suffix ("/api/runs/1.json") selects nothing: without the
@@ -27,6 +28,7 @@ router.register("facilities", FacilityViewSet, basename="facility")
 router.register("uploads", UploadViewSet, basename="upload")
 router.register("runs", RunViewSet, basename="run")
 router.register("reports", ReportViewSet, basename="report")
+router.register("rates", ExchangeRateViewSet, basename="rate")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -35,5 +37,6 @@ urlpatterns = [
     path("docs/", ensure_csrf_cookie(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("auth/token/mine/", MyTokenView.as_view(), name="api-token-mine"),
+    path("rates/import/", EcbImportView.as_view(), name="rate-import"),
     path("", include(router.urls)),
 ]

@@ -87,3 +87,10 @@ def test_not_an_ecb_file():
 def test_the_same_date_twice_is_refused():
     read = read_ecb(b"Date,USD\n2026-11-27,1.08\n2026-11-27,1.09\n")
     assert [(p.row, p.column) for p in read.problems] == [(3, "Date")]
+
+
+def test_every_cell_bad_or_too_precise():
+    assert [(p.row, p.column) for p in read_ecb(b"Date,USD\n2026-11-27,abc\n").problems] == [(2, "USD")]
+    (problem,) = read_ecb(b"Date,USD\n2026-11-27,1.123456789\n").problems
+    assert problem.column == "USD" and "decimals" in problem.message
+    assert read_ecb(b"Date,USD\n2026-11-27,N/A\n").rates == ()

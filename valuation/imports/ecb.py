@@ -151,7 +151,9 @@ def _read_frame(frame: pd.DataFrame) -> EcbRates:
             )
         )
     long = long[~bad]
-    decimals = long["text"].str.partition(".")[2].str.len()
+    # Decimals after the point (0 without one); empty-safe, unlike str.partition on no rows.
+    point = long["text"].str.find(".")
+    decimals = (long["text"].str.len() - point - 1).where(point >= 0, 0)
     for _i, item in long[decimals > RATE_DECIMALS].head(MAX_PROBLEMS).iterrows():
         problems.append(
             EcbProblem(
