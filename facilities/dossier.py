@@ -316,6 +316,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
                 for w in result.get("warnings") or []
             ],
             "unassessed": [r for r in reasons if r.status != "applied" and not r.amount],
+            "conversions": _conversion_notes(result),
             "file_gaps": run_gaps(chosen),
             "discounts": discounts(chosen),
             "levers": levers(facility, chosen, links=links),
@@ -327,6 +328,12 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         }
     )
     return context
+
+
+def _conversion_notes(result: dict[str, Any]) -> list[Any]:
+    from valuation.conversions import conversion_notes
+
+    return conversion_notes(result)
 
 
 # ------------------------------------------------------------------------------------ comparison

@@ -186,3 +186,22 @@ def test_stock_date_used_is_the_upload_s(world, upload_csv):
     add_ecb_rates(world.firm_a)
     upload = upload_csv(world, MIXED, as_of=dt.date(2026, 11, 12))
     assert upload.status == UploadStatus.REJECTED
+
+
+def test_dossier_and_report_say_how_lines_were_converted(world, upload_csv):
+    from django.test import Client
+
+    from reports.context import presentation
+
+    add_ecb_rates(world.firm_a)
+    upload_csv(world, MIXED)
+    web = Client()
+    web.force_login(world.advisor_a)
+    page = web.get(f"/facilities/{world.facility_x.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "USD lines converted into EUR at 1 EUR = 1.25 USD (ECB, 13 Nov 2026)" in page or (
+        "USD line converted into EUR at 1 EUR = 1.25 USD (ECB, 13 Nov 2026)" in page
+    )
+    assert "€1,000.00" not in page.split("converted into EUR")[0][-200:]  # the amount before is in USD
+    run = current(world.facility_x)
+    texts = [c.text for c in presentation({"result": run.result})["conversions"]]
+    assert any("1 EUR = 8 CNY (ECB, 13 Nov 2026)" in t and "→ €125.00" in t for t in texts), texts
