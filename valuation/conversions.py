@@ -59,3 +59,21 @@ def conversion_notes(result: dict[str, Any] | None) -> list[ConversionNote]:
             }
         notes.append(ConversionNote(currency=currency, text=text, stale=stale))
     return notes
+
+
+def rate_legs_text(legs: Any) -> str:
+    """The rates behind a conversion ("1 EUR = 1.0842 USD (ECB, 27 Nov 2026)"), in the reader's
+    language; ``legs``: ``valuation.engine.fx.Rate`` objects or their stored dicts."""
+    language = translation.get_language()
+    out = []
+    for leg in legs:
+        if not isinstance(leg, dict):
+            leg = {
+                "base": leg.base,
+                "quote": leg.quote,
+                "rate": leg.rate,
+                "day": leg.day.isoformat(),
+                "source": leg.source,
+            }
+        out.append(_leg(leg, language))
+    return gettext(" and ").join(out)

@@ -141,3 +141,14 @@ def test_each_line_is_its_exact_value_rounded_half_up(cents, rate):
         exact = Fraction(before) / Fraction(rate)
         expected = int(exact) + (1 if exact - int(exact) >= Fraction(1, 2) else 0)
         assert int(after) == expected
+
+
+def test_convert_amount_half_up_once():
+    """962.50 EUR into USD at 1.25: 1,203.125 → 1,203.13; -10.00 USD into EUR: -8.00;
+    0.01 USD at 1.25 → 0.008 → 0.01 (half-up)."""
+    from valuation.engine.fx import convert_amount
+
+    table = RateTable(ECB)
+    assert convert_amount(Decimal("962.50"), table.quote("EUR", "USD", AS_OF)) == Decimal("1203.13")
+    assert convert_amount(Decimal("-10.00"), table.quote("USD", "EUR", AS_OF)) == Decimal("-8.00")
+    assert convert_amount(Decimal("0.01"), table.quote("USD", "EUR", AS_OF)) == Decimal("0.01")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from valuation.engine.lines import MAX_LINE_CENTS, Lines, Optional, prepare_lines
-from valuation.engine.money import mul_div, to_cents, to_decimal
+from valuation.engine.money import div_half_up, mul_div, to_cents, to_decimal
 from valuation.engine.result import ValuationResult
 from valuation.engine.run import valuate
 from valuation.engine.terms import FacilityTerms
@@ -301,3 +301,10 @@ def valuate_converted(
         max_age_days=max_age_days,
     )
     return valuate(lines, terms, as_of=as_of, prepared=converted), conversions
+
+
+def convert_amount(amount: Decimal, quote: Quote) -> Decimal:
+    """One amount converted by ``quote``: the exact product, rounded half-up to the cent once
+    (a figure already summed per line, such as a run's financing, for reporting only)."""
+    exact = Fraction(amount) * 100 * quote.factor
+    return to_decimal(div_half_up(exact.numerator, exact.denominator))
