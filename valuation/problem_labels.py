@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from valuation.labels import Pattern, translate_pattern
@@ -265,9 +265,13 @@ def _no_rate_text(problem: dict[str, Any]) -> str:
     found = _NO_RATE.search(str(problem.get("message") or ""))
     if not found:
         return str(problem.get("message") or "")
-    return gettext(
+    count = int(found.group(4).replace(",", ""))
+    return ngettext(
+        "No %(currency)s→%(target)s rate on or before %(date)s (%(lines)s line in %(currency)s): add one in "
+        "the rate table or import the ECB rates, then process the file again.",
         "No %(currency)s→%(target)s rate on or before %(date)s (%(lines)s lines in %(currency)s): add one in "
-        "the rate table or import the ECB rates, then process the file again."
+        "the rate table or import the ECB rates, then process the file again.",
+        count,
     ) % {"currency": found.group(1), "target": found.group(2), "date": found.group(3), "lines": found.group(4)}
 
 
