@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.engine.helpers import AS_OF, lines, terms
@@ -126,6 +126,7 @@ def test_same_currency_is_left_untouched():
     assert converted is prepared and conversions == ()
 
 
+@settings(deadline=None)  # each example prepares a frame: slow on a loaded machine, never wrong
 @given(
     cents=st.lists(st.integers(min_value=0, max_value=10**11), min_size=1, max_size=20),
     rate=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000"), places=4),
