@@ -78,6 +78,12 @@ def _categories(user: Any, action: Action) -> Q | None:
     return Q(firm_id=user.firm_id) if _firm_advisor(user) else None
 
 
+@rule("borrowers.ExchangeRate")
+def _exchange_rates(user: Any, action: Action) -> Q | None:
+    # The firm's rate table: its advisors read and keep it; clients and banks never see it.
+    return Q(firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
 @rule("borrowers.Invitation")
 def _invitations(user: Any, action: Action) -> Q | None:
     return Q(firm_id=user.firm_id) if _firm_advisor(user) else None

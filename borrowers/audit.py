@@ -50,6 +50,8 @@ def _firm_and_client(instance: models.Model) -> tuple[int, ClientCompany | None]
     if isinstance(instance, ClientCompany):
         client = instance
     firm_id = client.firm_id if client else getattr(instance, "firm_id", None)
+    if firm_id is None and instance._meta.label == "borrowers.Firm":
+        firm_id = instance.pk  # a firm's own settings (its reporting currency, a rate import)
     if firm_id is None:
         raise ValueError(f"Cannot tell which firm {instance!r} belongs to for the audit trail.")
     return firm_id, client

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (_("Dashboard"), reverse("borrowers:dashboard")),
             (_("Clients"), reverse("borrowers:client-list")),
             (_("Lenders"), reverse("facilities:lender-list")),
+            (_("Exchange rates"), reverse("valuation:rate-list")),
             (_("Invitations"), reverse("borrowers:invitation-list")),
             (_("Audit trail"), reverse("borrowers:audit-list")),
         ]

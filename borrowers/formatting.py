@@ -154,3 +154,14 @@ def plain_percent(value: Decimal) -> str:
     """'150', '62.5': a percent figure for messages, never in scientific notation."""
     text = format(value.normalize(), "f")
     return text
+
+
+def rate(value: object, language: str | None = None) -> str:
+    """An exchange rate with the decimals it was quoted with, trailing zeros dropped (1.0842,
+    163.5, 7.8123), laid out per language; never rounded to fewer decimals than it has."""
+    amount = to_decimal(value)
+    if amount is None:
+        return "—"
+    exponent = amount.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return number(amount, language, min(places, 8))

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,13 @@ class Firm(models.Model):
             "A new stock file whose book value, eligible stock or line count moves more than this "
             "from the facility's previous file is flagged before anyone relies on it."
         ),
+    )
+    reporting_currency = models.CharField(
+        _("reporting currency"),
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use the three-letter ISO currency code, e.g. EUR."))],
+        help_text=_("The dashboard sorts and totals every facility in this currency (ISO 4217)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -442,3 +449,41 @@ class AuditEvent(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+ISO_CODE = RegexValidator(r"^[A-Z]{3}$", _("Use the three-letter ISO currency code, e.g. EUR."))
+# Bounds of a sane rate (1 base = rate quote): the ECB's smallest and largest quotes are far
+# inside them; a rate outside is a typing or decimal-separator mistake. 8 decimals at most keep
+# every exact cross rate's fraction within 64-bit integers (valuation/engine/fx.py).
+RATE_MIN = Decimal("0.000001")
+RATE_MAX = Decimal("10000000")
+
+
+class ExchangeRate(models.Model):
+    """One dated quote of a firm's rate table: 1 base = rate quote (the ECB's convention)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="exchange_rates")
+    day = models.DateField(_("date"))
+    base = models.CharField(_("base currency"), max_length=3, default="EUR", validators=[ISO_CODE])
+    quote = models.CharField(_("quote currency"), max_length=3, validators=[ISO_CODE])
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=16,
+        decimal_places=8,
+        validators=[MinValueValidator(RATE_MIN), MaxValueValidator(RATE_MAX)],
+        help_text=_("How many units of the quote currency one unit of the base currency buys."),
+    )
+    source = models.CharField(_("source"), max_length=100, help_text=_('"ECB", or "manual: <who>".'))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "base", "quote"]
+        verbose_name = _("exchange rate")
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "day", "base", "quote"], name="one_rate_per_pair_and_day"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="rate_positive"),
+            models.CheckConstraint(condition=~models.Q(base=models.F("quote")), name="rate_two_currencies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} 1 {self.base} = {self.rate} {self.quote}"

@@ -105,7 +105,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         aria = ("descending" if descending else "ascending") if active else None
         columns.append({"key": key, "label": label, "numeric": numeric, "sort": next_sort, "aria_sort": aria})
     sort_value = f"-{sort_key}" if descending else sort_key
-    context = {"page": page, "query": query, "columns": columns, "sort": sort_value, "total": len(rows)}
+    currency = selectors.reporting_currency(request.user)
+    context = {
+        "page": page,
+        "query": query,
+        "columns": columns,
+        "sort": sort_value,
+        "total": len(rows),
+        "totals": selectors.dashboard_totals(rows, currency=currency),
+    }
     partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     template = "borrowers/_dashboard_table.html" if partial else "borrowers/dashboard.html"
     return render(request, template, context)

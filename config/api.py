@@ -17,6 +17,7 @@ from borrowers.api import (
 from facilities.api import FacilityViewSet, LenderViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
+from valuation.rate_api import EcbImportView, ExchangeRateViewSet
 
 
 # The API speaks JSON only, so a format suffix ("/api/runs/1.json") selects nothing: without the
@@ -37,6 +38,7 @@ router.register("runs", RunViewSet, basename="run")
 router.register("reports", ReportViewSet, basename="report")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("audit", AuditEventViewSet, basename="audit")
+router.register("rates", ExchangeRateViewSet, basename="rate")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -47,5 +49,6 @@ urlpatterns = [
     path("auth/token/mine/", MyTokenView.as_view(), name="api-token-mine"),
     # The workspace pages' routes: dashboard, compare, try terms, a facility's lines and exports.
     path("", include("valuation.workspace_api")),
+    path("rates/import/", EcbImportView.as_view(), name="rate-import"),
     path("", include(router.urls)),
 ]

@@ -323,6 +323,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
                 for w in result.get("warnings") or []
             ],
             "unassessed": [r for r in reasons if r.status != "applied" and not r.amount],
+            "conversions": _conversion_notes(result),
             "file_gaps": run_gaps(chosen),
             "discounts": discounts(chosen),
             "reserves": reserve_rows(
@@ -337,6 +338,12 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         }
     )
     return context
+
+
+def _conversion_notes(result: dict[str, Any]) -> list[Any]:
+    from valuation.conversions import conversion_notes
+
+    return conversion_notes(result)
 
 
 # ------------------------------------------------------------------------------------ comparison
@@ -450,21 +457,36 @@ def propose(*, candidate: Facility, run: ValuationRun) -> Proposal:
 
     from facilities.terms import engine_terms
     from valuation.engine.errors import EngineInputError, TermsError
-    from valuation.engine.run import valuate
+    from valuation.engine.fx import ConvertedTooLarge, NoRateError, rates_used, valuate_converted
     from valuation.engine.serialize import result_to_dict
     from valuation.frames import lines_frame
+    from valuation.rates import max_rate_age_days, rate_table
+    from valuation.services import no_rate_text
 
     try:
         terms = engine_terms(candidate)
         lines = lines_frame(run.upload)
         if lines.empty:
             return Proposal(None, _("The stock lines of this valuation are no longer stored."))
-        result = valuate(lines, terms, as_of=run.as_of)
+        # Converted into the candidate's currency as a run is: never valued unconverted.
+        result, conversions = valuate_converted(
+            lines,
+            terms,
+            as_of=run.as_of,
+            target=candidate.currency,
+            default_currency=run.upload.file_currency,
+            table=rate_table(firm_id=candidate.client.firm_id, as_of=run.as_of),
+            max_age_days=max_rate_age_days(),
+        )
     except ValidationError as error:
         return Proposal(None, "; ".join(error.messages))
-    except (TermsError, EngineInputError) as error:
+    except (TermsError, EngineInputError, ConvertedTooLarge) as error:
         return Proposal(None, str(error))
-    return Proposal(result_to_dict(result))
+    except NoRateError as error:
+        return Proposal(None, no_rate_text(error.currency, error.target, error.day))
+    body = result_to_dict(result)
+    body["conversions"] = rates_used(conversions)
+    return Proposal(body)
 
 
 def terms_summary(facility: Facility) -> dict[str, Any]:

@@ -320,11 +320,19 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "levers": lever_rows,
         "warnings": [warning_text(w, currency=currency) for w in result.get("warnings") or []],
         "site_flags": site_flags(result, currency=currency),
+        "conversions": _conversion_notes(result),
         "line_count": result.get("line_count", 0),
         "method": result.get("method", ""),
         "annex": annex,
         "hide_levers": "levers" in (frozen.get("omitted") or ()),
     }
+
+
+def _conversion_notes(result: dict[str, Any]) -> list[Any]:
+    """How the lines were converted into the report's currency (frozen with the run's result)."""
+    from valuation.conversions import conversion_notes
+
+    return conversion_notes(result)
 
 
 def _is_number(text: str) -> bool:

@@ -24,9 +24,9 @@ def current_terms_hash(facility: Facility) -> str:
     """The hash of the facility's terms as a valuation would read them now: a hand-made run with
     it counts as current (not made stale by a later edit), so reports can be issued from it."""
     from facilities.terms import engine_terms_dict
-    from valuation.services import terms_hash
+    from valuation.services import run_hash
 
-    return terms_hash(engine_terms_dict(facility))
+    return run_hash(engine_terms_dict(facility), facility.currency)
 
 
 @dataclass

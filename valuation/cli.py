@@ -52,6 +52,7 @@ def run(
     if not outcome.accepted:
         problems = "\n".join(f"  - {p['message']}" for p in outcome.report.to_json()["problems"][:50])
         raise CliError(f"The stock file was rejected:\n{problems}")
+    _refuse_mixed_currencies(outcome.lines)
     try:
         result = valuate(outcome.lines, facility_terms, as_of=as_of)
     except EngineInputError as error:
@@ -59,6 +60,25 @@ def run(
     body = result_to_dict(result)
     body["import_report"] = outcome.report.to_json()
     return body
+
+
+def _refuse_mixed_currencies(lines: Any) -> None:
+    """The command has no rate table: lines in two currencies would be summed as one, so such a
+    file is refused (a one-currency file is valued, its figures in that currency)."""
+    from valuation.imports.currencies import line_currencies
+
+    if "currency" not in lines.columns:
+        return
+    cells = {
+        None if v is None or v != v else str(v): int(n) for v, n in lines["currency"].value_counts(dropna=False).items()
+    }
+    found = {code: n for code, n in line_currencies(cells, "").items() if code}
+    if len(found) > 1:
+        listed = ", ".join(f"{code} ({n} lines)" for code, n in sorted(found.items()))
+        raise CliError(
+            f"The stock file's lines are in {listed}: without a rate table they cannot be converted into one "
+            "currency, so the file is not valued. Value it from the web upload, or one file per currency."
+        )
 
 
 def _money(value: Any) -> str:

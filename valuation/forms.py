@@ -27,7 +27,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, currency: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["as_of"].initial = timezone.localdate()
-        # The client's currency by default: a file in another one is refused, not converted.
+        # The client's currency by default: lines in another one are converted at the firm's rates.
         self.fields["currency"].initial = currency
 
     def clean_file(self) -> Any:

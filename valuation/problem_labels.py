@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from valuation.labels import Pattern, translate_pattern
@@ -248,7 +248,31 @@ def problem_text(problem: dict[str, Any]) -> str:
             "cannot be converted yet (there is no exchange-rate table), so the file is refused rather than "
             "summed as one currency: export the lines in %(expected)s, or one file per currency."
         ) % {"currencies": problem["value"], "expected": problem["expected"]}
+    if kind == "no_rate" and problem.get("value"):
+        return _no_rate_text(problem)
+    if kind == "unknown_currency" and problem.get("value"):
+        return gettext(
+            "The currency of some lines is not an ISO 4217 code: %(currencies)s. Write the code (USD, CAD, "
+            "JPY, CNY…) so the lines can be converted at a dated rate."
+        ) % {"currencies": problem["value"]}
     return file_problem_text(kind, english)
+
+
+_NO_RATE = re.compile(r"^No (\S+)→(\S+) rate on or before (\S+) \(([\d,]+) line")
+
+
+def _no_rate_text(problem: dict[str, Any]) -> str:
+    found = _NO_RATE.search(str(problem.get("message") or ""))
+    if not found:
+        return str(problem.get("message") or "")
+    count = int(found.group(4).replace(",", ""))
+    return ngettext(
+        "No %(currency)s→%(target)s rate on or before %(date)s (%(lines)s line in %(currency)s): add one in "
+        "the rate table or import the ECB rates, then process the file again.",
+        "No %(currency)s→%(target)s rate on or before %(date)s (%(lines)s lines in %(currency)s): add one in "
+        "the rate table or import the ECB rates, then process the file again.",
+        count,
+    ) % {"currency": found.group(1), "target": found.group(2), "date": found.group(3), "lines": found.group(4)}
 
 
 # Whole-file rejections (valuation/imports: reader.py, sources.py, encoding.py, spreadsheet.py):
@@ -472,6 +496,8 @@ KIND_LABELS: dict[str, Promise] = {
     "not_stock": _("not stock (left out)"),
     "total_mismatch": _("lines ≠ the file's total"),
     "foreign_currency": _("line in another currency"),
+    "no_rate": _("no exchange rate"),
+    "unknown_currency": _("currency not an ISO code"),
     "mixed_date_order": _("two date orders in one column"),
 }
 

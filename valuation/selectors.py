@@ -142,6 +142,11 @@ class DashboardRow:
     client: ClientCompany
     figures: FacilityFigures | None
     alerts: list[rules.Alert]
+    # The figures in the firm's reporting currency (``report_in``): None when the row has no run
+    # or no rate converts it; ``rate_note`` says which rate served, ``unconverted`` why none did.
+    reported: dict[str, Decimal | None] | None = None
+    rate_note: str = ""
+    unconverted: str = ""
 
     @property
     def last_stock_date(self) -> date | None:
@@ -149,6 +154,11 @@ class DashboardRow:
 
     def figure(self, name: str) -> Decimal | None:
         return self.figures.figure(name) if self.figures else None
+
+    def reported_figure(self, name: str) -> Decimal | None:
+        """The figure in the reporting currency; None (sorted last, left out of totals) when it
+        cannot be converted: never compared or added as if it were in that currency."""
+        return self.reported.get(name) if self.reported is not None else None
 
     @property
     def alert_labels(self) -> list[tuple[str, str, str]]:
@@ -163,11 +173,11 @@ class DashboardRow:
 SORTS: dict[str, Callable[[DashboardRow], Any]] = {
     "client": lambda r: r.client.legal_name.casefold(),
     "stock_date": lambda r: r.last_stock_date,
-    "book_value": lambda r: r.figure("book_value"),
-    "eligible": lambda r: r.figure("eligible_value"),
-    "liquidation": lambda r: r.figure("liquidation_value"),
-    "financing": lambda r: r.figure("financing"),
-    "availability": lambda r: r.figure("availability"),
+    "book_value": lambda r: r.reported_figure("book_value"),
+    "eligible": lambda r: r.reported_figure("eligible_value"),
+    "liquidation": lambda r: r.reported_figure("liquidation_value"),
+    "financing": lambda r: r.reported_figure("financing"),
+    "availability": lambda r: r.reported_figure("availability"),
     "alerts": lambda r: r.alert_weight,
 }
 DEFAULT_SORT = "client"
@@ -250,8 +260,66 @@ def dashboard_rows(
             alerts = item.alerts + client_alerts
             alerts.sort(key=lambda a: -rules.SEVERITY[a.code])
             rows.append(DashboardRow(client=client, figures=item, alerts=alerts))
+    report_in(rows, currency=reporting_currency(user), firm_id=user.firm_id, today=today)
     key, descending = parse_sort(sort)
     return sort_rows(rows, key=key, descending=descending)
+
+
+def reporting_currency(user: User) -> str:
+    """The currency the firm's dashboard sorts and totals in (``Firm.reporting_currency``)."""
+    firm = getattr(user, "firm", None)
+    return getattr(firm, "reporting_currency", "") or "EUR"
+
+
+def report_in(rows: list[DashboardRow], *, currency: str, firm_id: int | None, today: date) -> None:
+    """Give each row its figures in ``currency``, at the firm's latest rate on or before
+    ``today``; the rate table is read (two queries) only when some run is in another currency."""
+    from valuation.conversions import rate_legs_text
+    from valuation.engine.fx import convert_amount
+    from valuation.rates import rate_table
+
+    table = None
+    for row in rows:
+        run = row.figures.run if row.figures else None
+        if run is None:
+            continue
+        if run.currency == currency:
+            row.reported = {name: getattr(run, name) for name in FIGURE_FIELDS}
+            continue
+        if table is None:
+            table = rate_table(firm_id=firm_id or 0, as_of=today)
+        quote = table.quote(run.currency, currency, today)
+        if quote is None:
+            row.unconverted = str(
+                _("No %(source)s→%(target)s rate: shown in %(source)s and left out of the total.")
+                % {"source": run.currency, "target": currency}
+            )
+            continue
+        row.reported = {
+            name: None if getattr(run, name) is None else convert_amount(getattr(run, name), quote)
+            for name in FIGURE_FIELDS
+        }
+        row.rate_note = rate_legs_text(quote.legs)
+
+
+@dataclass(frozen=True)
+class DashboardTotals:
+    """Σ of the rows' figures in the reporting currency, and the rows left out (no rate)."""
+
+    currency: str
+    values: dict[str, Decimal]
+    excluded: int
+
+
+def dashboard_totals(rows: list[DashboardRow], *, currency: str) -> DashboardTotals:
+    values = {name: Decimal("0.00") for name in FIGURE_FIELDS}
+    for row in rows:
+        for name in FIGURE_FIELDS:
+            value = row.reported_figure(name)
+            if value is not None:
+                values[name] += value
+    excluded = sum(1 for row in rows if row.unconverted)
+    return DashboardTotals(currency=currency, values=values, excluded=excluded)
 
 
 # ------------------------------------------------------------------------------------ client page

@@ -41,8 +41,8 @@ from facilities.models import Facility
 from facilities.terms import engine_terms, engine_terms_dict
 from valuation.engine import ENGINE_VERSION
 from valuation.engine.errors import EngineInputError, TermsError
+from valuation.engine.fx import ConvertedTooLarge, NoRateError, RateTable, rates_used, valuate_converted
 from valuation.engine.lines import Lines, concat_lines, prepare_lines
-from valuation.engine.run import valuate
 from valuation.engine.serialize import result_to_dict
 from valuation.files import local_path
 from valuation.imports.currencies import foreign_currency_problem, line_currencies
@@ -59,6 +59,7 @@ from valuation.imports.reader import StockFileReader, preview_stock_file
 from valuation.imports.report import ImportRejected
 from valuation.jumps import Jump, find_jumps
 from valuation.models import ClientMapping, RunStatus, StockUpload, UploadFingerprint, UploadStatus, ValuationRun
+from valuation.rates import max_rate_age_days, rate_table
 from valuation.storage import delete_lines, line_writer
 
 log = logging.getLogger("stockpledge.valuation")
@@ -100,6 +101,31 @@ def inputs_digest(*, upload: StockUpload, terms: dict[str, Any]) -> str:
         "as_of": upload.as_of.isoformat(),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_hash(terms: dict[str, Any], currency: str, rates: list[str] | tuple[str, ...] = ()) -> str:
+    """A run's identity for one upload: its terms, the currency its lines are converted into, the
+    rates that convert them (``rates_key``) and the engine's version. Any of them changing values
+    the file again, as a new run, instead of keeping the old one as if it still held."""
+    data: dict[str, Any] = {**terms, "_valued_in": currency, "_engine": ENGINE_VERSION}
+    if rates:
+        data["_rates"] = list(rates)
+    return terms_hash(data)
+
+
+def rates_key(*, upload: StockUpload, currency: str, table: RateTable | None = None) -> list[str]:
+    """The exact factors that convert each of the file's other currencies into ``currency`` at
+    its stock date, as the firm's rate table quotes them now ("USD:4/5"; "USD:none" without one)."""
+    foreign = [code for code in (upload.report or {}).get("currencies") or [] if code != currency]
+    if not foreign:
+        return []
+    if table is None:
+        table = rate_table(firm_id=upload.client.firm_id, as_of=upload.as_of)
+    key = []
+    for code in sorted(foreign):
+        quote = table.quote(code, currency, upload.as_of)
+        key.append(f"{code}:{quote.factor.numerator}/{quote.factor.denominator}" if quote else f"{code}:none")
+    return key
 
 
 # ------------------------------------------------------------------------------------ uploading
@@ -468,7 +494,9 @@ def process_upload(*, upload_id: int) -> None:
     upload.column_mapping = _format_used(formats, reader.format)
     facilities = list(Facility.objects.filter(client=upload.client).select_related("client"))
     # Each facility's terms, read now: the connection is busy with the COPY from here on.
-    runs = [_value(facility=f, upload=upload) for f in facilities]
+    # The rates too: each line in another currency is converted at the rate for the stock date.
+    table = rate_table(firm_id=upload.client.firm_id, as_of=upload.as_of)
+    runs = [_value(facility=f, upload=upload, table=table) for f in facilities]
     currencies = sorted({f.currency for f in facilities}) or [upload.client.currency]
     # From here the one transaction checks, stores and values the slices: no stage until done.
     StockUpload.objects.heartbeat(upload_id, stage="storing", rows_read=reader.rows)
@@ -483,13 +511,14 @@ def process_upload(*, upload_id: int) -> None:
             )
             if not list(still_ours.values_list("pk", flat=True)):
                 raise _LeaseLost
-            count, columns, computed = _store_and_value(upload, reader, runs, pool, currencies)
-            # Before the runs: their inputs digest reads the mapping, their jumps the line count.
+            count, columns, computed, found = _store_and_value(upload, reader, runs, pool, currencies, table)
+            # Before the runs: their inputs digest reads the mapping, their jumps the line count,
+            # their identity the currencies (the rates that convert them, ``rates_key``).
             upload.line_count = count
             upload.columns = columns
             upload.mapping = reader.mapping.to_json()
             upload.warehouses = reader.warehouses
-            upload.report = reader.report.to_json()
+            upload.report = {**reader.report.to_json(), "currencies": found}
             for run_fields in computed:
                 _save_run(upload=upload, **run_fields)
             _finish_upload(upload, UploadStatus.ACCEPTED)
@@ -525,13 +554,16 @@ def _store_and_value(
     runs: list[dict[str, Any]],
     pool: ThreadPoolExecutor,
     currencies: list[str],
-) -> tuple[int, list[str], list[dict[str, Any]]]:
+    table: RateTable | None = None,
+) -> tuple[int, list[str], list[dict[str, Any]], list[str]]:
     """Stream the accepted slices to the database, then value the whole file in ``pool`` while
-    the server finishes storing; return (line count, columns, each run's fields).
+    the server finishes storing; return (line count, columns, each run's fields, the currencies of
+    the lines).
 
     Raises ``_Rejected`` (after validating every slice, so the report is whole) when the reader or
     the engine rejects a line, or when lines are in a currency other than ``currencies`` (each
-    facility's): the caller's transaction then drops what was sent.
+    facility's) that no rate of ``table`` converts on or before the stock date: the caller's
+    transaction then drops what was sent.
     """
     delete_lines(upload.pk)
     parts: list[tuple[pd.DataFrame, Lines]] = []
@@ -552,7 +584,10 @@ def _store_and_value(
                 writer = stack.enter_context(line_writer(upload.pk, chunk.columns))
             writer.write(chunk, prepared)
             parts.append((chunk, prepared))
-        _check_currencies(reader, found, currencies)
+        if table is None:
+            _check_currencies(reader, found, currencies)
+        else:
+            _check_rates(reader, found, currencies, table, upload.as_of)
         report = reader.report.to_json()
         if not reader.accepted:
             raise _Rejected(report)
@@ -569,7 +604,8 @@ def _store_and_value(
         # Valuations are pure computation: they run in threads (``VALUING_THREADS``) while the
         # server stores the last slices (leaving the ExitStack waits for the COPY to finish).
         computed = [pool.submit(_compute_all, [run], lines, prepared) for run in runs]
-    return len(lines), [c for c in lines.columns if c != "row"], [f for c in computed for f in c.result()]
+    columns = [c for c in lines.columns if c != "row"]
+    return len(lines), columns, [f for c in computed for f in c.result()], sorted(found)
 
 
 def _count_currencies(chunk: pd.DataFrame, file_currency: str, found: dict[str, int]) -> None:
@@ -582,11 +618,45 @@ def _count_currencies(chunk: pd.DataFrame, file_currency: str, found: dict[str, 
     codes = line_currencies(cells, file_currency)
     for code, n in codes.items():
         found[code] = found.get(code, 0) + n
-    # Stored as its ISO code ("€", "eur" or a blank cell -> EUR), so every stored line names it;
-    # a column already written as that one code is left as it is.
+    # Stored as its ISO code ("€", "eur" or a blank cell -> EUR), so every stored line names it
+    # and conversion reads one code per currency; a column already written so is left as it is.
     if len(codes) == 1 and set(cells) != set(codes):
         code = next(iter(codes))
         chunk["currency"] = pd.Series(code, index=chunk.index, dtype=chunk["currency"].dtype)
+    elif len(codes) > 1:
+        _normalise_currency_cells(chunk, file_currency)
+
+
+def _normalise_currency_cells(chunk: pd.DataFrame, file_currency: str) -> None:
+    """Each cell of a several-currency column as its ISO code (one lookup per distinct spelling)."""
+    from valuation.imports.currencies import currency_code
+
+    column = chunk["currency"]
+    spelled = column.fillna("")
+    mapping = {cell: currency_code(cell, file_currency) for cell in spelled.unique().tolist()}
+    if any(cell != code for cell, code in mapping.items()):
+        chunk["currency"] = pd.Series(spelled.map(mapping), index=chunk.index, dtype=column.dtype)
+
+
+def _check_rates(
+    reader: StockFileReader, found: dict[str, int], currencies: list[str], table: RateTable, as_of: date
+) -> None:
+    """Refuse the file when a line is in a currency that no rate converts into a facility's
+    currency on or before the stock date, naming the currency and the date: its amount would
+    otherwise count unconverted. A spelling that is not an ISO code ("$") is refused as before."""
+    from valuation.imports.currencies import no_rate_problem, unknown_currency_problem
+
+    if not found:
+        return
+    column = reader.mapping.targets().get("currency")
+    unknown = {code: n for code, n in found.items() if not (len(code) == 3 and code.isascii() and code.isalpha())}
+    if unknown:
+        reader.report.add(unknown_currency_problem(unknown, column))
+        return
+    for expected in currencies:
+        for code, n in sorted(found.items()):
+            if code != expected and table.quote(code, expected, as_of) is None:
+                reader.report.add(no_rate_problem(code, expected, as_of, n, column))
 
 
 def _check_currencies(reader: StockFileReader, found: dict[str, int], currencies: list[str]) -> None:
@@ -634,8 +704,9 @@ def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> Non
     upload.save()
 
 
-def _value(*, facility: Facility, upload: StockUpload) -> dict[str, Any]:
-    """Read the facility's terms (database) and set up its valuation; ``_compute`` runs it."""
+def _value(*, facility: Facility, upload: StockUpload, table: RateTable | None = None) -> dict[str, Any]:
+    """Read the facility's terms and the rates (database) and set up its valuation, every line
+    converted into the facility's currency; ``_compute`` runs it."""
     # Stored terms that no longer read (an unknown key, a value out of range) fail this valuation
     # with their name; they never stop the upload or the other facilities' valuations.
     fields: dict[str, Any] = {"facility": facility, "terms": {}}
@@ -645,7 +716,17 @@ def _value(*, facility: Facility, upload: StockUpload) -> dict[str, Any]:
     except (ValidationError, TermsError) as error:
         fields["failure"] = _terms_failure(error)
         return fields
-    fields["valuing"] = partial(valuate, terms=terms, as_of=upload.as_of)
+    if table is None:
+        table = rate_table(firm_id=facility.client.firm_id, as_of=upload.as_of)
+    fields["valuing"] = partial(
+        valuate_converted,
+        terms=terms,
+        as_of=upload.as_of,
+        target=facility.currency,
+        default_currency=upload.file_currency,
+        table=table,
+        max_age_days=max_rate_age_days(),
+    )
     return fields
 
 
@@ -676,16 +757,30 @@ def _compute(fields: dict[str, Any], lines: pd.DataFrame, prepared: Lines | None
     if valuing is None:
         return fields
     try:
-        result = valuing(lines, prepared=prepared)
+        result, conversions = valuing(lines, prepared=prepared)
     except (ValidationError, TermsError) as error:
         fields["failure"] = _terms_failure(error)
+        return fields
+    except NoRateError as error:
+        fields["failure"] = no_rate_text(error.currency, error.target, error.day)
+        return fields
+    except ConvertedTooLarge as error:
+        fields["failure"] = str(error)
         return fields
     except EngineInputError as error:
         fields["failure"] = str(error)
         return fields
     fields["lines_parquet"] = _lines_parquet(result)
     fields["result"] = dataclasses.replace(result, lines=result.lines.iloc[:0])
+    fields["conversions"] = rates_used(conversions)
     return fields
+
+
+def no_rate_text(currency: str, target: str, day: date) -> str:
+    """The reason a valuation cannot be made: a currency without a rate (translated)."""
+    return _(
+        "No %(currency)s→%(target)s rate on or before %(date)s: add one in the rate table or import the ECB rates."
+    ) % {"currency": currency, "target": target, "date": day.isoformat()}
 
 
 def _lines_parquet(result: Any) -> bytes:
@@ -712,12 +807,13 @@ def _save_run(
     failure: str = "",
     run: ValuationRun | None = None,
     lines_parquet: bytes | None = None,
+    conversions: list[dict[str, Any]] | None = None,
 ) -> ValuationRun:
     if run is None:
         run, _created = ValuationRun.objects.get_or_create(
             facility=facility,
             upload=upload,
-            terms_hash=terms_hash(terms),
+            terms_hash=run_hash(terms, facility.currency, rates_key(upload=upload, currency=facility.currency)),
             defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
         )
     run.terms = terms
@@ -730,6 +826,8 @@ def _save_run(
         run.status = RunStatus.DONE
         run.failure_reason = ""
         run.result = result_to_dict(result)
+        # How each currency's lines were converted into the facility's (empty: none needed).
+        run.result["conversions"] = conversions or []
         run.book_value = result.eligibility.book_value
         run.eligible_value = result.eligibility.eligible
         run.liquidation_value = result.liquidation.liquidation_value
@@ -791,11 +889,10 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
     run, created = ValuationRun.objects.get_or_create(
         facility=facility,
         upload=upload,
-        terms_hash=terms_hash(terms),
+        terms_hash=run_hash(terms, facility.currency, rates_key(upload=upload, currency=facility.currency)),
         defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
     )
-    stale_engine = run.status == RunStatus.DONE and run.engine_version != ENGINE_VERSION
-    if created or run.status == RunStatus.FAILED or stale_engine:
+    if created or run.status == RunStatus.FAILED:
         if not created:
             ValuationRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, attempts=0, claimed_at=None)
         from valuation import tasks
@@ -852,7 +949,9 @@ def freshness(run: ValuationRun) -> Freshness:
     """Compare the run's terms with the facility's terms as they would be read now."""
     facility = run.facility
     try:
-        expected = terms_hash(engine_terms_dict(facility))
+        expected = run_hash(
+            engine_terms_dict(facility), facility.currency, rates_key(upload=run.upload, currency=facility.currency)
+        )
     except (ValidationError, TermsError) as error:
         return Freshness("outdated", reason=_terms_failure(error))
     if run.terms_hash == expected:

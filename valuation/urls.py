@@ -1,6 +1,6 @@
 from django.urls import path
 
-from valuation import views
+from valuation import rate_views, views
 
 app_name = "valuation"
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("uploads/<int:pk>/reject/", views.upload_reject, name="upload-reject"),
     path("uploads/<int:pk>/sites/accept/", views.upload_accept_site, name="upload-accept-site"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("rates/", rate_views.rate_list, name="rate-list"),
+    path("rates/<int:pk>/edit/", rate_views.rate_edit, name="rate-edit"),
+    path("rates/import/", rate_views.rate_import, name="rate-import"),
+    path("rates/reporting-currency/", rate_views.reporting_currency, name="reporting-currency"),
 ]

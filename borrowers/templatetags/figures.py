@@ -48,3 +48,9 @@ def day(value: object) -> str:
 @register.filter
 def day_time(value: object) -> str:
     return formatting.day_time(value, translation.get_language())
+
+
+@register.filter
+def rate(value: object) -> str:
+    """An exchange rate as quoted (1,0842 · 1.0842), its decimals kept: borrowers/formatting.rate."""
+    return formatting.rate(value, translation.get_language())

@@ -166,6 +166,8 @@ STOCK_FILE_MAX_BYTES = int(os.environ.get("STOCK_FILE_MAX_BYTES", str(256 * 1024
 STOCK_FILE_MAX_ROWS = int(os.environ.get("STOCK_FILE_MAX_ROWS", "2000000"))
 # Uploads one person may send in any hour (valuation.services); 0 switches the limit off.
 STOCK_UPLOADS_PER_HOUR = int(os.environ.get("STOCK_UPLOADS_PER_HOUR", "30"))
+# A rate dated more than this many days before a stock date is flagged on the run (valuation/rates.py).
+FX_MAX_RATE_AGE_DAYS = int(os.environ.get("FX_MAX_RATE_AGE_DAYS", "7"))
 
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "borrowers.User"

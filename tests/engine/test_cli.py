@@ -126,3 +126,12 @@ def test_named_reserves_in_the_table_each_with_its_basis(tmp_path):
         "1,017,500.00",
     ):
         assert expected in text, (expected, text)
+
+
+def test_a_file_in_two_currencies_is_not_summed_as_one(tmp_path):
+    """The command has no rate table: 1,000 EUR + 1,000 USD would have been valued as 2,000 of
+    one currency; the file is refused, naming both currencies."""
+    stock = "sku,category,quantity,unit_cost,currency\nA,raw_material,1,1000,EUR\nB,raw_material,1,1000,usd\n"
+    stock, terms = _write(tmp_path, stock, PLEDGE)
+    with pytest.raises(CommandError, match=r"EUR \(1 lines\), USD \(1 lines\)"):
+        call_command("valuate", stock, "--terms", terms, "--as-of", "2026-10-31")

@@ -11,6 +11,7 @@ from tests.foundation.matrix_helpers import (
     api,
     everyone,
 )
+from tests.foundation.routes_valuation import _rate_a  # the world has no rate: made once
 
 # The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
 REPORT_READERS = {"advisor_a": 200, "client_user_x": 200, "bank_shared": 200}
@@ -42,6 +43,11 @@ ROUTES: Routes = {
     # Tokens: the exchange is POST-only and open (credentials are the check); your own token needs a log-in.
     "api-token": (lambda w: {}, everyone(405)),
     "api-token-mine": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    # The rate table: everyone logged in may list (a client or a bank sees an empty list), only
+    # the firm's advisors see a rate; the import is POST-only.
+    "rate-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "rate-detail": (_rate_a, api(advisor_a=200)),
+    "rate-import": (lambda w: {}, everyone(405, anon=401)),
     "report-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "report-detail": (lambda w: {"pk": w.report_x.pk}, api(**REPORT_READERS)),
     "report-pdf": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=409, client_user_x=409, bank_shared=409)),

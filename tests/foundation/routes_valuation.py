@@ -5,11 +5,25 @@ Route name -> (URL kwargs from the world, expected status per persona). Collecte
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from borrowers.models import ExchangeRate
 from tests.foundation.matrix_helpers import (
+    ADVISORS,
     Routes,
     everyone,
     pages,
 )
+
+
+def _rate_a(w) -> dict:
+    """A rate of firm A's table (made once per world)."""
+    rate, _ = ExchangeRate.objects.get_or_create(
+        firm=w.firm_a, day=dt.date(2026, 11, 27), base="EUR", quote="USD", defaults={"rate": Decimal("1.0842")}
+    )
+    return {"pk": rate.pk}
+
 
 ROUTES: Routes = {
     "valuation:upload-list": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
@@ -22,4 +36,9 @@ ROUTES: Routes = {
     # POST only; who may post (the firm's advisors alone) is tests/workspace/test_sites.py's.
     "valuation:upload-accept-site": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),
     "valuation:run-detail": (lambda w: {"pk": w.run_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    # The firm's rate table is its advisors' alone; each firm sees only its own rates.
+    "valuation:rate-list": (lambda w: {}, pages(**ADVISORS)),
+    "valuation:rate-edit": (_rate_a, pages(advisor_a=200)),
+    "valuation:rate-import": (lambda w: {}, pages(**ADVISORS)),
+    "valuation:reporting-currency": (lambda w: {}, pages(advisor_a=405, advisor_b=405)),  # POST only
 }

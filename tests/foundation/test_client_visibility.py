@@ -52,6 +52,7 @@ GATES: dict[str, str | None] = {
     "invitation-list": None,  # empty for a client user
     "audit-list": None,  # empty for a client user
     "category-list": None,
+    "rate-list": None,  # answers with an empty list: the rate table is the advisors' alone
     "run-list": "partial",  # answers, holding only the runs whose figures the client may see
     "run-detail": "figures",
     "run-waterfall": "waterfall",

@@ -123,16 +123,16 @@ MIXED_CSV = (
 
 
 def test_mixed_eur_usd_cny_file_is_refused_naming_the_currencies(world, upload_csv):
-    """Lines in USD and CNY cannot be converted to the facility's EUR: the file is refused,
-    nothing is stored or valued, and the report names each currency with its lines."""
+    """Lines in USD and CNY with no rate in the firm's table cannot be converted to the
+    facility's EUR: the file is refused, nothing is stored or valued, and the report names each
+    currency without a rate, its lines and the stock date."""
     previous = services.current_run(world.facility_x)
     upload = upload_csv(world, MIXED_CSV)
     assert upload.status == UploadStatus.REJECTED
-    problems = [p for p in upload.report["problems"] if p["kind"] == "foreign_currency"]
-    assert len(problems) == 1 and problems[0]["severity"] == "error"
-    assert problems[0]["value"] == "CNY, EUR, USD" and problems[0]["expected"] == "EUR"
-    assert problems[0]["column"] == "Devise"
-    assert "CNY (1 line), EUR (2 lines), USD (1 line)" in problems[0]["message"]
+    problems = [p for p in upload.report["problems"] if p["kind"] == "no_rate"]
+    assert [p["value"] for p in problems] == ["CNY", "USD"]
+    assert all(p["severity"] == "error" and p["column"] == "Devise" for p in problems)
+    assert "No USD→EUR rate on or before 2026-11-15 (1 line in USD)" in problems[1]["message"]
     assert not StockLine.objects.filter(upload=upload).exists()
     assert not ValuationRun.objects.filter(upload=upload).exists()
     assert services.current_run(world.facility_x) == previous
@@ -154,8 +154,8 @@ def test_file_currency_chosen_at_upload_other_than_the_facility_s_is_refused(wor
         )
     upload.refresh_from_db()
     assert upload.currency == "USD" and upload.status == UploadStatus.REJECTED
-    problem = next(p for p in upload.report["problems"] if p["kind"] == "foreign_currency")
-    assert problem["value"] == "USD" and "USD (5 lines)" in problem["message"]
+    problem = next(p for p in upload.report["problems"] if p["kind"] == "no_rate")
+    assert problem["value"] == "USD" and "No USD→EUR rate on or before 2026-11-15 (5 lines" in problem["message"]
 
 
 def test_file_currency_equal_to_the_client_s_is_stored_blank_and_accepted(world, upload_csv):
@@ -297,6 +297,6 @@ def test_the_api_takes_a_file_currency_and_answers_the_one_used(world, django_ca
     assert answer.status_code == 202 and answer.json()["currency"] == "CNY"
     upload = api.get(answer.json()["status_url"]).json()
     assert upload["status"] == "rejected"
-    assert any(p["kind"] == "foreign_currency" and p["value"] == "CNY" for p in upload["report"]["problems"])
+    assert any(p["kind"] == "no_rate" and p["value"] == "CNY" for p in upload["report"]["problems"])
     bad = post_file(api, world, GOOD_CSV.replace(b"A001", b"A003"), currency="E1R")
     assert bad.status_code == 400 and "currency" in bad.json()["fields"]

@@ -27,6 +27,7 @@ def test_each_role_sees_its_own_navigation(world: World):
         "Dashboard",
         "Clients",
         "Lenders",
+        "Exchange rates",
         "Invitations",
         "Audit trail",
         "Reports",

@@ -104,11 +104,62 @@ def test_other_firms_clients_never_appear(client, world):
 
 
 def test_dashboard_query_count_is_constant(client, world, portfolio, django_assert_max_num_queries):
-    """62 clients, 181 facilities, 541 runs: session, user, clients, facilities, runs."""
+    """62 clients, 181 facilities, 541 runs: session, user, clients, facilities, runs, and the
+    firm (its reporting currency); the rate table only when a run is in another currency."""
     client.force_login(world.advisor_a)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(URL)
     assert response.status_code == 200
     assert len(_client_names(response.content.decode())) == 182  # 60×3 + Xylo + Yarn
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         client.get(URL, {"sort": "-alerts", "q": "client"}, headers={"HX-Request": "true"})
+
+
+def test_dashboard_sorts_and_totals_in_the_reporting_currency(client, world, django_assert_max_num_queries):
+    """Facility X in EUR (financing 1,600,000.00), a USD facility of Yarn (financing
+    1,000,000.00 USD) and a CNY one of Yarn with no rate. 1 EUR = 1.25 USD on 2026-11-27:
+    1,000,000 USD = 800,000.00 EUR. Total financing in EUR = 1,600,000 + 800,000 = 2,400,000.00;
+    the CNY facility (5,000,000.00 CNY) is shown but left out: summed as if in euros the total
+    would have been 7,600,000.00 (or 3,600,000.00 with the USD unconverted)."""
+    from borrowers.models import ExchangeRate
+
+    ExchangeRate.objects.create(
+        firm=world.firm_a, day=dt.date(2026, 11, 27), base="EUR", quote="USD", rate=Decimal("1.25"), source="ECB"
+    )
+    upload = make_upload(world.client_y, world.advisor_a, as_of=dt.date(2026, 11, 30))
+    usd = Facility.objects.create(
+        client=world.client_y,
+        lender=world.lender_a,
+        name="Dollar line",
+        structure=Structure.BORROWING_BASE,
+        currency="USD",
+    )
+    cny = Facility.objects.create(
+        client=world.client_y,
+        lender=world.lender_a,
+        name="Yuan line",
+        structure=Structure.BORROWING_BASE,
+        currency="CNY",
+    )
+    make_run(usd, upload, book_value=Decimal("2000000.00"), financing=Decimal("1000000.00"))
+    make_run(cny, upload, book_value=Decimal("9000000.00"), financing=Decimal("5000000.00"))
+    rows = selectors.dashboard_rows(user=world.advisor_a, sort="-financing", today=dt.date(2026, 12, 1))
+    by_name = {r.figures.facility.name: r for r in rows if r.figures}
+    assert by_name["Dollar line"].reported_figure("financing") == Decimal("800000.00")
+    assert "1 EUR = 1.25 USD (ECB" in by_name["Dollar line"].rate_note
+    assert by_name["Yuan line"].reported_figure("financing") is None
+    assert "No CNY→EUR rate" in by_name["Yuan line"].unconverted
+    # Sorted by financing in EUR: 1.6 M EUR before 800 k EUR; the unconvertible row last.
+    assert [r.figures.facility.name for r in rows if r.figures][:3] == ["Pledge 2026", "Dollar line", "Yuan line"]
+    totals = selectors.dashboard_totals(rows, currency="EUR")
+    assert totals.values["financing"] == Decimal("2400000.00") and totals.excluded == 1
+    client.force_login(world.advisor_a)
+    with django_assert_max_num_queries(8):
+        html = client.get(URL).content.decode()
+    assert "Total in EUR" in html and "€2,400,000.00" in html
+    assert "1 facility has no rate into EUR" in html
+    # A firm reporting in USD: 1,600,000 EUR × 1.25 = 2,000,000.00 USD + 1,000,000.00 USD.
+    world.firm_a.reporting_currency = "USD"
+    world.firm_a.save()
+    rows = selectors.dashboard_rows(user=type(world.advisor_a).objects.get(pk=world.advisor_a.pk))
+    assert selectors.dashboard_totals(rows, currency="USD").values["financing"] == Decimal("3000000.00")

@@ -156,5 +156,7 @@ def test_mixed_currencies_are_shown_refused_on_the_upload_page(client, world, up
     upload = upload_csv(world, MIXED_CSV)
     client.force_login(world.client_user_x)
     html = client.get(upload.get_absolute_url()).content.decode()
-    assert "The file&#x27;s lines are in CNY, EUR, USD; they are valued in EUR." in html
-    assert "line in another currency: 1" in html
+    # No rate in the firm's table: each currency without one is named, with its lines and the date.
+    assert "No CNY→EUR rate on or before 2026-11-15 (1 line in CNY)" in html
+    assert "No USD→EUR rate on or before" in html
+    assert "no exchange rate: 2" in html

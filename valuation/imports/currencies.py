@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 
 from .report import Problem, Severity
 
@@ -73,5 +74,41 @@ def foreign_currency_problem(found: Mapping[str, int], expected: str, column: st
             "currency cannot be converted yet (there is no exchange-rate table), so the file is "
             "refused rather than summed as one currency: export the lines in "
             f"{expected}, or one file per currency."
+        ),
+    )
+
+
+def no_rate_problem(currency: str, target: str, day: date, lines: int, column: str | None) -> Problem:
+    """The error refusing a file with lines in ``currency`` when no rate converts it into the
+    facility's ``target`` on or before the stock date: never valued unconverted."""
+    return Problem(
+        severity=Severity.ERROR,
+        kind="no_rate",
+        column=column,
+        field="currency",
+        value=currency,
+        expected=f"a {currency}→{target} rate on or before {day.isoformat()}",
+        message=(
+            f"No {currency}→{target} rate on or before {day.isoformat()} ({lines:,} "
+            f"line{'s' if lines != 1 else ''} in {currency}): add one in the rate table or import "
+            "the ECB rates, then process the file again."
+        ),
+    )
+
+
+def unknown_currency_problem(found: Mapping[str, int], column: str | None) -> Problem:
+    """The error refusing lines whose currency is not an ISO 4217 code ("$", "¥"): which one
+    is meant is not guessed, so they cannot be converted."""
+    listed = ", ".join(f"{code} ({n:,} line{'s' if n != 1 else ''})" for code, n in sorted(found.items()))
+    return Problem(
+        severity=Severity.ERROR,
+        kind="unknown_currency",
+        column=column,
+        field="currency",
+        value=", ".join(sorted(found)),
+        expected="a three-letter ISO 4217 code",
+        message=(
+            f"The currency of some lines is not an ISO 4217 code: {listed}. Write the code "
+            "(USD, CAD, JPY, CNY…) so the lines can be converted at a dated rate."
         ),
     )
