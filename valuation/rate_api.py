@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from borrowers import access
 from borrowers.api import ScopedModelViewSet
+from borrowers.api_schema import errors
 from borrowers.models import ExchangeRate
 from valuation import rates
 from valuation.rate_forms import ECB_MAX_BYTES
@@ -115,7 +116,7 @@ class EcbImportView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": EcbImportSerializer},
-        responses={200: EcbImportOutcomeSerializer},
+        responses={200: EcbImportOutcomeSerializer, **errors(400, 404)},
         summary="Import the ECB reference rates",
     )
     def post(self, request: Request) -> Response:

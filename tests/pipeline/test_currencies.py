@@ -129,6 +129,7 @@ def test_two_facilities_in_two_currencies_each_get_their_own_figures(world, uplo
         name="USD line",
         structure=Structure.PLEDGE_WITHOUT_DISPOSSESSION,
         currency="USD",
+        ltv_caps_indicative=True,  # the lines carry no resale price: the conversion is under test
         fungibility_share_pct=Decimal("75"),
         over_collateralisation_pct=Decimal("150"),
     )
