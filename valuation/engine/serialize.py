@@ -63,10 +63,12 @@ def _load(kind: Any, value: Any) -> Any:
         return date.fromisoformat(value)
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
+        # A field added since the result was stored (one with a default) keeps its default.
         return kind(
             **{
                 f.name: value[f.name] if f.name == "lines" else _load(hints[f.name], value[f.name])
                 for f in dataclasses.fields(kind)
+                if f.name in value or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
             }
         )
     return value
