@@ -14,7 +14,7 @@ from facilities import services
 from facilities.models import FACILITY_TERMS_FIELDS, Facility, Lender
 from facilities.terms import engine_terms
 
-JSON_SETTINGS = ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps")
+JSON_SETTINGS = ("eligibility_settings", "criteria_settings", "ltv_caps")
 
 
 class LenderSerializer(serializers.ModelSerializer):

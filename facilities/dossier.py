@@ -422,7 +422,7 @@ def propose(*, candidate: Facility, run: ValuationRun) -> Proposal:
     from valuation.frames import lines_frame
 
     try:
-        terms = engine_terms(candidate)
+        terms = engine_terms(candidate, as_of=run.as_of)
         lines = lines_frame(run.upload)
         if lines.empty:
             return Proposal(None, _("The stock lines of this valuation are no longer stored."))

@@ -32,7 +32,7 @@ class FacilityForm(forms.ModelForm):
         fields = FACILITY_TERMS_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 4, "class": "mono"})
-            for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps")
+            for name in ("eligibility_settings", "criteria_settings", "ltv_caps")
         }
 
     def __init__(self, *args: Any, client: ClientCompany, user: User, **kwargs: Any) -> None:
@@ -51,7 +51,7 @@ class FacilityForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps"):
+        for name in ("eligibility_settings", "criteria_settings", "ltv_caps"):
             value = data.get(name)
             if value is not None and not isinstance(value, dict):
                 self.add_error(name, _("Enter a JSON object, e.g. {}."))

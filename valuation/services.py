@@ -571,10 +571,10 @@ def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> Non
 
 def _value(*, facility: Facility, upload: StockUpload) -> dict[str, Any]:
     """Read the facility's terms (database) and set up its valuation; ``_compute`` runs it."""
-    terms_dict = engine_terms_dict(facility)
+    terms_dict = engine_terms_dict(facility, as_of=upload.as_of)
     fields: dict[str, Any] = {"facility": facility, "terms": terms_dict}
     try:
-        terms = engine_terms(facility)
+        terms = engine_terms(facility, as_of=upload.as_of)
     except (ValidationError, TermsError) as error:
         fields["failure"] = _terms_failure(error)
         return fields
@@ -685,7 +685,7 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
     upload = facility.client.uploads.filter(status=UploadStatus.ACCEPTED).order_by("-as_of", "-uploaded_at").first()
     if upload is None:
         return None
-    terms = engine_terms_dict(facility)
+    terms = engine_terms_dict(facility, as_of=upload.as_of)
     run, created = ValuationRun.objects.get_or_create(
         facility=facility,
         upload=upload,
