@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from borrowers.api import ClientViewSet, MyTokenView, ObtainTokenView, StockCategoryViewSet, WarehouseViewSet
-from facilities.api import FacilityViewSet, LenderViewSet
+from facilities.api import AppraisalViewSet, FacilityViewSet, LenderViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 
@@ -24,6 +24,7 @@ router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("categories", StockCategoryViewSet, basename="category")
 router.register("lenders", LenderViewSet, basename="lender")
 router.register("facilities", FacilityViewSet, basename="facility")
+router.register("appraisals", AppraisalViewSet, basename="appraisal")
 router.register("uploads", UploadViewSet, basename="upload")
 router.register("runs", RunViewSet, basename="run")
 router.register("reports", ReportViewSet, basename="report")

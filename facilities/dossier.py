@@ -300,6 +300,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         "pending": any(r.status in (RunStatus.QUEUED, RunStatus.RUNNING) for r in runs),
         "latest_failed": failed[0] if failed else None,
     }
+    context.update(_appraisal_context(facility, chosen, context["show"]))
     if chosen is None or chosen.status != RunStatus.DONE or not chosen.result:
         return context
     result = chosen.result
@@ -327,6 +328,31 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         }
     )
     return context
+
+
+def _appraisal_context(facility: Facility, run: ValuationRun | None, show: dict[str, bool]) -> dict[str, Any]:
+    """The appraisal the shown valuation used (status at its stock date; today's without one)
+    and the firm sub-categories whose own settings valued lines. Working material: advisors."""
+    if not show.get("detail"):
+        return {}
+    from django.utils import timezone
+
+    from facilities.appraisals import appraisal_used
+
+    as_of = run.as_of if run is not None else timezone.localdate()
+    result = (run.result or {}) if run is not None else {}
+    subs = (result.get("liquidation") or {}).get("by_sub_category") or []
+    return {
+        "appraisal": appraisal_used(facility, as_of),
+        "sub_categories": [
+            {
+                **sub,
+                "category_label": category_label(sub["category"]),
+                "liquidity_label": liquidity_label(sub["liquidity_class"]),
+            }
+            for sub in subs
+        ],
+    }
 
 
 # ------------------------------------------------------------------------------------ comparison

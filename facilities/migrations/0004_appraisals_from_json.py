@@ -57,7 +57,12 @@ def forwards(apps, schema_editor):
         else:
             refused.append(repr(data))
         effective = facility.created_at.date()
-        first = StockUpload.objects.filter(client_id=facility.client_id).order_by("as_of").values_list("as_of", flat=True).first()
+        first = (
+            StockUpload.objects.filter(client_id=facility.client_id)
+            .order_by("as_of")
+            .values_list("as_of", flat=True)
+            .first()
+        )
         if first is not None and first < effective:
             effective = first
         notes = [
@@ -65,9 +70,7 @@ def forwards(apps, schema_editor):
             "complete them from the appraisal report."
         ]
         if refused:
-            notes.append(
-                "Not applied (not a base category with a rate between 0 and 100): " + "; ".join(refused)
-            )
+            notes.append("Not applied (not a base category with a rate between 0 and 100): " + "; ".join(refused))
         appraisal = Appraisal.objects.create(
             facility=facility,
             appraiser="unknown (migrated)",

@@ -48,6 +48,8 @@ GATES: dict[str, str | None] = {
     "upload-list": None,
     "upload-detail": None,
     "category-list": None,
+    # Answers a client user with an empty list: appraisals are never the client's (access rule).
+    "appraisal-list": None,
     "run-list": "partial",  # answers, holding only the runs whose figures the client may see
     "run-detail": "figures",
     "run-waterfall": "waterfall",
