@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from borrowers.api import ScopedFieldsMixin, ScopedModelViewSet
 from facilities import appraisals, services
-from facilities.models import FACILITY_TERMS_FIELDS, Appraisal, Facility, Lender
+from facilities.models import FACILITY_TERMS_FIELDS, Appraisal, AppraisalRate, Facility, Lender
 from facilities.terms import engine_terms
 
 JSON_SETTINGS = ("eligibility_settings", "criteria_settings", "ltv_caps")
@@ -138,6 +138,11 @@ class AppraisalRateSerializer(serializers.Serializer):
     )
     nolv_pct = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=0, max_value=100)
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        if isinstance(instance, AppraisalRate):
+            return {"category": instance.category_code, "nolv_pct": str(instance.nolv_pct)}
+        return super().to_representation(instance)
+
 
 class AppraisalSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     """An appraisal with its rates; the same checks as the page: every category must be a base
@@ -172,14 +177,6 @@ class AppraisalSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
 
     def get_has_report(self, appraisal: Appraisal) -> bool:
         return bool(appraisal.report_file)
-
-    def to_representation(self, instance: Appraisal) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["rates"] = [
-            {"category": r.category_code, "nolv_pct": str(r.nolv_pct)}
-            for r in instance.rates.select_related("stock_category")
-        ]
-        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         effective = attrs.get("effective_date", getattr(self.instance, "effective_date", None))

@@ -165,7 +165,9 @@ def delete_appraisal(*, by: User, appraisal: Appraisal) -> None:
 
 
 def _snapshot(appraisal: Appraisal) -> dict[str, Any]:
-    data = audit.snapshot(appraisal)
+    # An empty FieldFile has no url, which audit.snapshot would ask for: the name says it all.
+    data = audit.snapshot(appraisal, exclude=("report_file",))
+    data["report_file"] = appraisal.report_file.name or ""
     data["rates"] = sorted(f"{r.category_code}={r.nolv_pct}" for r in appraisal.rates.select_related("stock_category"))
     return data
 

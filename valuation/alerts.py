@@ -18,9 +18,17 @@ REPLENISHMENT_BREACH = "replenishment_breach"
 STALE_STOCK_FILE = "stale_stock_file"
 NO_STOCK_FILE = "no_stock_file"
 FAILED_UPLOAD = "failed_upload"
+EXPIRED_APPRAISAL = "expired_appraisal"
 
 # Worst first: the order alerts are listed in, and the weight used to sort by alerts.
-SEVERITY = {OVER_ADVANCE: 4, REPLENISHMENT_BREACH: 4, FAILED_UPLOAD: 2, STALE_STOCK_FILE: 2, NO_STOCK_FILE: 1}
+SEVERITY = {
+    OVER_ADVANCE: 4,
+    REPLENISHMENT_BREACH: 4,
+    FAILED_UPLOAD: 2,
+    STALE_STOCK_FILE: 2,
+    EXPIRED_APPRAISAL: 2,
+    NO_STOCK_FILE: 1,
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,12 @@ def facility_alerts(
     if is_pledge and replenishment_breached(mobilisable=mobilisable, committed_guarantee=committed_guarantee):
         alerts.append(Alert(REPLENISHMENT_BREACH, facility_id))
     return alerts
+
+
+def appraisal_expired(*, expiry_date: date | None, today: date) -> bool:
+    """The facility's latest effective appraisal expired before today (an appraisal still valid
+    on its last day is not expired). No appraisal: nothing to flag."""
+    return expiry_date is not None and expiry_date < today
 
 
 def alert_weight(alerts: list[Alert]) -> int:

@@ -31,6 +31,7 @@ ALERT_LABELS = {
     rules.STALE_STOCK_FILE: _("Stale stock file"),
     rules.NO_STOCK_FILE: _("No stock file yet"),
     rules.FAILED_UPLOAD: _("Last upload failed"),
+    rules.EXPIRED_APPRAISAL: _("Appraisal expired"),
 }
 
 # How loud each alert is on the page (the design system's badge tones).
@@ -39,6 +40,7 @@ ALERT_TONES = {
     rules.REPLENISHMENT_BREACH: "bad",
     rules.STALE_STOCK_FILE: "warn",
     rules.FAILED_UPLOAD: "warn",
+    rules.EXPIRED_APPRAISAL: "warn",
     rules.NO_STOCK_FILE: "muted",
 }
 
@@ -184,10 +186,19 @@ def sort_rows(rows: list[DashboardRow], *, key: str, descending: bool) -> list[D
     return sorted(present, key=getter, reverse=descending) + missing
 
 
-def _client_queryset(user: User) -> QuerySet[ClientCompany]:
+def latest_appraisal_expiry_subquery(today: date) -> Subquery:
+    """The expiry date of the facility's appraisal at ``today`` (the latest effective by then)."""
+    from facilities.models import Appraisal
+
+    latest = Appraisal.objects.filter(facility_id=OuterRef("pk"), effective_date__lte=today)
+    return Subquery(latest.order_by("-effective_date", "-pk").values("expiry_date")[:1])
+
+
+def _client_queryset(user: User, today: date | None = None) -> QuerySet[ClientCompany]:
     uploads = StockUpload.objects.filter(client_id=OuterRef("pk"))
     facilities = access.scope(Facility.objects.select_related("lender"), user).annotate(
-        current_run_id=current_run_id_subquery()
+        current_run_id=current_run_id_subquery(),
+        appraisal_expiry=latest_appraisal_expiry_subquery(today or timezone.localdate()),
     )
     return (
         ClientCompany.objects.visible_to(user)
@@ -221,7 +232,7 @@ def dashboard_rows(
     Three queries whatever the number of clients: clients (with their latest uploads as
     subqueries), facilities (with their current run's id), and those runs."""
     today = today or timezone.localdate()
-    clients = _client_queryset(user)
+    clients = _client_queryset(user, today)
     query = query.strip()
     if query:
         clients = clients.filter(legal_name__icontains=query)
@@ -235,11 +246,19 @@ def dashboard_rows(
             rows.append(DashboardRow(client=client, figures=None, alerts=client_alerts))
         for facility in client.facility_list:
             item = by_facility[facility.pk]
-            alerts = item.alerts + client_alerts
+            alerts = item.alerts + client_alerts + appraisal_alerts(facility, today=today)
             alerts.sort(key=lambda a: -rules.SEVERITY[a.code])
             rows.append(DashboardRow(client=client, figures=item, alerts=alerts))
     key, descending = parse_sort(sort)
     return sort_rows(rows, key=key, descending=descending)
+
+
+def appraisal_alerts(facility: Facility, *, today: date) -> list[rules.Alert]:
+    """An expired appraisal on a facility annotated by `_client_queryset` (``appraisal_expiry``)."""
+    expiry = getattr(facility, "appraisal_expiry", None)
+    if rules.appraisal_expired(expiry_date=expiry, today=today):
+        return [rules.Alert(rules.EXPIRED_APPRAISAL, facility.pk)]
+    return []
 
 
 # ------------------------------------------------------------------------------------ client page

@@ -30,6 +30,7 @@ def appraisal_of_x(w: Any, *, with_report: bool = False) -> dict[str, Any]:
         appraisal.report_file.save("r.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
     return {"pk": w.facility_x.pk, "appraisal_pk": appraisal.pk}
 
+
 ROUTES: Routes = {
     "facilities:lender-list": (lambda w: {}, pages(**ADVISORS)),
     "facilities:lender-edit": (lambda w: {"pk": w.lender_a.pk}, pages(advisor_a=200)),
