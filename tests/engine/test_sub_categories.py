@@ -40,7 +40,7 @@ def test_each_sub_category_values_its_own_lines():
 
 
 def test_codes_match_as_the_readers_normalise_them():
-    """"fg lux" and "Fg_Lux" are the code FG-LUX: 2 × 100 × 60 % = 120."""
+    """ "fg lux" and "Fg_Lux" are the code FG-LUX: 2 × 100 × 60 % = 120."""
     df = lines(["100", "100"], [FG, FG], sub_category=["fg lux", "Fg_Lux"])
     assert valuate(df, two_finished_goods(), as_of=AS_OF).liquidation.liquidation_value == Decimal("120.00")
 

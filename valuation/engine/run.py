@@ -333,13 +333,10 @@ def _sub_category_warnings(assigned: LineSettings, terms: FacilityTerms) -> list
         f"under {category}: valued on the {category} settings"
         for category, code, count in assigned.unknown
     ]
-    expired = sorted(
-        {str(s.category) for s in terms.line_settings() if s.expired_appraisal_pct is not None}
-    )
+    expired = sorted({str(s.category) for s in terms.line_settings() if s.expired_appraisal_pct is not None})
     if expired:
         warnings.append(
-            f"the appraisal has expired at the stock date: its NOLV only lowers line estimates "
-            f"({', '.join(expired)})"
+            f"the appraisal has expired at the stock date: its NOLV only lowers line estimates ({', '.join(expired)})"
         )
     return warnings
 
