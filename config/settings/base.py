@@ -166,6 +166,8 @@ STOCK_FILE_MAX_BYTES = int(os.environ.get("STOCK_FILE_MAX_BYTES", str(256 * 1024
 STOCK_FILE_MAX_ROWS = int(os.environ.get("STOCK_FILE_MAX_ROWS", "2000000"))
 # Uploads one person may send in any hour (valuation.services); 0 switches the limit off.
 STOCK_UPLOADS_PER_HOUR = int(os.environ.get("STOCK_UPLOADS_PER_HOUR", "30"))
+# An appraisal's report (facilities.appraisals): a PDF, checked on its bytes, at most this size.
+APPRAISAL_FILE_MAX_BYTES = int(os.environ.get("APPRAISAL_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "borrowers.User"
