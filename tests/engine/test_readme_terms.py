@@ -29,3 +29,16 @@ def test_the_rules_example_lists_every_rule_in_order():
     terms = terms_from_dict({**rules, "structure": "pledge_with_dispossession", "pledge": {}})
     assert [str(r.rule) for r in terms.rules][:3] == ["not_owned", "retention_of_title", "reverse_factoring"]
     assert len(terms.rules) == 11 and terms.excluded_locations == ("MAR",)
+
+
+def test_the_sub_categories_example_loads():
+    """The README's categories fragment, inside a pledge: PF-LUX and PF-OUT valued on their own."""
+    fragment = json.loads("{" + _json_blocks()[4].strip() + "}")
+    terms = terms_from_dict(
+        {
+            "structure": "pledge_without_dispossession",
+            "pledge": {"fungibility_share_pct": "75", "over_collateralisation_pct": "150"},
+            **fragment,
+        }
+    )
+    assert [s.code for s in terms.sub_categories] == ["PF-LUX", "PF-OUT"]
