@@ -124,6 +124,18 @@ def _facilities(user: Any, action: Action) -> Q | None:
     return None
 
 
+@rule("facilities.Appraisal")
+def _appraisals(user: Any, action: Action) -> Q | None:
+    # An appraisal is the lender's and the advisor's working material (like the terms it feeds):
+    # a client user sees the figures it produced on the dossier, never the record or its report.
+    return Q(facility__client__firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
+@rule("facilities.AppraisalRate")
+def _appraisal_rates(user: Any, action: Action) -> Q | None:
+    return Q(appraisal__facility__client__firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
 @rule("valuation.StockUpload")
 def _uploads(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):

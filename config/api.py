@@ -14,7 +14,7 @@ from borrowers.api import (
     StockCategoryViewSet,
     WarehouseViewSet,
 )
-from facilities.api import FacilityViewSet, LenderViewSet
+from facilities.api import AppraisalViewSet, FacilityViewSet, LenderViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 from valuation.rate_api import EcbImportView, ExchangeRateViewSet
@@ -33,6 +33,7 @@ router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("categories", StockCategoryViewSet, basename="category")
 router.register("lenders", LenderViewSet, basename="lender")
 router.register("facilities", FacilityViewSet, basename="facility")
+router.register("appraisals", AppraisalViewSet, basename="appraisal")
 router.register("uploads", UploadViewSet, basename="upload")
 router.register("runs", RunViewSet, basename="run")
 router.register("reports", ReportViewSet, basename="report")

@@ -5,17 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from borrowers.api import ScopedFieldsMixin, ScopedModelViewSet
-from facilities import services, terms_settings
-from facilities.models import FACILITY_TERMS_FIELDS, Facility, Lender
+from facilities import appraisals, services, terms_settings
+from facilities.models import FACILITY_TERMS_FIELDS, Appraisal, AppraisalRate, Facility, Lender
 from facilities.terms import engine_terms, reserve_problems
 from valuation.engine.terms import Rule
 
-JSON_SETTINGS = ("nolv_appraisal",)
+JSON_SETTINGS: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ typed terms (schema + checks)
@@ -226,3 +240,147 @@ class FacilityViewSet(ScopedModelViewSet):
         serializer.instance = services.save_facility(
             by=self.request.user, facility=Facility(**serializer.validated_data)
         )
+
+
+# ------------------------------------------------------------------------------------ appraisals
+
+
+class AppraisalRateSerializer(serializers.Serializer):
+    category = serializers.CharField(
+        max_length=50,
+        help_text="A base category (raw_material, wip, finished_good) or the code of one of the firm's categories.",
+    )
+    nolv_pct = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=0, max_value=100)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        if isinstance(instance, AppraisalRate):
+            return {"category": instance.category_code, "nolv_pct": str(instance.nolv_pct)}
+        return super().to_representation(instance)
+
+
+class AppraisalSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+    """An appraisal with its rates; the same checks as the page: every category must be a base
+    category or one of the firm's, each once; the expiry defaults to 12 months after the
+    effective date. The report file is sent to ``/report/`` (PDF only)."""
+
+    scoped_fields = ("facility",)
+    rates = AppraisalRateSerializer(many=True, required=False)
+    expiry_date = serializers.DateField(required=False, help_text="Default: 12 months after the effective date.")
+    status = serializers.SerializerMethodField(help_text="in_force, expired or future, today.")
+    has_report = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appraisal
+        fields = [
+            "id",
+            "facility",
+            "appraiser",
+            "appraiser_firm",
+            "effective_date",
+            "expiry_date",
+            "notes",
+            "rates",
+            "status",
+            "has_report",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def get_status(self, appraisal: Appraisal) -> str:
+        return appraisal.status(timezone.localdate())
+
+    def get_has_report(self, appraisal: Appraisal) -> bool:
+        return bool(appraisal.report_file)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        effective = attrs.get("effective_date", getattr(self.instance, "effective_date", None))
+        expiry = attrs.get("expiry_date")
+        if expiry is None and self.instance is not None and "effective_date" not in attrs:
+            expiry = self.instance.expiry_date
+        try:
+            attrs["expiry_date"] = appraisals.check_dates(effective, expiry)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        if "rates" in attrs:
+            firm_id = self.context["request"].user.firm_id
+            parsed, errors = [], []
+            for rate in attrs["rates"]:
+                try:
+                    base, category = appraisals.resolve_category(rate["category"], firm_id)
+                except DjangoValidationError as error:
+                    errors.extend(error.messages)
+                    continue
+                parsed.append(appraisals.RateInput(base, category, rate["nolv_pct"]))
+            if not errors:
+                try:
+                    appraisals.check_rates(parsed)
+                except DjangoValidationError as error:
+                    errors.extend(error.messages)
+            if errors:
+                raise serializers.ValidationError({"rates": errors})
+            attrs["rates"] = parsed
+        return attrs
+
+
+APPRAISAL_FILTERS = [OpenApiParameter("facility", int, description="Facility id")]
+
+
+@extend_schema_view(list=extend_schema(parameters=APPRAISAL_FILTERS))
+class AppraisalViewSet(ScopedModelViewSet):
+    """A facility's appraisals (advisors only): appraiser, dates, NOLV % per category. Saving one
+    recomputes the facility's latest valuation."""
+
+    serializer_class = AppraisalSerializer
+    base_queryset = Appraisal.objects.select_related("facility__client").prefetch_related("rates__stock_category")
+    id_filters = {"facility": "facility_id"}
+
+    def perform_create(self, serializer: AppraisalSerializer) -> None:
+        self.check_create(serializer)
+        data = dict(serializer.validated_data)
+        rates = data.pop("rates", [])
+        serializer.instance = appraisals.save_appraisal(by=self.request.user, appraisal=Appraisal(**data), rates=rates)
+
+    def perform_update(self, serializer: AppraisalSerializer) -> None:
+        appraisal = serializer.instance
+        data = dict(serializer.validated_data)
+        rates = data.pop("rates", None)
+        for key, value in data.items():
+            setattr(appraisal, key, value)
+        appraisals.save_appraisal(by=self.request.user, appraisal=appraisal, rates=rates)
+
+    def perform_destroy(self, instance: Appraisal) -> None:
+        appraisals.delete_appraisal(by=self.request.user, appraisal=instance)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The report")},
+        summary="Download the appraisal report",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        responses={200: AppraisalSerializer},
+        summary="Attach the appraisal report (PDF only)",
+    )
+    @action(detail=True, methods=["get", "put"], parser_classes=[MultiPartParser])
+    def report(self, request: Request, pk: str | None = None) -> FileResponse | Response:
+        appraisal = self.get_object()
+        if request.method == "GET":
+            if not appraisal.report_file:
+                raise NotFound
+            return FileResponse(
+                appraisal.report_file.open("rb"),
+                as_attachment=True,
+                filename=f"appraisal-{appraisal.pk}.pdf",
+                content_type="application/pdf",
+            )
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": [str(_("Attach the appraisal report as a PDF file."))]})
+        try:
+            appraisals.save_appraisal(by=request.user, appraisal=appraisal, rates=None, report_file=upload)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"file": error.messages}) from error
+        return Response(self.get_serializer(appraisal).data)

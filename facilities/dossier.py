@@ -303,6 +303,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         "latest_failed": failed[0] if failed else None,
         **terms_summary(facility),
     }
+    context.update(_appraisal_context(facility, chosen, context["show"]))
     if chosen is None or chosen.status != RunStatus.DONE or not chosen.result:
         return context
     if current is not None and chosen.pk == current.pk:
@@ -344,6 +345,31 @@ def _conversion_notes(result: dict[str, Any]) -> list[Any]:
     from valuation.conversions import conversion_notes
 
     return conversion_notes(result)
+
+
+def _appraisal_context(facility: Facility, run: ValuationRun | None, show: dict[str, bool]) -> dict[str, Any]:
+    """The appraisal the shown valuation used (status at its stock date; today's without one)
+    and the firm sub-categories whose own settings valued lines. Working material: advisors."""
+    if not show.get("detail"):
+        return {}
+    from django.utils import timezone
+
+    from facilities.appraisals import appraisal_used
+
+    as_of = run.as_of if run is not None else timezone.localdate()
+    result = (run.result or {}) if run is not None else {}
+    subs = (result.get("liquidation") or {}).get("by_sub_category") or []
+    return {
+        "appraisal": appraisal_used(facility, as_of),
+        "sub_categories": [
+            {
+                **sub,
+                "category_label": category_label(sub["category"]),
+                "liquidity_label": liquidity_label(sub["liquidity_class"]),
+            }
+            for sub in subs
+        ],
+    }
 
 
 # ------------------------------------------------------------------------------------ comparison
@@ -464,7 +490,7 @@ def propose(*, candidate: Facility, run: ValuationRun) -> Proposal:
     from valuation.services import no_rate_text
 
     try:
-        terms = engine_terms(candidate)
+        terms = engine_terms(candidate, as_of=run.as_of)
         lines = lines_frame(run.upload)
         if lines.empty:
             return Proposal(None, _("The stock lines of this valuation are no longer stored."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.formatting import plain_percent
-from borrowers.models import MONEY, PERCENT, ClientCompany, Firm
+from borrowers.models import MONEY, PERCENT, BaseCategory, ClientCompany, Firm, StockCategory
 from facilities import terms_settings
 
 OC_MIN, OC_MAX = Decimal("100"), Decimal("300")
@@ -85,7 +87,6 @@ FACILITY_TERMS_FIELDS = (
     "pledged_guarantee",
     "eligibility_settings",
     "criteria_settings",
-    "nolv_appraisal",
     "ltv_caps",
     "ltv_caps_indicative",
     "base_rate_pct",
@@ -189,7 +190,6 @@ class Facility(models.Model):
     criteria_settings = models.JSONField(
         _("criteria method settings"), default=terms_settings.default_criteria, blank=True
     )
-    nolv_appraisal = models.JSONField(_("NOLV appraisal (% of cost by category)"), default=dict, blank=True)
     ltv_caps = models.JSONField(
         _("LTV caps by liquidity class (%)"), default=terms_settings.default_ltv_caps, blank=True
     )
@@ -256,3 +256,118 @@ class Facility(models.Model):
                 "rate": plain_percent(self.over_collateralisation_pct)
             }
         return None
+
+
+# ------------------------------------------------------------------------------------ appraisals
+
+
+class AppraisalStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    EXPIRED = "expired", _("Expired")
+    FUTURE = "future", _("Not yet effective")
+
+
+def appraisal_upload_path(instance: Appraisal, filename: str) -> str:
+    # The name the user gave is not kept in the path: it could carry anything.
+    return f"appraisals/{instance.facility_id}/{uuid.uuid4().hex}.pdf"
+
+
+def default_expiry(effective: date) -> date:
+    """An appraisal usually holds for 12 months (DOMAIN.md, "Appraisals"): the day before the
+    same date next year (29 February → 28 February)."""
+    try:
+        return effective.replace(year=effective.year + 1) - timedelta(days=1)
+    except ValueError:
+        return date(effective.year + 1, 2, 28)
+
+
+class AppraisalQuerySet(models.QuerySet["Appraisal"]):
+    def at(self, as_of: date) -> Appraisal | None:
+        """The appraisal that applies at ``as_of``: the latest effective on or before it (it may
+        have expired by then, see ``Appraisal.status``); None when none is effective yet."""
+        return self.filter(effective_date__lte=as_of).order_by("-effective_date", "-pk").first()
+
+
+class Appraisal(models.Model):
+    """An appraiser's NOLV of a facility's collateral: who, when, until when, the rates, the report.
+
+    An appraisal belongs to a facility, not to the client: the lender commissions it and relies on
+    it for its own facility (another lender may not accept the same appraiser), and it replaces
+    the facility's former NOLV setting one for one."""
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="appraisals"
+    )
+    appraiser = models.CharField(_("appraiser"), max_length=200)
+    appraiser_firm = models.CharField(_("appraisal firm"), max_length=200, blank=True)
+    effective_date = models.DateField(_("effective date"))
+    expiry_date = models.DateField(_("expiry date"), help_text=_("Usually 12 months after the effective date."))
+    report_file = models.FileField(_("appraisal report (PDF)"), upload_to=appraisal_upload_path, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppraisalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expiry_date__gte=models.F("effective_date")),
+                name="appraisal_expiry_after_effective",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appraiser} ({self.effective_date.isoformat()})"
+
+    def status(self, on: date) -> str:
+        """In force, expired or not yet effective on ``on`` (the stock date, or today)."""
+        if self.effective_date > on:
+            return AppraisalStatus.FUTURE
+        if self.expiry_date < on:
+            return AppraisalStatus.EXPIRED
+        return AppraisalStatus.IN_FORCE
+
+
+class AppraisalRate(models.Model):
+    """One NOLV % of cost in an appraisal: for a base category, or for one firm (sub-)category."""
+
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="rates")
+    base_category = models.CharField(_("base category"), max_length=20, choices=BaseCategory.choices, blank=True)
+    stock_category = models.ForeignKey(
+        StockCategory,
+        verbose_name=_("firm category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appraisal_rates",
+    )
+    nolv_pct = models.DecimalField(_("NOLV (% of cost)"), **PERCENT)
+
+    class Meta:
+        ordering = ["base_category", "stock_category__code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(base_category="") & models.Q(stock_category__isnull=False))
+                | (~models.Q(base_category="") & models.Q(stock_category__isnull=True)),
+                name="appraisal_rate_one_category",
+            ),
+            models.UniqueConstraint(
+                fields=["appraisal", "base_category"],
+                condition=~models.Q(base_category=""),
+                name="unique_appraisal_base_rate",
+            ),
+            models.UniqueConstraint(
+                fields=["appraisal", "stock_category"],
+                condition=models.Q(stock_category__isnull=False),
+                name="unique_appraisal_category_rate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_code}: {self.nolv_pct} %"
+
+    @property
+    def category_code(self) -> str:
+        return self.stock_category.code if self.stock_category_id else self.base_category

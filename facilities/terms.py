@@ -8,14 +8,17 @@ web, the API, the tasks and the command line value stock under exactly the same 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from borrowers.models import StockCategory
 from facilities import terms_settings
+from valuation.engine.columns import code_key
 from valuation.engine.errors import TermsError
 from valuation.engine.terms import FacilityTerms, terms_from_dict
 
@@ -35,7 +38,6 @@ SETTING_FIELDS = {
     "criteria": "criteria_settings",
     "ltv_caps_indicative": "ltv_caps_indicative",
     "ltv_caps": "ltv_caps",
-    "categories": "nolv_appraisal",
     "cost": "margin_pct",
     "day_basis": "day_basis",
     "target_days": "target_days_of_stock",
@@ -51,28 +53,84 @@ def _text(value: Decimal | int | None) -> str | None:
     return format(Decimal(value).normalize(), "f")
 
 
-def _categories(facility: Any) -> list[dict[str, Any]]:
-    """One setting per base category: the firm's category of that kind (first by code) gives the
-    liquidity class and default rates; the facility's appraisal gives NOLV percentages."""
-    firm_categories = StockCategory.objects.filter(firm_id=facility.client.firm_id).order_by("code")
-    by_base: dict[str, StockCategory] = {}
-    for category in firm_categories:
-        by_base.setdefault(category.base_category, category)
+# From the least to the most liquid: the fallback for a base category takes the least liquid.
+_LIQUIDITY_ORDER = ("low", "medium", "high")
+
+
+def _fallback(base: str, own: list[StockCategory]) -> dict[str, Any]:
+    """The setting for a base category's lines that name no (known) firm sub-category.
+
+    The firm category whose code is the base category's own ("finished_good", "Finished good")
+    when there is one; otherwise the most conservative of the firm's categories of that base,
+    field by field: the least liquid class, the lowest recovery rate (none when any of them has
+    none: such lines then have no liquidation value), the highest selling costs. Never more
+    generous than any category the firm defined, so an unlabelled line cannot borrow the best
+    sub-category's rates (the old "first category by code" could)."""
+    setting: dict[str, Any] = {"category": base}
+    if not own:
+        return setting
+    exact = [c for c in own if code_key(c.code) == code_key(base)]
+    if exact:
+        return {**setting, **_rates(exact[0])}
+    setting["liquidity_class"] = min((c.liquidity_class for c in own), key=_LIQUIDITY_ORDER.index)
+    recoveries = [c.default_recovery_pct for c in own]
+    if all(r is not None for r in recoveries):
+        setting["nrv_pct_of_cost"] = _text(min(recoveries))  # type: ignore[type-var]
+    costs = [c.selling_costs_pct for c in own if c.selling_costs_pct is not None]
+    if costs:
+        setting["commission_pct"] = _text(max(costs))
+    return setting
+
+
+def _rates(category: StockCategory) -> dict[str, Any]:
+    rates: dict[str, Any] = {"liquidity_class": category.liquidity_class}
+    if category.default_recovery_pct is not None:
+        rates["nrv_pct_of_cost"] = _text(category.default_recovery_pct)
+    if category.selling_costs_pct is not None:
+        rates["commission_pct"] = _text(category.selling_costs_pct)
+    return rates
+
+
+def appraisal_at(facility: Any, as_of: date | None) -> Any:
+    """The facility's appraisal at the stock date (today when none is given), or None."""
+    if not getattr(facility, "pk", None):
+        return None
+    from facilities.models import Appraisal
+
+    return Appraisal.objects.filter(facility_id=facility.pk).at(as_of or timezone.localdate())
+
+
+def _categories(facility: Any, as_of: date | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The base categories' settings and one setting per firm (sub-)category, with the NOLV of
+    the appraisal at ``as_of``: in force, its rates replace line estimates; expired, they may
+    only lower them (``expired_appraisal_pct``)."""
+    firm_categories = list(StockCategory.objects.filter(firm_id=facility.client.firm_id).order_by("code"))
+    appraisal = appraisal_at(facility, as_of)
+    by_base: dict[str, Decimal] = {}
+    by_category: dict[int, Decimal] = {}
+    nolv_key = "nolv_appraisal_pct"
+    if appraisal is not None:
+        on = as_of or timezone.localdate()
+        if appraisal.status(on) == "expired":
+            nolv_key = "expired_appraisal_pct"
+        for rate in appraisal.rates.all():
+            if rate.stock_category_id:
+                by_category[rate.stock_category_id] = rate.nolv_pct
+            else:
+                by_base[rate.base_category] = rate.nolv_pct
     settings = []
     for base in ("raw_material", "wip", "finished_good"):
-        setting: dict[str, Any] = {"category": base}
-        firm_category = by_base.get(base)
-        if firm_category is not None:
-            setting["liquidity_class"] = firm_category.liquidity_class
-            if firm_category.default_recovery_pct is not None:
-                setting["nrv_pct_of_cost"] = _text(firm_category.default_recovery_pct)
-            if firm_category.selling_costs_pct is not None:
-                setting["commission_pct"] = _text(firm_category.selling_costs_pct)
-        appraisal = (facility.nolv_appraisal or {}).get(base)
-        if appraisal is not None:
-            setting["nolv_appraisal_pct"] = str(appraisal)
+        setting = _fallback(base, [c for c in firm_categories if c.base_category == base])
+        if base in by_base:
+            setting[nolv_key] = _text(by_base[base])
         settings.append(setting)
-    return settings
+    subs = []
+    for category in firm_categories:
+        sub: dict[str, Any] = {"code": category.code, "category": category.base_category, **_rates(category)}
+        if category.pk in by_category:
+            sub[nolv_key] = _text(by_category[category.pk])
+        subs.append(sub)
+    return settings, subs
 
 
 # Where each kind of reserve is edited on the facility form.
@@ -142,14 +200,17 @@ def site_terms(client: Any, warehouses: list[Any] | None = None) -> dict[str, An
     }
 
 
-def engine_terms_dict(facility: Any) -> dict[str, Any]:
-    """The facility's terms as the engine's JSON-able dict (decimals as text)."""
+def engine_terms_dict(facility: Any, *, as_of: date | None = None) -> dict[str, Any]:
+    """The facility's terms as the engine's JSON-able dict (decimals as text), for stock dated
+    ``as_of`` (which appraisal applies; today when not given)."""
     client = facility.client
     eligibility = dict(facility.eligibility_settings or {})
+    categories, sub_categories = _categories(facility, as_of)
     terms: dict[str, Any] = {
         "structure": facility.structure,
         "method": facility.method,
-        "categories": _categories(facility),
+        "categories": categories,
+        "sub_categories": sub_categories,
         "borrower": {
             "business_model": client.business_model,
             "annual_cost_of_sales": _text(client.annual_cost_of_sales),
@@ -237,10 +298,10 @@ def _reserve_field(setting: str, facility: Any) -> str | None:
     return RESERVE_KIND_FIELDS.get(reserve["kind"])
 
 
-def engine_terms(facility: Any) -> FacilityTerms:
+def engine_terms(facility: Any, *, as_of: date | None = None) -> FacilityTerms:
     """The validated engine terms; raises ValidationError naming the facility field at fault."""
     try:
-        return terms_from_dict(engine_terms_dict(facility))
+        return terms_from_dict(engine_terms_dict(facility, as_of=as_of))
     except TermsError as error:
         field = _reserve_field(error.setting, facility) or next(
             (f for prefix, f in SETTING_FIELDS.items() if error.setting.startswith(prefix)),

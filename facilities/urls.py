@@ -13,4 +13,9 @@ urlpatterns = [
     path("facilities/<int:pk>/lines/export.<str:fmt>", views.facility_lines_export, name="facility-lines-export"),
     path("facilities/<int:pk>/compare/", views.facility_compare, name="facility-compare"),
     path("facilities/<int:pk>/compare/terms/", views.facility_compare_terms, name="facility-compare-terms"),
+    path("facilities/<int:pk>/appraisals/", views.appraisal_list, name="appraisal-list"),
+    path("facilities/<int:pk>/appraisals/new/", views.appraisal_edit, name="appraisal-create"),
+    path("facilities/<int:pk>/appraisals/<int:appraisal_pk>/edit/", views.appraisal_edit, name="appraisal-edit"),
+    path("facilities/<int:pk>/appraisals/<int:appraisal_pk>/delete/", views.appraisal_delete, name="appraisal-delete"),
+    path("facilities/<int:pk>/appraisals/<int:appraisal_pk>/report/", views.appraisal_report, name="appraisal-report"),
 ]

@@ -24,6 +24,7 @@ from valuation.engine.money import to_decimal
 from valuation.labels import (
     binding_label,
     category_label,
+    liquidity_label,
     reason_label,
     rule_status_label,
     structure_label,
@@ -139,7 +140,75 @@ def build_context(
         terms=terms,
         result=dict(run.result or {}),
         annex=annex,
+        extra={"appraisal": frozen_appraisal(facility, run.as_of)},
     )
+
+
+def frozen_appraisal(facility: Any, as_of: dt.date) -> dict[str, Any] | None:
+    """The appraisal the run's stock date used, as it stood at issue: who, when, until when,
+    its status at the stock date and its rates (labels resolved in the report's language later)."""
+    from facilities.models import Appraisal
+
+    appraisal = Appraisal.objects.filter(facility=facility).at(as_of)
+    if appraisal is None:
+        return None
+    return {
+        "appraiser": appraisal.appraiser,
+        "appraiser_firm": appraisal.appraiser_firm,
+        "effective_date": appraisal.effective_date.isoformat(),
+        "expiry_date": appraisal.expiry_date.isoformat(),
+        "status": appraisal.status(as_of),
+        "rates": [
+            {
+                "category": r.base_category,
+                "code": r.stock_category.code if r.stock_category_id else "",
+                "name": r.stock_category.name if r.stock_category_id else "",
+                "nolv_pct": str(r.nolv_pct),
+            }
+            for r in appraisal.rates.select_related("stock_category")
+        ],
+    }
+
+
+def _appraisal_presentation(frozen: dict[str, Any]) -> dict[str, Any] | None:
+    data = (frozen.get("extra") or {}).get("appraisal")
+    if not data:
+        return None
+    rates = [
+        {
+            "label": f"{r['code']} – {r['name']}"
+            if r.get("code")
+            else gettext("All %(category)s") % {"category": category_label(r["category"])},
+            "nolv_pct": Decimal(r["nolv_pct"]),
+        }
+        for r in data.get("rates") or []
+    ]
+    return {
+        **data,
+        "effective_date": dt.date.fromisoformat(data["effective_date"]),
+        "expiry_date": dt.date.fromisoformat(data["expiry_date"]),
+        "expired": data.get("status") == "expired",
+        "rates": rates,
+    }
+
+
+def _sub_category_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for sub in (result.get("liquidation") or {}).get("by_sub_category") or []:
+        rows.append(
+            {
+                "code": sub["code"],
+                "category_label": category_label(sub["category"]),
+                "liquidity_label": liquidity_label(sub["liquidity_class"]),
+                "lines": sub["lines"],
+                "nrv_pct_of_cost": _d(sub.get("nrv_pct_of_cost")),
+                "commission_pct": _d(sub.get("commission_pct")),
+                "appraisal_nolv_pct": _d(sub.get("appraisal_nolv_pct")),
+                "expired_appraisal_pct": _d(sub.get("expired_appraisal_pct")),
+                "liquidation_value": _d(sub.get("liquidation_value")) or ZERO,
+            }
+        )
+    return rows
 
 
 def largest_ineligible_lines(lines_file: Any, *, limit: int = ANNEX_LINES) -> list[dict[str, Any]]:
@@ -228,6 +297,9 @@ def client_copy(frozen: dict[str, Any], *, levers: bool, annex: bool) -> dict[st
     if not annex:
         copy["annex"] = []
         copy["omitted"].append("annex")
+    # The appraisal record is the lender's and the advisor's working material, like the terms.
+    copy["extra"] = {k: v for k, v in (frozen.get("extra") or {}).items() if k != "appraisal"}
+    copy["omitted"].append("appraisal")
     return copy
 
 
@@ -325,6 +397,8 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "method": result.get("method", ""),
         "annex": annex,
         "hide_levers": "levers" in (frozen.get("omitted") or ()),
+        "appraisal": _appraisal_presentation(frozen),
+        "sub_categories": [] if "appraisal" in (frozen.get("omitted") or ()) else _sub_category_rows(result),
     }
 
 

@@ -130,7 +130,7 @@ def issue_report(
         author_name=str(by),
         # The terms the run was valued under (the facility's current terms for an older run
         # that did not record them): the figures and the terms shown always belong together.
-        terms=dict(run.terms) if run.terms else engine_terms_dict(facility),
+        terms=dict(run.terms) if run.terms else engine_terms_dict(facility, as_of=run.as_of),
         annex=annex,
     )
     report = ReportVersion.objects.create(

@@ -20,6 +20,7 @@ NO_STOCK_FILE = "no_stock_file"
 FAILED_UPLOAD = "failed_upload"
 JUMP = "jump"
 FIGURES_UPDATING = "figures_updating"
+EXPIRED_APPRAISAL = "expired_appraisal"
 
 # Worst first: the order alerts are listed in, and the weight used to sort by alerts.
 SEVERITY = {
@@ -28,6 +29,7 @@ SEVERITY = {
     JUMP: 3,
     FAILED_UPLOAD: 2,
     STALE_STOCK_FILE: 2,
+    EXPIRED_APPRAISAL: 2,
     FIGURES_UPDATING: 1,
     NO_STOCK_FILE: 1,
 }
@@ -114,6 +116,12 @@ def facility_alerts(
     if updating:
         alerts.append(Alert(FIGURES_UPDATING, facility_id))
     return alerts
+
+
+def appraisal_expired(*, expiry_date: date | None, today: date) -> bool:
+    """The facility's latest effective appraisal expired before today (an appraisal still valid
+    on its last day is not expired). No appraisal: nothing to flag."""
+    return expiry_date is not None and expiry_date < today
 
 
 def alert_weight(alerts: list[Alert]) -> int:

@@ -116,6 +116,10 @@ def _field_text(kind: str, raw: str, currency: str, language: str) -> str:
         return formatting.number(Decimal(plain), language)
     if kind == "int":
         return formatting.number(Decimal(plain), language, places=0)
+    if kind == "category":
+        return category_label(raw)
+    if kind == "categories":
+        return ", ".join(category_label(part) for part in raw.split(", "))
     return raw
 
 
@@ -226,6 +230,22 @@ _WARNINGS: list[Pattern] = [
         re.compile(r"site (.+) has a rent reserve but no monthly rent: its stock is excluded$"),
         _("Site %(site)s has a rent reserve but no monthly rent: its stock is excluded"),
         ("site",),
+    ),
+    (
+        re.compile(r"([0-9]+) (\w+) line\(s\) name sub-category ['\"](.*)['\"], which the terms do not define .*$"),
+        _(
+            "%(count)s line(s) of %(category)s name the sub-category “%(code)s”, which the firm does not "
+            "have there: valued on the base category's settings"
+        ),
+        ("count:int", "category:category", "code"),
+    ),
+    (
+        re.compile(r"the appraisal has expired at the stock date: its NOLV only lowers line estimates \((.+)\)$"),
+        _(
+            "The appraisal has expired at the stock date: its NOLV is used only to lower line "
+            "estimates (%(categories)s)"
+        ),
+        ("categories:categories",),
     ),
 ]
 

@@ -33,6 +33,7 @@ ALERT_LABELS = {
     rules.FAILED_UPLOAD: _("Last upload failed"),
     rules.JUMP: _("Figures jumped from the previous file"),
     rules.FIGURES_UPDATING: _("Figures being updated"),
+    rules.EXPIRED_APPRAISAL: _("Appraisal expired"),
 }
 
 # How loud each alert is on the page (the design system's badge tones).
@@ -41,6 +42,7 @@ ALERT_TONES = {
     rules.REPLENISHMENT_BREACH: "bad",
     rules.STALE_STOCK_FILE: "warn",
     rules.FAILED_UPLOAD: "warn",
+    rules.EXPIRED_APPRAISAL: "warn",
     rules.NO_STOCK_FILE: "muted",
     rules.JUMP: "warn",
     rules.FIGURES_UPDATING: "muted",
@@ -202,7 +204,15 @@ def sort_rows(rows: list[DashboardRow], *, key: str, descending: bool) -> list[D
     return sorted(present, key=getter, reverse=descending) + missing
 
 
-def _client_queryset(user: User) -> QuerySet[ClientCompany]:
+def latest_appraisal_expiry_subquery(today: date) -> Subquery:
+    """The expiry date of the facility's appraisal at ``today`` (the latest effective by then)."""
+    from facilities.models import Appraisal
+
+    latest = Appraisal.objects.filter(facility_id=OuterRef("pk"), effective_date__lte=today)
+    return Subquery(latest.order_by("-effective_date", "-pk").values("expiry_date")[:1])
+
+
+def _client_queryset(user: User, today: date | None = None) -> QuerySet[ClientCompany]:
     uploads = StockUpload.objects.filter(client_id=OuterRef("pk"))
     facilities = access.scope(Facility.objects.select_related("lender"), user).annotate(
         current_run_id=current_run_id_subquery(),
@@ -210,6 +220,7 @@ def _client_queryset(user: User) -> QuerySet[ClientCompany]:
         revaluing=Exists(
             ValuationRun.objects.filter(facility_id=OuterRef("pk"), status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
         ),
+        appraisal_expiry=latest_appraisal_expiry_subquery(today or timezone.localdate()),
     )
     return (
         ClientCompany.objects.visible_to(user)
@@ -243,7 +254,7 @@ def dashboard_rows(
     Three queries whatever the number of clients: clients (with their latest uploads as
     subqueries), facilities (with their current run's id), and those runs."""
     today = today or timezone.localdate()
-    clients = _client_queryset(user)
+    clients = _client_queryset(user, today)
     query = query.strip()
     if query:
         clients = clients.filter(legal_name__icontains=query)
@@ -257,7 +268,7 @@ def dashboard_rows(
             rows.append(DashboardRow(client=client, figures=None, alerts=client_alerts))
         for facility in client.facility_list:
             item = by_facility[facility.pk]
-            alerts = item.alerts + client_alerts
+            alerts = item.alerts + client_alerts + appraisal_alerts(facility, today=today)
             alerts.sort(key=lambda a: -rules.SEVERITY[a.code])
             rows.append(DashboardRow(client=client, figures=item, alerts=alerts))
     report_in(rows, currency=reporting_currency(user), firm_id=user.firm_id, today=today)
@@ -320,6 +331,14 @@ def dashboard_totals(rows: list[DashboardRow], *, currency: str) -> DashboardTot
                 values[name] += value
     excluded = sum(1 for row in rows if row.unconverted)
     return DashboardTotals(currency=currency, values=values, excluded=excluded)
+
+
+def appraisal_alerts(facility: Facility, *, today: date) -> list[rules.Alert]:
+    """An expired appraisal on a facility annotated by `_client_queryset` (``appraisal_expiry``)."""
+    expiry = getattr(facility, "appraisal_expiry", None)
+    if rules.appraisal_expired(expiry_date=expiry, today=today):
+        return [rules.Alert(rules.EXPIRED_APPRAISAL, facility.pk)]
+    return []
 
 
 # ------------------------------------------------------------------------------------ client page

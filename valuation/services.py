@@ -711,8 +711,8 @@ def _value(*, facility: Facility, upload: StockUpload, table: RateTable | None =
     # with their name; they never stop the upload or the other facilities' valuations.
     fields: dict[str, Any] = {"facility": facility, "terms": {}}
     try:
-        fields["terms"] = engine_terms_dict(facility)
-        terms = engine_terms(facility)
+        fields["terms"] = engine_terms_dict(facility, as_of=upload.as_of)
+        terms = engine_terms(facility, as_of=upload.as_of)
     except (ValidationError, TermsError) as error:
         fields["failure"] = _terms_failure(error)
         return fields
@@ -883,7 +883,7 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
     if upload is None:
         return None
     try:
-        terms = engine_terms_dict(facility)
+        terms = engine_terms_dict(facility, as_of=upload.as_of)
     except (ValidationError, TermsError):
         terms = {}  # valued, the run fails and says why (``_value``): the figures are flagged
     run, created = ValuationRun.objects.get_or_create(
@@ -950,7 +950,9 @@ def freshness(run: ValuationRun) -> Freshness:
     facility = run.facility
     try:
         expected = run_hash(
-            engine_terms_dict(facility), facility.currency, rates_key(upload=run.upload, currency=facility.currency)
+            engine_terms_dict(facility, as_of=run.as_of),
+            facility.currency,
+            rates_key(upload=run.upload, currency=facility.currency),
         )
     except (ValidationError, TermsError) as error:
         return Freshness("outdated", reason=_terms_failure(error))

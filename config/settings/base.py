@@ -169,6 +169,10 @@ STOCK_UPLOADS_PER_HOUR = int(os.environ.get("STOCK_UPLOADS_PER_HOUR", "30"))
 # A rate dated more than this many days before a stock date is flagged on the run (valuation/rates.py).
 FX_MAX_RATE_AGE_DAYS = int(os.environ.get("FX_MAX_RATE_AGE_DAYS", "7"))
 
+
+# An appraisal's report (facilities.appraisals): a PDF, checked on its bytes, at most this size.
+APPRAISAL_FILE_MAX_BYTES = int(os.environ.get("APPRAISAL_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
+
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "borrowers.User"
 AUTHENTICATION_BACKENDS = ["borrowers.auth.LockoutModelBackend"]

@@ -103,3 +103,19 @@ def test_other_engine_messages_are_recognised(warning, expected):
 def test_an_unknown_warning_is_shown_as_written():
     with translation.override("fr"):
         assert warning_text("something new happened") == "something new happened"
+
+
+def test_unknown_sub_category_and_expired_appraisal_in_french():
+    """Both new engine warnings are recognised and shown in French, naming the code."""
+    data = {
+        "structure": "pledge_without_dispossession",
+        "pledge": {"fungibility_share_pct": "75", "over_collateralisation_pct": "150"},
+        "categories": [{"category": "raw_material", "nrv_pct_of_cost": "50", "expired_appraisal_pct": "40"}],
+    }
+    df = lines(["100", "100"], sub_category=["RM-X", "RM-X"])
+    warnings = list(valuate(df, terms(data), as_of=AS_OF).warnings)
+    unknown = _one(warnings, "2 raw_material line(s)")
+    expired = _one(warnings, "the appraisal has expired")
+    with translation.override("fr"):
+        assert "RM-X" in warning_text(unknown) and warning_text(unknown) != unknown
+        assert warning_text(expired) != expired

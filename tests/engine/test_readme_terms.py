@@ -59,3 +59,16 @@ def test_the_sites_example_loads():
     terms = terms_from_dict({**sites, "structure": "pledge_with_dispossession", "pledge": {}})
     assert terms.declared_locations == ("LYO", "VEN", "MAR")
     assert terms.uninsured_locations == ("MAR",) and terms.no_dispossession_locations == ("VEN", "MAR")
+
+
+def test_the_sub_categories_example_loads():
+    """The README's categories fragment, inside a pledge: PF-LUX and PF-OUT valued on their own."""
+    fragment = json.loads("{" + next(b for b in _json_blocks() if "sub_categories" in b).strip() + "}")
+    terms = terms_from_dict(
+        {
+            "structure": "pledge_without_dispossession",
+            "pledge": {"fungibility_share_pct": "75", "over_collateralisation_pct": "150"},
+            **fragment,
+        }
+    )
+    assert [s.code for s in terms.sub_categories] == ["PF-LUX", "PF-OUT"]

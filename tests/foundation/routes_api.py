@@ -11,6 +11,7 @@ from tests.foundation.matrix_helpers import (
     api,
     everyone,
 )
+from tests.foundation.routes_facilities import appraisal_of_x
 from tests.foundation.routes_valuation import _rate_a  # the world has no rate: made once
 
 # The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
@@ -38,6 +39,10 @@ ROUTES: Routes = {
     # ever sees the lines: test_client_visibility checks every switch.
     "run-waterfall": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200)),
     "run-lines": (lambda w: {"pk": w.run_x.pk}, api(advisor_a=200)),
+    # Appraisals are the advisors' (the list answers everyone, empty for those outside the firm).
+    "appraisal-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "appraisal-detail": (lambda w: {"pk": appraisal_of_x(w)["appraisal_pk"]}, api(advisor_a=200)),
+    "appraisal-report": (lambda w: {"pk": appraisal_of_x(w, with_report=True)["appraisal_pk"]}, api(advisor_a=200)),
     "category-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "category-detail": (lambda w: {"pk": w.category_a.pk}, api(advisor_a=200)),
     # Tokens: the exchange is POST-only and open (credentials are the check); your own token needs a log-in.

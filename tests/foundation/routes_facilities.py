@@ -5,11 +5,31 @@ Route name -> (URL kwargs from the world, expected status per persona). Collecte
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from tests.foundation.matrix_helpers import (
     ADVISORS,
     Routes,
     pages,
 )
+
+
+def appraisal_of_x(w: Any, *, with_report: bool = False) -> dict[str, Any]:
+    """An appraisal of the world's facility (with a PDF report when asked)."""
+    from django.core.files.base import ContentFile
+
+    from facilities.models import Appraisal
+
+    appraisal, _created = Appraisal.objects.get_or_create(
+        facility=w.facility_x,
+        appraiser="Hall & Co",
+        defaults={"effective_date": date(2026, 1, 1), "expiry_date": date(2026, 12, 31)},
+    )
+    if with_report and not appraisal.report_file:
+        appraisal.report_file.save("r.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    return {"pk": w.facility_x.pk, "appraisal_pk": appraisal.pk}
+
 
 ROUTES: Routes = {
     "facilities:lender-list": (lambda w: {}, pages(**ADVISORS)),
@@ -25,4 +45,11 @@ ROUTES: Routes = {
     "facilities:facility-lines-export": (lambda w: {"pk": w.facility_x.pk, "fmt": "csv"}, pages(advisor_a=200)),
     "facilities:facility-compare": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
     "facilities:facility-compare-terms": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    # Appraisals are the advisors' working material: clients and banks never reach them (404).
+    "facilities:appraisal-list": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:appraisal-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:appraisal-edit": (appraisal_of_x, pages(advisor_a=200)),
+    # POST-only: the firm's advisor is told 405 on a GET, everyone else 404 as for any page.
+    "facilities:appraisal-delete": (appraisal_of_x, pages(advisor_a=405, advisor_b=405)),
+    "facilities:appraisal-report": (lambda w: appraisal_of_x(w, with_report=True), pages(advisor_a=200)),
 }

@@ -16,7 +16,7 @@ def test_changing_terms_records_before_and_after(world: World):
     form = client.get(url).context["form"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     data = {k: ("" if v is None else v) for k, v in data.items()}
-    for name in ("eligibility_settings", "criteria_settings", "nolv_appraisal", "ltv_caps"):
+    for name in ("eligibility_settings", "criteria_settings", "ltv_caps"):
         data[name] = "{}"
     data["over_collateralisation_pct"] = "175"
     response = client.post(url, data)

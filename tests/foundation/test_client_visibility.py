@@ -53,6 +53,8 @@ GATES: dict[str, str | None] = {
     "audit-list": None,  # empty for a client user
     "category-list": None,
     "rate-list": None,  # answers with an empty list: the rate table is the advisors' alone
+    # Answers a client user with an empty list: appraisals are never the client's (access rule).
+    "appraisal-list": None,
     "run-list": "partial",  # answers, holding only the runs whose figures the client may see
     "run-detail": "figures",
     "run-waterfall": "waterfall",

@@ -18,6 +18,8 @@ Only REQUIRED columns must be present; a rule whose input column is absent is "n
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import StrEnum
 
 
@@ -73,3 +75,17 @@ VALUE_COLUMNS: tuple[str, ...] = ("unit_cost", "book_value")
 QUANTITY_DECIMALS = 3
 UNIT_COST_DECIMALS = 4
 MONEY_DECIMALS = 2
+
+
+_CODE_PUNCTUATION = re.compile(r"[^\w]+")
+
+
+def code_key(text: str | None) -> str:
+    """The key a firm (sub-)category code is matched on: accents removed, case folded,
+    punctuation as single spaces, the way the readers normalise codes
+    (``valuation.imports.headers.normalise``; a test keeps the two equal). None gives ""."""
+    if text is None:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _CODE_PUNCTUATION.sub(" ", stripped.casefold()).replace("_", " ").strip()

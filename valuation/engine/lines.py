@@ -75,6 +75,10 @@ class Lines:
     flags: dict[str, Optional] = field(default_factory=dict)
     dates: dict[str, Optional] = field(default_factory=dict)
     book_value_tolerance_cents: int = 0  # the tolerance these lines were checked with
+    # int32 index into sub_category_labels (each label as first written, one per code_key);
+    # None: no sub_category column, every line is "" (no sub-category).
+    sub_category: np.ndarray | None = None
+    sub_category_labels: tuple[str, ...] = ("",)
 
     def __len__(self) -> int:
         return len(self.book)
@@ -146,6 +150,7 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
     dates = {name: _date(frame[name], name, as_of_day, problems) for name in DATE_COLUMNS if name in frame.columns}
     problems.raise_if_any()
     warehouse, labels = _warehouses(frame)
+    sub_category, sub_labels = _sub_categories(frame)
     return Lines(
         row=rows,
         category=category,
@@ -159,6 +164,8 @@ def prepare_lines(frame: pd.DataFrame, *, as_of: date, book_value_tolerance_cent
         flags=flags,
         dates=dates,
         book_value_tolerance_cents=book_value_tolerance_cents,
+        sub_category=sub_category,
+        sub_category_labels=sub_labels,
     )
 
 
@@ -190,6 +197,7 @@ def concat_lines(parts: list[Lines]) -> Lines:
     book = np.concatenate([p.book for p in parts])
     if float(book.sum(dtype=np.float64)) >= MAX_TOTAL_CENTS:
         raise EngineInputError([LineProblem(0, "book_value", "", TOTAL_TOO_BIG)])
+    sub_category, sub_labels = _joined_sub_categories(parts)
     return Lines(
         row=np.concatenate([p.row for p in parts]),
         category=np.concatenate([p.category for p in parts]),
@@ -203,7 +211,30 @@ def concat_lines(parts: list[Lines]) -> Lines:
         flags=joined("flags"),
         dates=joined("dates"),
         book_value_tolerance_cents=first.book_value_tolerance_cents,
+        sub_category=sub_category,
+        sub_category_labels=sub_labels,
     )
+
+
+def _joined_sub_categories(parts: list[Lines]) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """Sub-category codes of slices merged by ``code_key``, in order of first appearance."""
+    if all(p.sub_category is None for p in parts):
+        return None, ("",)
+    labels: dict[str, tuple[int, str]] = {"": (0, "")}
+    codes = []
+    for part in parts:
+        if part.sub_category is None:
+            codes.append(np.zeros(len(part), dtype=np.int32))
+            continue
+        table = []
+        for label in part.sub_category_labels:
+            key = cols.code_key(label)
+            if key not in labels:
+                labels[key] = (len(labels), label)
+            table.append(labels[key][0])
+        codes.append(np.array(table, dtype=np.int32)[part.sub_category])
+    ordered = tuple(label for _index, label in sorted(labels.values()))
+    return np.concatenate(codes), ordered
 
 
 def _row_numbers(frame: pd.DataFrame) -> np.ndarray:
@@ -401,3 +432,24 @@ def _warehouses(frame: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
     labels = tuple(str(v) for v in encoded.dictionary.to_pylist())
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, labels
+
+
+def _sub_categories(frame: pd.DataFrame) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """Sub-category codes, one label per ``code_key`` (as first written); index 0 is "" (none).
+
+    Codes are matched the way the readers normalise them ("FG-Lux" and "fg lux" are one code).
+    """
+    if "sub_category" not in frame.columns:
+        return None, ("",)
+    text = pc.fill_null(pc.utf8_trim_whitespace(_arrow_text(frame["sub_category"])), "")
+    encoded = pc.dictionary_encode(text)
+    labels: dict[str, tuple[int, str]] = {"": (0, "")}
+    table = []
+    for value in encoded.dictionary.to_pylist():
+        key = cols.code_key(value)
+        if key not in labels:
+            labels[key] = (len(labels), str(value))
+        table.append(labels[key][0])
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = np.array(table, dtype=np.int32)[indices] if table else np.zeros(len(frame), dtype=np.int32)
+    return codes.astype(np.int32), tuple(label for _index, label in sorted(labels.values()))

@@ -128,14 +128,38 @@ class CategoryLiquidation:
 
 
 @dataclass(frozen=True)
+class SubCategoryLiquidation:
+    """A firm sub-category whose own settings valued its lines: the settings that applied
+    (percentages as given; None: not set) and the amounts of its lines."""
+
+    code: str
+    category: str
+    liquidity_class: str
+    lines: int
+    book_value: Decimal
+    liquidation_value: Decimal
+    eligible: Decimal
+    eligible_liquidation_value: Decimal
+    nrv_pct_of_cost: Decimal | None
+    commission_pct: Decimal | None
+    appraisal_nolv_pct: Decimal | None
+    expired_appraisal_pct: Decimal | None
+
+
+@dataclass(frozen=True)
 class Liquidation:
-    """Net realisable (or appraised NOLV) value, total and of eligible stock."""
+    """Net realisable (or appraised NOLV) value, total and of eligible stock.
+
+    ``by_category`` covers every line of a base category, its sub-categories' included;
+    ``by_sub_category`` repeats the lines valued on a firm sub-category's own settings.
+    """
 
     liquidation_value: Decimal
     eligible_liquidation_value: Decimal
     by_category: tuple[CategoryLiquidation, ...]
     lines_without_value: int
     lines_by_basis: tuple[tuple[str, int], ...]
+    by_sub_category: tuple[SubCategoryLiquidation, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import pandas as pd
 from valuation.engine.criteria import CriteriaOutcome, run_criteria
 from valuation.engine.levers import criteria_levers, waterfall_levers
 from valuation.engine.lines import CATEGORIES, Lines, prepare_lines
-from valuation.engine.liquidation import NO_VALUE, NRV_BASES, eligible_share, line_nrv
+from valuation.engine.liquidation import NO_VALUE, NRV_BASES, LineSettings, eligible_share, line_nrv, line_settings
 from valuation.engine.money import share_pct, to_cents
 from valuation.engine.money import to_decimal as dec
 from valuation.engine.result import (
@@ -28,6 +28,7 @@ from valuation.engine.result import (
     Liquidation,
     ReasonAmount,
     RuleOutcome,
+    SubCategoryLiquidation,
     ValuationResult,
 )
 from valuation.engine.rules import (
@@ -97,7 +98,8 @@ def valuate(
     if not reusable:
         prepared = prepare_lines(lines, as_of=as_of, book_value_tolerance_cents=tolerance)
     book = prepared.book
-    values = line_nrv(prepared, terms)
+    assigned = line_settings(prepared, terms)
+    values = line_nrv(prepared, terms, assigned)
     warnings: list[str] = []
     rule_outcomes: tuple[RuleOutcome, ...] = ()
     discount_outcomes: tuple[DiscountOutcome, ...] = ()
@@ -150,14 +152,24 @@ def valuate(
         ]
 
     eligible_total = int(outcome.eligible.sum())
-    nrv_by_category = _sum_by(prepared.category, eligible_nrv, len(CATEGORIES))
+    # Each line's liquidity class is its own (sub-)category's, so a sub-category the firm rates
+    # less liquid gets its own, lower LTV cap.
+    line_setting_list = terms.line_settings()
+    nrv_by_setting = _sum_by(assigned.index, eligible_nrv, len(line_setting_list))
     nrv_by_class: dict[LiquidityClass, int] = {}
-    for code, category in enumerate(CATEGORIES):
-        klass = terms.category_setting(category).liquidity_class
-        nrv_by_class[klass] = nrv_by_class.get(klass, 0) + nrv_by_category[code]
+    for code, setting in enumerate(line_setting_list):
+        klass = setting.liquidity_class
+        nrv_by_class[klass] = nrv_by_class.get(klass, 0) + nrv_by_setting[code]
     financing = compute_financing(eligible_total, int(eligible_nrv.sum()), nrv_by_class, terms)
     eligibility = _eligibility(prepared, outcome, terms, rule_outcomes, discount_outcomes)
     liquidation = _liquidation(prepared, values.nrv, values.basis, outcome.eligible, eligible_nrv, terms)
+    liquidation = dataclasses.replace(
+        liquidation,
+        by_sub_category=_sub_category_liquidation(
+            prepared, assigned, values.nrv, outcome.eligible, eligible_nrv, terms
+        ),
+    )
+    warnings += _sub_category_warnings(assigned, terms)
     warnings += _financing_warnings(terms, financing, liquidation)
     return ValuationResult(
         as_of=as_of,
@@ -315,6 +327,60 @@ def _liquidation(
         lines_without_value=int(counts[NRV_BASES.index(NO_VALUE)]),
         lines_by_basis=tuple((name, int(counts[i])) for i, name in enumerate(NRV_BASES)),
     )
+
+
+def _sub_category_liquidation(
+    lines: Lines,
+    assigned: LineSettings,
+    nrv: np.ndarray,
+    eligible: np.ndarray,
+    eligible_nrv: np.ndarray,
+    terms: FacilityTerms,
+) -> tuple[SubCategoryLiquidation, ...]:
+    """Each firm sub-category that values at least one line, with the settings that applied."""
+    settings = terms.line_settings()
+    size = len(settings)
+    present = np.bincount(assigned.index, minlength=size)
+    book = _sum_by(assigned.index, lines.book, size)
+    value = _sum_by(assigned.index, nrv, size)
+    elig = _sum_by(assigned.index, eligible, size)
+    elig_nrv = _sum_by(assigned.index, eligible_nrv, size)
+    rows = []
+    for code in range(len(CATEGORIES), size):
+        if not present[code]:
+            continue
+        setting = settings[code]
+        rows.append(
+            SubCategoryLiquidation(
+                code=setting.code,  # type: ignore[union-attr]
+                category=str(setting.category),
+                liquidity_class=str(setting.liquidity_class),
+                lines=int(present[code]),
+                book_value=dec(book[code]),
+                liquidation_value=dec(value[code]),
+                eligible=dec(elig[code]),
+                eligible_liquidation_value=dec(elig_nrv[code]),
+                nrv_pct_of_cost=setting.nrv_pct_of_cost,
+                commission_pct=setting.commission_pct,
+                appraisal_nolv_pct=setting.nolv_appraisal_pct,
+                expired_appraisal_pct=setting.expired_appraisal_pct,
+            )
+        )
+    return tuple(rows)
+
+
+def _sub_category_warnings(assigned: LineSettings, terms: FacilityTerms) -> list[str]:
+    warnings = [
+        f"{count} {category} line(s) name sub-category {code!r}, which the terms do not define "
+        f"under {category}: valued on the {category} settings"
+        for category, code, count in assigned.unknown
+    ]
+    expired = sorted({str(s.category) for s in terms.line_settings() if s.expired_appraisal_pct is not None})
+    if expired:
+        warnings.append(
+            f"the appraisal has expired at the stock date: its NOLV only lowers line estimates ({', '.join(expired)})"
+        )
+    return warnings
 
 
 def _financing_warnings(terms: FacilityTerms, financing, liquidation: Liquidation) -> list[str]:

@@ -68,8 +68,7 @@ def _load(kind: Any, value: Any) -> Any:
             **{
                 f.name: value[f.name] if f.name == "lines" else _load(hints[f.name], value[f.name])
                 for f in dataclasses.fields(kind)
-                # A field added since the result was stored keeps its default (e.g. LTV binding).
-                if f.name in value or f.default is dataclasses.MISSING
+                if f.name in value or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
             }
         )
     return value

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from valuation.engine.columns import Category
+from valuation.engine.columns import Category, code_key
 from valuation.engine.errors import TermsError
 
 
@@ -130,7 +130,10 @@ class CategorySetting:
     - ``transport_pct`` / ``storage_pct`` / ``commission_pct``: sale costs as % of resale value,
       used for lines whose own cost cell is absent or empty;
     - ``nolv_appraisal_pct``: an appraiser's NOLV as % of cost; when set it replaces the line
-      estimate for the whole category.
+      estimate for the whole category;
+    - ``expired_appraisal_pct``: the NOLV % of an appraisal that has expired at the stock date:
+      it may lower a line's estimate (min of the two), never raise it, so a stale appraisal can
+      never add value (DOMAIN.md, "Appraisals").
     """
 
     category: Category
@@ -140,6 +143,28 @@ class CategorySetting:
     storage_pct: Decimal = Decimal(0)
     commission_pct: Decimal = Decimal(0)
     nolv_appraisal_pct: Decimal | None = None
+    expired_appraisal_pct: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SubCategorySetting:
+    """A firm's own sub-category under a base ``category``: its lines (those whose
+    ``sub_category`` matches ``code`` by ``columns.code_key``) are valued on these settings
+    instead of the base category's. Same fields and meaning as ``CategorySetting``, except
+    that ``nolv_appraisal_pct`` / ``expired_appraisal_pct`` left None fall back on the base
+    category's appraisal (an appraisal of finished goods covers every kind of finished good).
+    Lines naming a code no sub-category has are valued on the base category's settings and
+    reported in the warnings."""
+
+    code: str
+    category: Category
+    liquidity_class: LiquidityClass = LiquidityClass.MEDIUM
+    nrv_pct_of_cost: Decimal | None = None
+    transport_pct: Decimal = Decimal(0)
+    storage_pct: Decimal = Decimal(0)
+    commission_pct: Decimal = Decimal(0)
+    nolv_appraisal_pct: Decimal | None = None
+    expired_appraisal_pct: Decimal | None = None
 
 
 DEFAULT_CATEGORIES: tuple[CategorySetting, ...] = (
@@ -372,6 +397,7 @@ class FacilityTerms:
     accepted_locations: tuple[str, ...] | None = None
     excluded_locations: tuple[str, ...] = ()
     categories: tuple[CategorySetting, ...] = DEFAULT_CATEGORIES
+    sub_categories: tuple[SubCategorySetting, ...] = ()
     ltv_caps: dict[LiquidityClass, Decimal] = field(default_factory=lambda: dict(DEFAULT_LTV_CAPS))
     ltv_caps_indicative: bool = False
     borrowing_base: BorrowingBaseTerms | None = None
@@ -402,6 +428,23 @@ class FacilityTerms:
             if setting.category == category:
                 return setting
         return CategorySetting(category)
+
+    def line_settings(self) -> tuple[CategorySetting | SubCategorySetting, ...]:
+        """The settings lines are valued on: the base categories in ``lines.CATEGORIES``
+        order, then each sub-category (indexes ``len(CATEGORIES) + i``), each sub-category's
+        appraisal filled in from its base category where it has none of its own."""
+        bases = tuple(self.category_setting(c) for c in Category)
+        subs = []
+        for sub in self.sub_categories:
+            base = self.category_setting(sub.category)
+            if sub.nolv_appraisal_pct is None and sub.expired_appraisal_pct is None:
+                sub = replace(
+                    sub,
+                    nolv_appraisal_pct=base.nolv_appraisal_pct,
+                    expired_appraisal_pct=base.expired_appraisal_pct,
+                )
+            subs.append(sub)
+        return bases + tuple(subs)
 
     def with_changes(self, **changes: Any) -> FacilityTerms:
         """A copy with some top-level settings changed (validated again)."""
@@ -446,6 +489,7 @@ def validate_terms(terms: FacilityTerms) -> None:
     _validate_rules(terms.rules)
     for i, setting in enumerate(terms.categories):
         _validate_category(f"categories[{i}]", setting)
+    _validate_sub_categories(terms.sub_categories)
     for klass, cap in terms.ltv_caps.items():
         _validate_choice("ltv_caps", klass, LiquidityClass)
         _check_pct(f"ltv_caps.{klass}", cap, ZERO, HUNDRED)
@@ -509,8 +553,22 @@ def _validate_category(name: str, setting: CategorySetting) -> None:
         "storage_pct",
         "commission_pct",
         "nolv_appraisal_pct",
+        "expired_appraisal_pct",
     ):
         _check_pct(f"{name}.{pct_name}", getattr(setting, pct_name), ZERO, Decimal(200))
+
+
+def _validate_sub_categories(settings: tuple[SubCategorySetting, ...]) -> None:
+    seen: dict[str, str] = {}
+    for i, setting in enumerate(settings):
+        name = f"sub_categories[{i}]"
+        if not isinstance(setting.code, str) or not code_key(setting.code):
+            raise TermsError(f"{name}.code", "a sub-category needs a code")
+        key = code_key(setting.code)
+        if key in seen:
+            raise TermsError(f"{name}.code", f"{setting.code!r} is listed twice (as {seen[key]!r})")
+        seen[key] = setting.code
+        _validate_category(name, setting)  # type: ignore[arg-type]
 
 
 def _validate_borrowing_base(terms: BorrowingBaseTerms) -> None:
@@ -719,6 +777,9 @@ def _load_top(key: str, value: Any) -> Any:
         "categories": lambda v: tuple(
             _load_dataclass(f"categories[{i}]", c, CategorySetting) for i, c in enumerate(_list(key, v))
         ),
+        "sub_categories": lambda v: tuple(
+            _load_dataclass(f"sub_categories[{i}]", c, SubCategorySetting) for i, c in enumerate(_list(key, v))
+        ),
         "ltv_caps": lambda v: {
             **DEFAULT_LTV_CAPS,
             **{_enum(f"{key}.{k}", k, LiquidityClass): _decimal(f"{key}.{k}", c) for k, c in _map(key, v).items()},
@@ -803,6 +864,7 @@ _FIELD_KINDS: dict[str, str] = {
     "no_movement_days": "int",
     "obsolete_after_days": "int",
     "physical_controls_reason": "str",
+    "code": "str",
     "inclusive": "bool",
     "months": "int",
     "site": "str",
