@@ -20,13 +20,13 @@ from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
 PASSWORD = "correct-horse-battery-staple"
 
 
-def current_terms_hash(facility: Facility) -> str:
+def current_terms_hash(facility: Facility, as_of: dt.date | None = None) -> str:
     """The hash of the facility's terms as a valuation would read them now: a hand-made run with
     it counts as current (not made stale by a later edit), so reports can be issued from it."""
     from facilities.terms import engine_terms_dict
     from valuation.services import run_hash
 
-    return run_hash(engine_terms_dict(facility), facility.currency)
+    return run_hash(engine_terms_dict(facility, as_of=as_of), facility.currency)
 
 
 @dataclass

@@ -112,9 +112,14 @@ class Targets:
         if "share_pk" in parameters:
             parameters["share_pk"] = self.share
         if isinstance(case.body, dict):
-            for name in ("client", "lender", "facility", "run"):
+            for name, route in (
+                ("client", "clients"),
+                ("lender", "lenders"),
+                ("facility", "facilities"),
+                ("run", "runs"),
+            ):
                 if name in case.body:
-                    case.body[name] = self.ids[f"{name}s"]
+                    case.body[name] = self.ids[route]
 
 
 @pytest.fixture

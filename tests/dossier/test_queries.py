@@ -118,9 +118,10 @@ def test_dossier_page_of_a_large_run_among_many_takes_a_few_queries(
 ):
     client.force_login(world.advisor_a)
     url = reverse("facilities:facility-detail", args=[world.facility_x.pk])
-    # 6, and 3 for "are these figures current?": the terms as a valuation would read them now (the
-    # firm's categories, the client's sites) and, this run's being out of date, its revaluation.
-    with django_assert_max_num_queries(9):
+    # 6, and 4 for "are these figures current?": the terms as a valuation would read them now (the
+    # firm's categories, the appraisal at the stock date, the client's sites) and, this run's being
+    # out of date, its revaluation.
+    with django_assert_max_num_queries(10):
         response = client.get(url)
     assert response.status_code == 200
     assert response.context["run"].pk == big_run.pk

@@ -9,6 +9,7 @@ W03's is not entered. NOLV is appraised at 50 % of cost for both categories.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from borrowers.models import Tenure, Warehouse
-from facilities.models import Facility, Structure
+from facilities.models import Appraisal, AppraisalRate, Facility, Structure
 from facilities.terms import engine_terms, engine_terms_dict
 from tests.dossier.test_dossier_page import _form_data
 from valuation.models import RunStatus, ValuationRun
@@ -43,7 +44,6 @@ def _facility(world, **fields) -> Facility:
         "structure": Structure.BORROWING_BASE,
         "cost_advance_rate_pct": Decimal("60"),
         "nolv_advance_rate_pct": Decimal("100"),
-        "nolv_appraisal": {"raw_material": "50", "finished_good": "50"},
         "shrink_reserve_pct": Decimal("1"),
         "priority_payables_reserve": Decimal("2000"),
         "dilution_reserve": Decimal("300"),
@@ -55,7 +55,17 @@ def _facility(world, **fields) -> Facility:
         "ltv_caps_indicative": True,
         **fields,
     }
-    return Facility.objects.create(**values)
+    facility = Facility.objects.create(**values)
+    # An appraiser's NOLV of 50 % of cost for raw materials and finished goods, in force.
+    appraisal = Appraisal.objects.create(
+        facility=facility,
+        appraiser="Test appraiser",
+        effective_date=dt.date(2026, 1, 1),
+        expiry_date=dt.date(2026, 12, 31),
+    )
+    for base in ("raw_material", "finished_good"):
+        AppraisalRate.objects.create(appraisal=appraisal, base_category=base, nolv_pct=Decimal("50"))
+    return facility
 
 
 def test_rent_reserve_mode_keeps_a_rented_site_and_excludes_one_without_rent(world, leased_sites):

@@ -7,8 +7,10 @@ import datetime as dt
 from decimal import Decimal
 
 from facilities.models import Appraisal, AppraisalRate
+from tests.conftest import current_terms_hash
 from tests.engine.helpers import lines
 from tests.reports.conftest import AS_OF, issue_and_render, make_run, pdf_text
+from valuation.models import ValuationRun
 
 PLEDGE = {
     "structure": "pledge_without_dispossession",
@@ -32,6 +34,8 @@ def test_the_pdf_shows_the_expired_appraisal_and_the_sub_category_settings(world
     )
     AppraisalRate.objects.create(appraisal=appraisal, base_category="finished_good", nolv_pct=Decimal("50"))
     assert appraisal.expiry_date < AS_OF
+    # The appraisal is an input: the run counts as valued under it (else no report is issued).
+    ValuationRun.objects.filter(pk=run.pk).update(terms_hash=current_terms_hash(run.facility, AS_OF))
     report = issue_and_render(run, world.advisor_a, language="en", capture=django_capture_on_commit_callbacks)
     frozen = report.context["extra"]["appraisal"]
     assert frozen["appraiser"] == "Hall & Co" and frozen["status"] == "expired"

@@ -187,9 +187,9 @@ def test_report_detail_query_count_does_not_grow(world, django_assert_max_num_qu
             report=world.report_x, lender=world.lender_a, author=world.bank_shared, decision="approve"
         )
     client = login(world.advisor_a)
-    # 16: the page also checks the run's inputs against the facility's as they are now (terms,
-    # categories, sites, the file), a fixed number of queries.
-    with django_assert_max_num_queries(16):
+    # 17: the page also checks the run's inputs against the facility's as they are now (terms,
+    # categories, appraisal, sites, the file), a fixed number of queries.
+    with django_assert_max_num_queries(17):
         assert client.get(world.report_x.get_absolute_url()).status_code == 200
     bank = login(world.bank_shared)
     with django_assert_max_num_queries(20):
