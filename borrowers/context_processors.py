@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (_("Invitations"), reverse("borrowers:invitation-list")),
             (_("Audit trail"), reverse("borrowers:audit-list")),
         ]
+        if user.is_firm_admin:
+            items.append((_("Firm settings"), reverse("borrowers:firm-settings")))
     elif user.is_client_user:
         items += [(_("My company"), reverse("borrowers:client-detail", args=[user.client_id]))]
     if user.is_advisor or user.is_client_user or user.is_bank_user:

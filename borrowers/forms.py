@@ -12,6 +12,7 @@ from borrowers.models import (
     CLIENT_FACT_FIELDS,
     WAREHOUSE_FIELDS,
     ClientCompany,
+    Firm,
     Invitation,
     Role,
     StockCategory,
@@ -162,3 +163,12 @@ class AcceptInvitationForm(forms.Form):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=User._meta.get_field("language").choices)
+
+
+class FirmSettingsForm(forms.ModelForm):
+    """The firm's own thresholds (a firm administrator's): for now, when a new stock file's
+    figures count as a jump from the previous file's."""
+
+    class Meta:
+        model = Firm
+        fields = ["jump_threshold_pct"]

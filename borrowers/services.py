@@ -115,3 +115,16 @@ def accept_invitation(*, invitation: Invitation, first_name: str, last_name: str
     invitation.save(update_fields=["accepted_at"])
     audit.record(actor=user, action="accept-invitation", instance=invitation)
     return user
+
+
+@transaction.atomic
+def save_firm_settings(*, by: User, firm: Any, fields: list[str]) -> Any:
+    """Save the firm administrator's settings, their before/after in the audit trail (only these
+    fields: the firm's logo is no audit matter)."""
+    previous = type(firm)._default_manager.get(pk=firm.pk)
+    before = {name: str(getattr(previous, name)) for name in fields}
+    firm.full_clean()
+    firm.save(update_fields=fields)
+    after = {name: str(getattr(firm, name)) for name in fields}
+    audit.record(actor=by, action="update-firm-settings", instance=firm, before=before, after=after)
+    return firm

@@ -15,4 +15,5 @@ urlpatterns = [
     path("categories/<int:pk>/edit/", views.category_edit, name="category-edit"),
     path("invitations/", views.invitation_list, name="invitation-list"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("firm/settings/", views.firm_settings, name="firm-settings"),
 ]

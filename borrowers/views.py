@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,13 +24,14 @@ from borrowers.errors import DomainError
 from borrowers.forms import (
     AcceptInvitationForm,
     ClientForm,
+    FirmSettingsForm,
     InvitationForm,
     LanguageForm,
     StockCategoryForm,
     WarehouseForm,
 )
 from borrowers.middleware import remember_language
-from borrowers.models import AuditEvent, ClientCompany, Invitation, StockCategory, Warehouse
+from borrowers.models import AuditEvent, ClientCompany, Firm, Invitation, StockCategory, Warehouse
 from valuation import selectors
 from valuation.charts import waterfall_bars, waterfall_svg
 from valuation.labels import reason_label
@@ -282,3 +284,25 @@ def set_language(request: HttpRequest) -> HttpResponse:
             request.user.save(update_fields=["language"])
         remember_language(response, language)
     return response
+
+
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def firm_settings(request: HttpRequest) -> HttpResponse:
+    """The firm administrator's settings (audited); other advisors may not change them."""
+    firm = access.get_or_404(request.user, Firm, "change", pk=request.user.firm_id)
+    form = FirmSettingsForm(request.POST if request.method == "POST" else None, instance=firm)
+    if request.method == "POST" and form.is_valid():
+        services.save_firm_settings(by=request.user, firm=form.instance, fields=form.Meta.fields)
+        messages.success(request, _("Firm settings saved."))
+        return redirect("borrowers:firm-settings")
+    context = {
+        "form": form,
+        "title": _("Firm settings"),
+        "intro": _(
+            "New stock files are compared with each facility's previous accepted file; these "
+            "thresholds decide what is flagged."
+        ),
+        "cancel_url": reverse("borrowers:dashboard"),
+    }
+    return render(request, "form_page.html", context)

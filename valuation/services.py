@@ -86,7 +86,7 @@ def terms_hash(terms: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(terms, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def inputs_digest(*, upload: StockUpload, terms: dict[str, Any]) -> str:
+def inputs_digest(*, upload: StockUpload, terms: dict[str, Any], identity: str = "") -> str:
     """SHA-256 of every input a run reads: the engine's version, the terms (facility terms,
     client facts, sites, categories, appraisal: all in the terms dict) and the file as read (its
     bytes' checksum, sheet, currency and column mapping). Two runs with the same digest must give
@@ -99,6 +99,8 @@ def inputs_digest(*, upload: StockUpload, terms: dict[str, Any]) -> str:
         "currency": upload.file_currency,
         "mapping": (upload.mapping or {}).get("columns") or {},
         "as_of": upload.as_of.isoformat(),
+        # The run's identity: its currency and the exchange rates that convert its lines.
+        "run": identity,
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -840,7 +842,7 @@ def _save_run(
         run.lines_file.save(f"run-{run.pk}-lines.parquet", ContentFile(lines_parquet), save=False)
         run.jumps = [jump.to_dict() for jump in _jumps(run, upload=upload, facility=facility)]
     run.engine_version = ENGINE_VERSION
-    run.inputs_digest = inputs_digest(upload=upload, terms=terms)
+    run.inputs_digest = inputs_digest(upload=upload, terms=terms, identity=run.terms_hash)
     run.save()
     return run
 

@@ -26,4 +26,6 @@ ROUTES: Routes = {
     "borrowers:category-edit": (lambda w: {"pk": w.category_a.pk}, pages(advisor_a=200)),
     "borrowers:invitation-list": (lambda w: {}, pages(**ADVISORS)),
     "borrowers:audit-list": (lambda w: {}, pages(**ADVISORS)),
+    # The firm administrator's (advisor A); advisor B is no administrator of firm B.
+    "borrowers:firm-settings": (lambda w: {}, pages(advisor_a=200)),
 }

@@ -206,3 +206,29 @@ def test_dossier_and_report_say_how_lines_were_converted(world, upload_csv):
     run = current(world.facility_x)
     texts = [c.text for c in presentation({"result": run.result})["conversions"]]
     assert any("1 EUR = 8 CNY (ECB, 13 Nov 2026)" in t and "→ €125.00" in t for t in texts), texts
+
+
+def test_a_corrected_rate_revalues_the_current_run_and_flags_it_until_then(
+    world, upload_csv, django_capture_on_commit_callbacks
+):
+    """The USD rate corrected from 1.25 to 2 (a typing error): USD 1,000 is worth 500.00, not
+    800.00, so book 1,000 + 500 + 125 = 1,625.00 and financing 1,625 × 75 % ÷ 150 % = 812.50, down
+    from 962.50. Until the revaluation runs, the old figures are flagged and no report is issued."""
+    from valuation import rates
+
+    add_ecb_rates(world.firm_a)
+    upload_csv(world, MIXED)
+    before = current(world.facility_x)
+    assert before.financing == Decimal("962.50")
+    usd = ExchangeRate.objects.get(firm=world.firm_a, quote="USD")
+    usd.rate = Decimal("2")
+    with django_capture_on_commit_callbacks(execute=False):
+        rates.save_rate(by=world.advisor_a, rate=usd)
+    assert services.freshness(before).state == "outdated"  # the revaluation not sent yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.revalue_stale(firm_id=world.firm_a.pk)
+    after = current(world.facility_x)
+    assert after.pk != before.pk
+    assert (after.book_value, after.financing) == (Decimal("1625.00"), Decimal("812.50"))
+    assert services.freshness(after).is_current
