@@ -30,8 +30,10 @@ def test_each_role_sees_its_own_navigation(world: World):
         "Exchange rates",
         "Invitations",
         "Audit trail",
+        "Firm settings",  # advisor A administers firm A
         "Reports",
     ]
+    assert "Firm settings" not in [label for label, _ in nav_of(world.advisor_b, reverse("borrowers:client-list"))]
     client_page = reverse("borrowers:client-detail", args=[world.client_x.pk])
     assert [label for label, _ in nav_of(world.client_user_x, client_page)] == ["Home", "My company", "Reports"]
     assert [label for label, _ in nav_of(world.bank_shared, reverse("reports:report-list"))] == ["Home", "Reports"]
