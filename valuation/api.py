@@ -735,20 +735,23 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         query = LineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = drilldown.line_page(run, query.line_filter())
-        return Response(
-            {
-                "count": page.count,
-                "page": page.number,
-                "num_pages": page.num_pages,
-                "next": _page_url(request, page.number + 1) if page.has_next else None,
-                "previous": _page_url(request, page.number - 1) if page.has_previous else None,
-                "totals": LineTotalsSerializer(page.totals).data if page.totals else None,
-                "results": LineSerializer(page.rows, many=True).data,
-            }
-        )
+        return Response(line_page_body(request, page))
 
 
-def _page_url(request: Request, number: int) -> str:
+def line_page_body(request: Request, page: Any) -> dict[str, Any]:
+    """A page of a run's lines (``drilldown.line_page``) as the API answers it (LinePageSerializer)."""
+    return {
+        "count": page.count,
+        "page": page.number,
+        "num_pages": page.num_pages,
+        "next": page_url(request, page.number + 1) if page.has_next else None,
+        "previous": page_url(request, page.number - 1) if page.has_previous else None,
+        "totals": LineTotalsSerializer(page.totals).data if page.totals else None,
+        "results": LineSerializer(page.rows, many=True).data,
+    }
+
+
+def page_url(request: Request, number: int) -> str:
     from rest_framework.utils.urls import replace_query_param
 
     return replace_query_param(request.build_absolute_uri(), "page", number)

@@ -29,7 +29,6 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from borrowers import access, audit
@@ -40,7 +39,12 @@ from facilities.forms import FacilityForm
 from facilities.models import FACILITY_TERMS_FIELDS, Facility
 from valuation import alerts as rules
 from valuation import drilldown, selectors
-from valuation.api import LinePageSerializer, LineQuerySerializer, LineSerializer, LineTotalsSerializer
+from valuation.api import (
+    LinePageSerializer,
+    LineQuerySerializer,
+    line_page_body,
+    page_url,
+)
 from valuation.models import ValuationRun
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -70,10 +74,6 @@ def _chosen_run(facility: Facility, user: Any, run_id: int | None) -> ValuationR
     one, with its result: the pages' choice (facilities.dossier)."""
     runs = list(dossier.facility_runs(facility, user))
     return dossier.load_run(dossier.pick_run(runs, run_id))
-
-
-def _page_url(request: Request, number: int) -> str:
-    return replace_query_param(request.build_absolute_uri(), "page", number)
 
 
 # ------------------------------------------------------------------------------------ dashboard
@@ -185,8 +185,8 @@ class DashboardView(APIView):
             "count": paginator.count,
             "page": page.number,
             "num_pages": paginator.num_pages,
-            "next": _page_url(request, page.number + 1) if page.has_next() else None,
-            "previous": _page_url(request, page.number - 1) if page.has_previous() else None,
+            "next": page_url(request, page.number + 1) if page.has_next() else None,
+            "previous": page_url(request, page.number - 1) if page.has_previous() else None,
             "results": [_dashboard_row(row) for row in page.object_list],
         }
         return Response(DashboardPageSerializer(body).data)
@@ -383,13 +383,7 @@ class FacilityLinesView(APIView):
             return Response(FacilityLinePageSerializer(body).data)
         page = drilldown.line_page(run, query.line_filter())
         body = {
-            "count": page.count,
-            "page": page.number,
-            "num_pages": page.num_pages,
-            "next": _page_url(request, page.number + 1) if page.has_next else None,
-            "previous": _page_url(request, page.number - 1) if page.has_previous else None,
-            "totals": LineTotalsSerializer(page.totals).data if page.totals else None,
-            "results": LineSerializer(page.rows, many=True).data,
+            **line_page_body(request, page),
             "run": run.pk,
             "available": page.available,
         }
