@@ -55,7 +55,7 @@ class DayBasis(models.IntegerChoices):
     D365 = 365, "365"
 
 
-# The named reserves (DOMAIN.md, "Reserves are named, each with its basis") and the treatment of
+# The named reserves (docs/domain.md, "Financing structures", borrowing base) and the treatment of
 # leased sites without a landlord waiver, as the facility form's "Reserves" fieldset shows them.
 RESERVE_FIELDS = (
     "shrink_reserve_pct",
@@ -273,7 +273,7 @@ def appraisal_upload_path(instance: Appraisal, filename: str) -> str:
 
 
 def default_expiry(effective: date) -> date:
-    """An appraisal usually holds for 12 months (DOMAIN.md, "Appraisals"): the day before the
+    """An appraisal usually holds for 12 months (docs/domain.md, "Appraisals"): the day before the
     same date next year (29 February → 28 February)."""
     try:
         return effective.replace(year=effective.year + 1) - timedelta(days=1)

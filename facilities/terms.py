@@ -272,7 +272,7 @@ def engine_terms_dict(facility: Any, *, as_of: date | None = None) -> dict[str, 
 
 def reserve_problems(facility: Any) -> dict[str, str]:
     """What the form and the API refuse about reserves, by field: a pledge's formula has no
-    reserves (DOMAIN.md), so a reserve set on one would be silently left out of its financing."""
+    reserves (docs/domain.md), so a reserve set on one would be silently left out of its financing."""
     if facility.structure == "borrowing_base":
         return {}
     problems = {}

@@ -1,5 +1,5 @@
 """The words people read for the engine's codes, in the active language: one vocabulary for the
-dossier pages, the charts, the exports, the API and the PDF reports (DOMAIN.md's terms)."""
+dossier pages, the charts, the exports, the API and the PDF reports (docs/domain.md's terms)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from borrowers import formatting
 
-# Waterfall rules (DOMAIN.md "Eligibility") and criteria discounts (DOMAIN.md "Criteria method").
+# Waterfall rules and criteria discounts (docs/domain.md, "Ineligible stock" and "The criteria method").
 REASON_LABELS: dict[str, Promise] = {
     "not_owned": _("Not owned (consignment)"),
     "retention_of_title": _("Unpaid under retention of title"),
@@ -40,7 +40,7 @@ CATEGORY_LABELS: dict[str, Promise] = {
     "wip": _("Work in progress"),
     "finished_good": _("Finished goods"),
 }
-# Which limit sets the financing (Financing.binding; DOMAIN.md, guardrails).
+# Which limit sets the financing (Financing.binding; docs/domain.md, "Loan-to-value caps").
 BINDING_LABELS: dict[str, Promise] = {
     "cost_leg": _("the cost leg (cost advance rate × eligible cost)"),
     "nolv_leg": _("the NOLV leg (NOLV advance rate × eligible NOLV)"),

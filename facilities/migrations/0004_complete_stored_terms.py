@@ -5,7 +5,7 @@ unknown keys were silently ignored. Here:
 - a partial ``rules`` list keeps the rules it does not name ON, at their defaults;
 - a rule written as a key of its own (``{"obsolete": {"no_movement_days": 180}}``) becomes that rule;
 - anything else unknown, or a setting the engine refuses, is not silently dropped: the default (on,
-  DOMAIN.md's figures) is kept for it, the old value is printed and kept in an audit note
+  docs/domain.md's figures) is kept for it, the old value is printed and kept in an audit note
   (action ``migrate-terms``) on the facility, so an advisor can see and re-enter it.
 """
 

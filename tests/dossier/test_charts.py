@@ -10,7 +10,7 @@ from django.utils import translation
 
 from valuation.charts import WaterfallBar, waterfall_bars, waterfall_svg
 
-# DOMAIN.md example A as stored in ValuationRun.result (only the keys the chart reads).
+# docs/domain.md example A as stored in ValuationRun.result (only the keys the chart reads).
 EXAMPLE_A = {
     "eligibility": {
         "book_value": "5000000.00",

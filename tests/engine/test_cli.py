@@ -1,4 +1,4 @@
-"""`manage.py valuate` gives DOMAIN.md's hand-worked figures through the shared reader and engine."""
+"""`manage.py valuate` gives the hand-worked figures of docs/domain.md through the shared reader and engine."""
 
 import json
 from io import StringIO

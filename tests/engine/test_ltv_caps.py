@@ -1,4 +1,4 @@
-"""Loan-to-value caps bind (DOMAIN.md, guardrails), and terms files cannot switch rules off by omission.
+"""Loan-to-value caps bind (docs/domain.md, "Loan-to-value caps"), and terms files cannot switch rules off by omission.
 
 Each test shows a case where the unguarded engine would have lent more than the caps allow, or
 where a partial / misspelt terms file would have raised the financing, and that it no longer does.
@@ -36,7 +36,7 @@ def _bb(**changes):
 
 
 def test_example_b_ltv_cap_binds_at_65_percent_of_nolv():
-    """DOMAIN.md B: 8,000,000 cost, NOLV 65 % = 5,200,000; min(60 % × 8,000,000 = 4,800,000;
+    """docs/domain.md example B: 8,000,000 cost, NOLV 65 % = 5,200,000; min(60 % × 8,000,000 = 4,800,000;
     85 % × 5,200,000 = 4,420,000) − 250,000 = 4,170,000 = 80.19 % of NOLV. The class is medium,
     cap 65 %: 65 % × 5,200,000 = 3,380,000 is lent, not 4,170,000 (790,000 less)."""
     result = valuate(lines(["8000000"]), _bb(), as_of=AS_OF)
@@ -160,7 +160,7 @@ def test_readme_one_rule_example_no_longer_switches_the_others_off():
     assert {s.rule for s in terms.rules} == set(Rule)
     assert all(s.enabled for s in terms.rules)
     assert next(s for s in terms.rules if s.rule == Rule.OBSOLETE).no_movement_days == 180
-    # unnamed rules sit at their DOMAIN.md place around the one named
+    # unnamed rules sit at their place in docs/domain.md around the one named
     assert [s.rule for s in terms.rules] == [d.rule for d in DEFAULT_RULES]
     df = lines(
         ["1000", "400", "300", "200"],

@@ -1,4 +1,4 @@
-"""Named reserves (DOMAIN.md, "Reserves are named, each with its basis") and the all-in cost on the
+"""Named reserves (docs/domain.md, "Financing structures", borrowing base) and the all-in cost on the
 average drawn amount. Every figure is worked by hand in the test's docstring or comment."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Site guardrails: undeclared, uninsured and non-dispossessable sites (DOMAIN.md, "Unknown places").
+"""Site guardrails: undeclared, uninsured and non-dispossessable sites (docs/domain.md, "Ineligible stock").
 
 Every figure is worked by hand in a comment; each test shows what the unguarded engine would have
 financed and that it no longer does.

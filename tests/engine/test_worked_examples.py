@@ -1,4 +1,4 @@
-"""DOMAIN.md's five worked examples, checked to the cent against figures computed by hand."""
+"""The five worked examples of docs/domain.md, checked to the cent against figures computed by hand."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_example_a_pledge_mobilisable_guarantee_financing():
 
 def test_example_b_borrowing_base_and_availability():
     """B: min(60 % × 8,000,000; 85 % × 5,200,000) − 250,000 = 4,170,000 is the borrowing base, but
-    the LTV cap binds (DOMAIN.md, guardrails): the category's class is medium (65 %), so at most
+    the LTV cap binds (docs/domain.md, "Loan-to-value caps"): the category's class is medium (65 %), so at most
     65 % × 5,200,000 = 3,380,000 is lent; availability 3,380,000 − 3,900,000 = −520,000."""
     t = terms(
         {

@@ -11,7 +11,7 @@ read, with no mapping, to the same canonical lines. Where the shape comes from:
   libre; Werk, Lagerort, Frei verwendbar, Wert frei verwend., Wert Sperrbestand), the material
   type added to the layout, SAP
   decimal notations (``1,234.500``, ``1.234,500``, ``1 234,500``) and material types (ROH, HALB,
-  FERT, HAWA, VERP, ERSA: DOMAIN.md, "Reading ERP exports"). MB52 carries no unit price and no
+  FERT, HAWA, VERP, ERSA: docs/domain.md, "Reading ERP exports"). MB52 carries no unit price and no
   movement date.
 - NetSuite: an item saved search (Name, Type, Asset Account, Inventory Location, Location On Hand,
   Location Average Cost, Location Total Value); the Type is "Inventory Item"/"Assembly", the
@@ -45,7 +45,7 @@ from valuation.engine.columns import Category
 AS_OF = date(2026, 12, 31)
 RAW, WIP, FINISHED = Category.RAW_MATERIAL, Category.WIP, Category.FINISHED_GOOD
 
-# SAP material type -> the category DOMAIN.md gives it.
+# SAP material type -> the category docs/domain.md gives it.
 KIND_CATEGORY = {
     "ROH": RAW,
     "VERP": RAW,

@@ -22,7 +22,7 @@ from valuation.imports.mapping import category_lookup, normalise
 RAW, WIP, FINISHED = Category.RAW_MATERIAL, Category.WIP, Category.FINISHED_GOOD
 NOT_STOCK = "not stock"
 
-# Every SAP material type we know, and what it is (DOMAIN.md, "Reading ERP exports").
+# Every SAP material type we know, and what it is (docs/domain.md, "Reading ERP exports").
 SAP = {
     "ROH": RAW,
     "VERP": RAW,

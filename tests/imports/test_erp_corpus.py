@@ -41,7 +41,7 @@ from valuation.imports import read_stock_file
 #     FG-3005 400 × 6.40 = 2560.00; FG-3006 250 × 2.96 = 740.00         -> 22,817.00 (6 lines)
 #   whole stock: 14,384.05 + 9,745.70 + 22,817.00                      -> 46,946.75 (16 lines)
 # RM-1004 (packaging, VERP) and RM-1005 (spare parts, ERSA) count as raw materials, FG-3005 and
-# FG-3006 (goods for resale, HAWA) as finished goods (DOMAIN.md, "Reading ERP exports").
+# FG-3006 (goods for resale, HAWA) as finished goods (docs/domain.md, "Reading ERP exports").
 TOTALS = {"raw_material": Decimal("14384.05"), "wip": Decimal("9745.70"), "finished_good": Decimal("22817.00")}
 LINE_COUNTS = {"raw_material": 6, "wip": 4, "finished_good": 6}
 GRAND_TOTAL = Decimal("46946.75")

@@ -1,4 +1,4 @@
-"""Runs built from DOMAIN.md's worked examples (valued by the engine, stored like the pipeline
+"""Runs built from the worked examples of docs/domain.md (valued by the engine, stored like the pipeline
 stores them), and small helpers to issue, render and read back reports."""
 
 from __future__ import annotations

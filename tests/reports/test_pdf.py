@@ -1,4 +1,4 @@
-"""The PDFs read back (pypdf) hold DOMAIN.md's hand-worked figures, formatted in the report's
+"""The PDFs read back (pypdf) hold the hand-worked figures of docs/domain.md, formatted in the report's
 language, with that language's words; frozen figures stay as issued."""
 
 from __future__ import annotations

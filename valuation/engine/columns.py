@@ -2,7 +2,7 @@
 
 Readers (``valuation.imports``) turn any ERP export into a DataFrame with these columns; the
 database stores lines with the same names; the engine (``valuation.engine``) computes from them.
-Names follow ``DOMAIN.md``.
+Names follow ``docs/domain.md``.
 
 Representation in a canonical frame (what a reader returns, what the engine accepts):
 - text columns: any pandas string dtype (``str``, ``string`` or Arrow-backed; missing = <NA>);
@@ -24,7 +24,7 @@ from enum import StrEnum
 
 
 class Category(StrEnum):
-    """The three stock categories every funder recognises (DOMAIN.md, "Categories")."""
+    """The three stock categories every funder recognises (docs/domain.md, "Categories and sub-categories")."""
 
     RAW_MATERIAL = "raw_material"
     WIP = "wip"

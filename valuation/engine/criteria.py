@@ -1,6 +1,6 @@
-"""The criteria method (DOMAIN.md, "The criteria method"): portfolio discounts, criterion by criterion.
+"""The criteria method (docs/domain.md, "The criteria method"): portfolio discounts, criterion by criterion.
 
-Each discount is computed on its own basis (as DOMAIN.md example D does) and then spread over the
+Each discount is computed on its own basis (as example D of docs/domain.md does) and then spread over the
 lines, so the same per-line, per-reason drill-down as the waterfall reconciles to the cent:
 - obsolescence: obsolete lines (no movement for M days) in full;
 - turnover: each other line loses its band's % of book value (half-up per line);
@@ -32,7 +32,7 @@ ALLOCATION_ORDER = (
     Discount.RECORD_ACCURACY,
     Discount.PHYSICAL_CONTROLS,
 )
-# Presentation order, as DOMAIN.md lists them.
+# Presentation order, as docs/domain.md lists them.
 DISPLAY_ORDER = tuple(Discount)
 
 
@@ -49,7 +49,7 @@ class DiscountOutcome:
 
 @dataclass(frozen=True)
 class CriteriaOutcome:
-    """Per-line discounts in DOMAIN.md order (``taken[k]`` for ``reasons[k]``), and summaries."""
+    """Per-line discounts in docs/domain.md order (``taken[k]`` for ``reasons[k]``), and summaries."""
 
     reasons: tuple[Discount, ...]
     taken: tuple[np.ndarray, ...]

@@ -1,4 +1,4 @@
-"""Currency conversion of stock lines into the facility's currency (DOMAIN.md, guardrails).
+"""Currency conversion of stock lines into the facility's currency (docs/domain.md, "Currencies and rates").
 
 Pure: no Django. A line's value counts only in the facility's currency, so every line in another
 currency is converted at a dated rate from the firm's rate table, or the valuation is refused:

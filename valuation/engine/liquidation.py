@@ -1,4 +1,4 @@
-"""Liquidation value (DOMAIN.md, "Book value is not what a funder lends against").
+"""Liquidation value (docs/domain.md, "Three values of the same stock").
 
 Per line, in cents, each figure rounded half-up to the cent:
 - resale value = quantity × resale unit price;

@@ -1,6 +1,6 @@
 """Exact money arithmetic: the one place where StockPledge rounds.
 
-Policy (PITFALLS.md, "Money"): amounts are integer cents; every rounding is half-up, meaning
+Policy (docs/domain.md, "Rounding"): amounts are integer cents; every rounding is half-up, meaning
 half away from zero as in ``decimal.ROUND_HALF_UP`` (EU regulation 1103/97 style); each line is
 rounded to the cent before anything is summed (PERFORMANCE.md: that is what makes screen, database
 and PDF totals agree). Nothing here ever passes a money value through a float: floats only

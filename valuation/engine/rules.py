@@ -1,4 +1,4 @@
-"""The ineligibles waterfall (DOMAIN.md, "Ineligible stock").
+"""The ineligibles waterfall (docs/domain.md, "Ineligible stock: the waterfall").
 
 Rules run in the facility's order. Each takes from what is left of a line after the rules before
 it, so a line's amount is attributed to the first rule that excludes it and nothing is counted

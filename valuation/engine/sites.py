@@ -1,4 +1,4 @@
-"""Site guardrails (DOMAIN.md, "What a funder never lends against", "Unknown places").
+"""Site guardrails (docs/domain.md, "Ineligible stock: the waterfall", the site rules).
 
 A line counts only at a site the borrower declared, whose stock is insured, and, for a pledge with
 dispossession, where the stock can be put under a custodian. Site codes are compared exactly as

@@ -1,4 +1,4 @@
-"""Financing under each structure (DOMAIN.md, "Financing structures"), in integer cents.
+"""Financing under each structure (docs/domain.md, "Financing structures"), in integer cents.
 
 Every percentage is applied once, half-up to the cent (``money.apply_pct``); minimums and caps
 are taken on those cents. Inputs are the eligible stock at cost and its liquidation value, so the
@@ -171,7 +171,7 @@ def financing_cents(
     eligible: int, eligible_nrv: int, terms: FacilityTerms, nrv_by_class: dict[LiquidityClass, int]
 ) -> int:
     """The amount lent, in cents (the figure levers compare): the structure's figure, bound by the
-    loan-to-value caps unless the facility marks them indicative (DOMAIN.md, guardrails)."""
+    loan-to-value caps unless the facility marks them indicative (docs/domain.md, "Loan-to-value caps")."""
     amount = structure_cents(eligible, eligible_nrv, terms)
     if terms.ltv_caps_indicative:
         return amount

@@ -23,7 +23,7 @@ from valuation.engine.errors import TermsError
 
 
 class Structure(StrEnum):
-    """Financing structures of DOMAIN.md, "Financing structures"."""
+    """Financing structures of docs/domain.md, "Financing structures"."""
 
     BORROWING_BASE = "borrowing_base"
     PLEDGE_WITH_DISPOSSESSION = "pledge_with_dispossession"
@@ -46,7 +46,7 @@ class BusinessModel(StrEnum):
 
 
 class Rule(StrEnum):
-    """The ineligibility rules of DOMAIN.md, "Ineligible stock"; values are the reason codes."""
+    """The ineligibility rules of docs/domain.md, "Ineligible stock: the waterfall"; values are the reason codes."""
 
     NOT_OWNED = "not_owned"
     RETENTION_OF_TITLE = "retention_of_title"
@@ -59,7 +59,7 @@ class Rule(StrEnum):
     OBSOLETE = "obsolete"
     SLOW_MOVING = "slow_moving"
     LOCATION = "location"
-    # Site guardrails (DOMAIN.md, "What a funder never lends against"): at the end of the order so
+    # Site guardrails (docs/domain.md, "Ineligible stock: the waterfall"): at the end of the order so
     # the rules above keep their places; named or not in a facility's list, they stay on.
     UNDECLARED_SITE = "undeclared_site"
     UNINSURED = "uninsured"
@@ -67,7 +67,7 @@ class Rule(StrEnum):
 
 
 class Discount(StrEnum):
-    """The criteria-method discounts of DOMAIN.md, "The criteria method"."""
+    """The criteria-method discounts of docs/domain.md, "The criteria method"."""
 
     MIX = "mix"
     TURNOVER = "turnover"
@@ -133,7 +133,7 @@ class CategorySetting:
       estimate for the whole category;
     - ``expired_appraisal_pct``: the NOLV % of an appraisal that has expired at the stock date:
       it may lower a line's estimate (min of the two), never raise it, so a stale appraisal can
-      never add value (DOMAIN.md, "Appraisals").
+      never add value (docs/domain.md, "Appraisals").
     """
 
     category: Category
@@ -173,7 +173,7 @@ DEFAULT_CATEGORIES: tuple[CategorySetting, ...] = (
     CategorySetting(Category.FINISHED_GOOD, LiquidityClass.MEDIUM),
 )
 
-# Lenders go up to 80-90 % for the most liquid raw materials (DOMAIN.md, "Loan-to-value").
+# Lenders go up to 80-90 % for the most liquid raw materials (docs/domain.md, "Loan-to-value caps").
 DEFAULT_LTV_CAPS: dict[LiquidityClass, Decimal] = {
     LiquidityClass.HIGH: Decimal(85),
     LiquidityClass.MEDIUM: Decimal(65),
@@ -198,7 +198,7 @@ DEFAULT_LEVERAGE_GRID: tuple[GridStep, ...] = (
 
 
 class ReserveKind(StrEnum):
-    """The named reserves of DOMAIN.md, "What a funder never lends against": each has its basis."""
+    """The named reserves of docs/domain.md, "Financing structures": each has its basis."""
 
     RENT = "rent"
     SHRINK = "shrink"
@@ -292,7 +292,7 @@ class MixRange:
     max_pct: Decimal
 
 
-# DOMAIN.md gives make-to-stock; the others follow the same logic: a make-to-order firm holds
+# docs/domain.md gives make-to-stock; the others follow the same logic: a make-to-order firm holds
 # materials and work for orders and ships on completion (little finished stock); a trader holds
 # merchandise, i.e. finished goods.
 DEFAULT_MIX_RANGES: dict[BusinessModel, dict[Category, MixRange]] = {
@@ -920,7 +920,7 @@ def merge_rules(given: tuple[RuleSetting, ...]) -> tuple[RuleSetting, ...]:
     rule off by leaving it out.
 
     An unnamed rule goes right after the nearest rule that precedes it in ``DEFAULT_RULES`` (or
-    first when none does): ``[obsolete]`` alone gives DOMAIN.md's order with ``obsolete`` tightened.
+    first when none does): ``[obsolete]`` alone gives the order of docs/domain.md with ``obsolete`` tightened.
     """
     merged = list(given)
     named = {setting.rule for setting in given}
@@ -974,7 +974,7 @@ def _load_criteria(data: Any) -> CriteriaTerms:
     changes: dict[str, Any] = {}
     if ranges is not None:
         # A partial set keeps the defaults of what it does not name: a business model or a
-        # category left out keeps DOMAIN.md's range rather than escaping the mix discount.
+        # category left out keeps the default range rather than escaping the mix discount.
         loaded = {
             _enum(f"criteria.mix_ranges.{model}", model, BusinessModel): {
                 _enum(f"criteria.mix_ranges.{model}.{cat}", cat, Category): _load_dataclass(

@@ -1,4 +1,4 @@
-"""Working-capital need and the all-in cost of the financing (DOMAIN.md, last two sections).
+"""Working-capital need and the all-in cost of the financing (docs/domain.md, "Working capital" and "All-in cost").
 
 Money in cents, rounded half-up once per figure; rotation and days are display ratios, rounded
 half-up (2 places for rotation, 1 for days). The need is computed from the exact fraction
@@ -55,7 +55,7 @@ def financing_cost(terms: FacilityTerms, financing: int) -> FinancingCost:
     committed − average drawn, committed = facility limit (or the financing without one); plus
     collateral monitoring, field exam and servicing fees. Each product rounded half-up to the
     cent. The average drawn defaults to the outstanding: the cost is of what is drawn, not of
-    the financing available (DOMAIN.md, "Cost of the financing").
+    the financing available (docs/domain.md, "All-in cost").
     """
     cost = terms.cost
     source = "outstanding" if cost.average_drawn is None else "terms"
