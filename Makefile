@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
+# Where `make run` serves: `make run PORT=8123`, `make run HOST=0.0.0.0` (then add the machine's
+# name to ALLOWED_HOSTS).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: help setup system-deps run serve worker test test-fast lint fmt bench services migrate demo clean messages
 
@@ -24,14 +28,16 @@ system-deps: ## Install the Debian packages the browser tests and Chinese PDFs n
 
 migrate: setup ## Apply database migrations (and the cache table used without Redis)
 	@mkdir -p var
-	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py createcachetable
+	@printf 'Database migrations… '
+	@$(BIN)/python manage.py migrate --noinput -v0
+	@$(BIN)/python manage.py createcachetable -v0
+	@echo done
 
 demo: migrate ## Load the demo firm, users, client, facility and stock file (idempotent)
-	$(BIN)/python manage.py seed_demo
+	@$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 
-run: demo ## Set everything up and serve on http://127.0.0.1:8000 with demo data
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+run: demo ## Set everything up and serve the demo on HOST:PORT (default 127.0.0.1:8000; `make run PORT=8123`)
+	@$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: setup ## Run a Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2

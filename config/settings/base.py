@@ -119,7 +119,9 @@ else:
     }
 
 # --- Celery --------------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis no message leaves the process (tasks are eager); the in-memory transport is
+# named with its host so that kombu does not warn "No hostname was supplied" at every task.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -147,6 +149,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that sends a job waits at most this long for an unreachable broker (borrowers.queueing).
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+# Local development only (local.py): in-process tasks run in a thread after the response, so the
+# pages show their stages as with a worker (borrowers.queueing). Tests keep them synchronous.
+LOCAL_TASKS_IN_THREAD = False
 
 # --- Files ---------------------------------------------------------------------------------------
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
@@ -265,5 +270,13 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # The PDF renderer's progress ("Step 5 - Creating layout - Page 3") and font subsetting
+        # chatter are INFO; their warnings and errors still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks: celery's "Task … succeeded in 0.2s" line for every call is noise (a worker
+    # keeps it). A task's failure is logged at ERROR and still shows.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}

@@ -4,6 +4,7 @@ again changes nothing."""
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 from django.contrib.auth import authenticate
@@ -115,3 +116,32 @@ def test_seed_demo_values_a_facility_added_after_the_demo_file_and_issues_its_re
     assert run.upload == StockUpload.objects.get()
     assert ReportVersion.objects.get(facility=facility).kind == ReportKind.BORROWING_BASE_CERTIFICATE
     assert ReportShare.objects.count() == 1  # the financing report's share, not a second one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_prints_one_line_per_step_and_the_log_ins_and_nothing_else(caplog, capsys):
+    """`make run` shows a newcomer the steps and the log-ins: no broker warning (tasks run
+    in-process), no PDF renderer progress, no audit or task log lines."""
+    caplog.set_level(logging.INFO)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("seed_demo", "--url", "http://127.0.0.1:8123", stdout=out, stderr=err)
+
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "Demo firm and users… done",
+        "Valuing the demo stock file… done (2 facilities)",
+        "Issuing the demo reports… done",
+        "Demo data ready. Log in at http://127.0.0.1:8123/login/ with:",
+        *[line for line in lines[4:] if "password: " + DEMO_PASSWORD in line],
+    ]
+    assert len(lines) == 4 + len(LOGINS)
+    assert err.getvalue() == ""
+    printed = capsys.readouterr()
+    logged = [f"{record.name}: {record.getMessage()}" for record in caplog.records]
+    everything = "\n".join([*lines, printed.out, printed.err, *logged]).lower()
+    for noise in ("broker", "kombu", "hostname", "weasyprint", "fonttools", "celery", "audit"):
+        assert noise not in everything, everything
+    assert logged == []
+    # The loggers are as they were once the command is done.
+    assert logging.getLogger().getEffectiveLevel() == logging.INFO
+    assert logging.getLogger("stockpledge.audit").getEffectiveLevel() == logging.INFO

@@ -71,6 +71,17 @@ def test_database_and_redis_come_from_the_environment():
     ], served.stderr
 
 
+def test_only_local_settings_without_redis_run_tasks_in_a_thread():
+    """`make run` (local, no REDIS_URL): tasks in a background thread, so pages show their stages.
+    Tests and production never do; with Redis the worker runs them."""
+    code = "from django.conf import settings as s; print(s.LOCAL_TASKS_IN_THREAD)"
+    assert _run("config.settings.local", code, REDIS_URL="").stdout.strip() == "True"
+    assert _run("config.settings.local", code, REDIS_URL="redis://127.0.0.1:6379/0").stdout.strip() == "False"
+    assert _run("config.settings.test", code, REDIS_URL="").stdout.strip() == "False"
+    production = _run("config.settings.production", code, REDIS_URL="", SECRET_KEY="k" * 30 + "Zq9!x" * 6)
+    assert production.stdout.strip() == "False", production.stderr
+
+
 def test_engine_and_readers_import_no_django():
     """The pure engine must run in a notebook or a worker without Django configured."""
     code = (

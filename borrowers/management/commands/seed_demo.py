@@ -6,12 +6,16 @@ record is made once."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from borrowers import queueing
 from borrowers.models import ClientCompany, Firm, Role, StockCategory, Tenure, User, Warehouse
 from facilities.models import Facility, Lender, Structure
 from reports.models import ReportKind, ReportVersion
@@ -26,11 +30,52 @@ LOGINS = {
 }
 
 
+# What the pipeline and the renderer log at INFO (audit lines, "upload processed", the PDF steps)
+# is for operators; the seed says one line per step instead. Warnings and errors still show.
+QUIET_LOGGERS = ("", "stockpledge", "celery", "kombu", "weasyprint", "fontTools")
+
+
+@contextlib.contextmanager
+def quiet_info_logs() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 class Command(BaseCommand):
     help = "Load (or refresh) the demo data and print the demo log-ins."
 
-    @transaction.atomic
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="Where the demo is served, for the log-in address printed (`make run` passes HOST and PORT).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        self.url = options["url"].rstrip("/")
+        logs = quiet_info_logs() if options["verbosity"] < 2 else contextlib.nullcontext()
+        # The demo needs its valuations and reports done before it prints the log-ins: its tasks
+        # run here even where the local settings run them in a background thread.
+        with logs, queueing.in_this_thread():
+            self.step("Demo firm and users")
+            self.load_firm_and_users()
+
+    def step(self, text: str) -> None:
+        self.stdout.write(f"{text}… ", ending="")
+        self.stdout.flush()
+
+    def done(self, detail: str = "") -> None:
+        self.stdout.write(self.style.SUCCESS("done") + (f" ({detail})" if detail else ""))
+
+    @transaction.atomic
+    def load_firm_and_users(self) -> None:
         firm, _ = Firm.objects.get_or_create(
             name="Demo Advisory Partners", defaults={"address": "12 rue de la Bourse, 75002 Paris"}
         )
@@ -123,18 +168,35 @@ class Command(BaseCommand):
         valuations are done by then; with a worker they may not be yet, and a second run of the
         command issues the reports."""
         from valuation import demo
+        from valuation.models import RunStatus, ValuationRun
 
+        self.done()
+        self.step("Valuing the demo stock file")
         demo.ensure_demo_upload(client=client)
+        facilities = Facility.objects.filter(client=client).count()
+        valued = (
+            ValuationRun.objects.filter(facility__client=client, status=RunStatus.DONE)
+            .values("facility")
+            .distinct()
+            .count()
+        )
+        if valued < facilities:  # a worker (REDIS_URL) values it after the command
+            self.stdout.write(f"queued ({valued} of {facilities} facilities valued so far)")
+        else:
+            self.done(f"{facilities} facilities")
+        self.step("Issuing the demo reports")
         advisor = User.objects.get(email=LOGINS[Role.ADVISOR])
         waiting = self.issue_reports(client, advisor)
         if waiting:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Still being valued: {', '.join(waiting)}. Run `manage.py seed_demo` again once the "
-                    "worker is done to issue the demo reports."
+                    f"not yet: still being valued: {', '.join(waiting)}. Run `manage.py seed_demo` again "
+                    "once the worker is done to issue the demo reports."
                 )
             )
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/login/ with:"))
+        else:
+            self.done()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at {self.url}/login/ with:"))
         for role, email in LOGINS.items():
             self.stdout.write(f"  {role.label:<14} {email:<34} password: {DEMO_PASSWORD}")
 
