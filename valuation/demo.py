@@ -36,6 +36,20 @@ PRODUCTS = {
 }
 
 
+# Per family: quantity and unit cost (in cents) drawn uniformly in [low, high), so that a line
+# is worth about 5,000 on average and the 1,200 lines about 6 M: the client's average stock
+# (cost of sales 24 M ÷ rotation 4).
+SIZES = {
+    "MP": (10, 790, 250, 2250),  # ~400 units × ~12.50
+    "EC": (5, 195, 1000, 9000),  # ~100 units × ~50.00
+    "PF": (5, 95, 2000, 18000),  # ~50 units × ~100.00
+}
+# What a line would fetch in a forced sale, net of the costs of selling it, as a share of its
+# cost: below cost for every family (steel and LEDs sell back under their price, half-made lamp
+# bodies for little, finished lamps at a discount to clear).
+RESALE_SHARE_OF_COST = {"MP": Decimal("0.80"), "EC": Decimal("0.40"), "PF": Decimal("0.85")}
+
+
 def _french(amount: Decimal) -> str:
     """1234567.5 → '1 234 567,50' with non-breaking spaces, as French ERPs write it."""
     whole, _, cents = f"{amount:.2f}".partition(".")
@@ -55,8 +69,9 @@ def demo_export(lines: int = 1200, seed: int = 2026) -> bytes:
     for i in range(lines):
         family = str(families[i])
         name = PRODUCTS[family][i % len(PRODUCTS[family])]
-        quantity = Decimal(int(rng.integers(1, 2000)))
-        unit_cost = Decimal(int(rng.integers(150, 25000))) / 100
+        low_qty, high_qty, low_cost, high_cost = SIZES[family]
+        quantity = Decimal(int(rng.integers(low_qty, high_qty)))
+        unit_cost = Decimal(int(rng.integers(low_cost, high_cost))) / 100
         idle_days = int(rng.choice([5, 30, 90, 200, 500], p=[0.35, 0.3, 0.2, 0.1, 0.05]))
         last_move = DEMO_AS_OF - dt.timedelta(days=idle_days)
         expiry = (
@@ -68,7 +83,7 @@ def demo_export(lines: int = 1200, seed: int = 2026) -> bytes:
         retention = family == "MP" and i % 11 == 0
         unpaid = _french(quantity * unit_cost * Decimal("0.4")) if retention else ""
         firm_order = ("O" if i % 3 == 0 else "N") if family == "EC" else ""
-        resale = _french(unit_cost * Decimal("1.6") if family == "PF" else unit_cost * Decimal("0.9"))
+        resale = _french(unit_cost * RESALE_SHARE_OF_COST[family])
         out.append(
             ";".join(
                 [

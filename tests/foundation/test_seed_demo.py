@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate
@@ -77,6 +78,33 @@ def test_seed_demo_gives_each_role_its_work_and_runs_twice_to_the_same_data():
     assert upload.status == UploadStatus.ACCEPTED, upload.failure_reason
     assert set(ValuationRun.objects.values_list("status", flat=True)) == {RunStatus.DONE}
 
+    # Figures a banker would believe, checkable by hand: a ~5.8 M stock file for a client with 6 M
+    # average stock (24 M cost of sales, rotation 4, 90 days), liquidation below cost.
+    runs = {run.facility.name: run for run in ValuationRun.objects.select_related("facility")}
+    for run in runs.values():
+        assert run.book_value == Decimal("5763442.49")
+        assert run.eligible_value == Decimal("4102569.40")
+        assert run.liquidation_value < run.book_value
+        assert run.result["working_capital"]["rotation"] == "4.00"
+        assert run.result["working_capital"]["days_of_stock"] == "90.0"
+        recovery = {row["category"]: row["recovery_ratio_pct"] for row in run.result["liquidation"]["by_category"]}
+        assert recovery == {"raw_material": "80.00", "wip": "40.00", "finished_good": "85.00"}
+        assert not [warning for warning in run.result["warnings"] if "over-advance" in warning]
+    # The pledge: 4,102,569.40 × 75 % fungibility ÷ 150 % over-collateralisation, 1.8 M drawn.
+    pledge_run = runs[PLEDGE_FACILITY]
+    assert pledge_run.financing == Decimal("2051284.70")
+    assert pledge_run.availability == Decimal("251284.70")
+    assert pledge_run.result["financing"]["binding"] == "guarantee"
+    # The borrowing base: 55 % of eligible cost less the 60,000 priority payables reserve (below
+    # the 85 % NOLV leg, the loan-to-value caps and the 3 M limit), 2 M drawn.
+    bb_run = runs[BORROWING_BASE_FACILITY]
+    assert bb_run.financing == Decimal("2196413.17")
+    assert bb_run.availability == Decimal("196413.17")
+    assert bb_run.result["financing"]["binding"] == "cost_leg"
+    # Real cost: EURIBOR 3.2 % + 2.25 % on the drawn, 0.5 % on the undrawn, the yearly fees.
+    assert bb_run.result["financing_cost"]["total"] == "140000.00"  # 109,000 + 5,000 + 26,000
+    assert pledge_run.result["financing_cost"]["total"] == "107600.00"  # 98,100 + 3,500 + 6,000
+
     # The bank log-in has a financing report of the pledge to review, its PDF ready.
     pledge = Facility.objects.get(name=PLEDGE_FACILITY)
     assert pledge.structure == Structure.PLEDGE_WITHOUT_DISPOSSESSION
@@ -145,3 +173,15 @@ def test_seed_demo_prints_one_line_per_step_and_the_log_ins_and_nothing_else(cap
     # The loggers are as they were once the command is done.
     assert logging.getLogger().getEffectiveLevel() == logging.INFO
     assert logging.getLogger("stockpledge.audit").getEffectiveLevel() == logging.INFO
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_dossiers_are_current_and_within_their_limits(client):
+    """Each demo dossier shows its figures as current (no "out of date" banner) and no over-advance."""
+    seed()
+    client.force_login(User.objects.get(email=LOGINS[Role.ADVISOR]))
+    for facility in Facility.objects.all():
+        page = client.get(facility.get_absolute_url())
+        assert page.status_code == 200
+        assert b"figures-outdated" not in page.content, facility.name
+        assert b"over-advance" not in page.content.lower(), facility.name

@@ -29,6 +29,12 @@ LOGINS = {
     Role.BANK: "bank@demo.stockpledge.test",
 }
 
+# What both demo facilities cost: 3-month EURIBOR, the bank's margin and a fee on the undrawn.
+COST_TERMS = {
+    "base_rate_pct": Decimal("3.2"),
+    "margin_pct": Decimal("2.25"),
+    "commitment_fee_pct": Decimal("0.5"),
+}
 
 # What the pipeline and the renderer log at INFO (audit lines, "upload processed", the PDF steps)
 # is for operators; the seed says one line per step instead. Warnings and errors still show.
@@ -89,11 +95,13 @@ class Command(BaseCommand):
                 "sector": "Lighting manufacturing",
                 "business_model": "make_to_stock",
                 "language": "fr",
-                "annual_cost_of_sales": Decimal("7200000"),
-                "average_stock": Decimal("900000"),
-                "total_debt": Decimal("6000000"),
-                "tangible_net_worth": Decimal("1500000"),
-                "receivables_borrowing": Decimal("2000000"),
+                # A mid-sized manufacturer: 24 M cost of sales on 6 M average stock (rotation 4,
+                # 90 days); debt 9 M on 3 M tangible net worth (leverage 3).
+                "annual_cost_of_sales": Decimal("24000000"),
+                "average_stock": Decimal("6000000"),
+                "total_debt": Decimal("9000000"),
+                "tangible_net_worth": Decimal("3000000"),
+                "receivables_borrowing": Decimal("3500000"),
                 "internal_notes": "Advisor-only: the CFO wants the pledge signed before year end.",
             },
         )
@@ -124,6 +132,10 @@ class Command(BaseCommand):
                 "structure": Structure.PLEDGE_WITHOUT_DISPOSSESSION,
                 "fungibility_share_pct": Decimal("75"),
                 "over_collateralisation_pct": Decimal("150"),
+                "facility_limit": Decimal("2500000"),
+                "outstanding": Decimal("1800000"),
+                **COST_TERMS,
+                "servicing_fee": Decimal("6000"),
                 "currency": "EUR",
             },
         )
@@ -133,12 +145,16 @@ class Command(BaseCommand):
             name=BORROWING_BASE_FACILITY,
             defaults={
                 "structure": Structure.BORROWING_BASE,
-                "cost_advance_rate_pct": Decimal("60"),
+                "cost_advance_rate_pct": Decimal("55"),
                 "nolv_advance_rate_pct": Decimal("85"),
                 # A named reserve (priority payables: VAT and wages ranking before the bank).
-                "priority_payables_reserve": Decimal("25000"),
-                "facility_limit": Decimal("2500000"),
-                "outstanding": Decimal("1200000"),
+                "priority_payables_reserve": Decimal("60000"),
+                "facility_limit": Decimal("3000000"),
+                "outstanding": Decimal("2000000"),
+                **COST_TERMS,
+                "monitoring_fee": Decimal("12000"),
+                "field_exam_fee": Decimal("8000"),
+                "servicing_fee": Decimal("6000"),
                 "currency": "EUR",
             },
         )
