@@ -59,18 +59,24 @@ def _run_in_thread(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     threading.Thread(target=run, name=f"task-{task.name}", daemon=True).start()
 
 
-def send(task: Any, *args: Any) -> bool:
-    """Send `task(*args)` now, once, without the client's retry loop; False when the broker did
-    not take it (logged)."""
+def send(task: Any, *args: Any, **kwargs: Any) -> bool:
+    """Send `task(*args, **kwargs)` now, once, without the client's retry loop; False when the
+    broker did not take it (logged; the row stays queued for the sweep, or a stale figure stays
+    flagged)."""
     if _in_background_thread(task):
-        _run_in_thread(task, args, {})
+        _run_in_thread(task, args, kwargs)
         return True
     try:
-        task.apply_async(args=args, retry=False)
+        task.apply_async(args=args, kwargs=kwargs, retry=False)
     except Exception as error:  # noqa: BLE001 - kombu, redis and socket errors alike: the row is the record
         log.warning(
             "task not sent: the sweep will send it",
-            extra={"action": task.name, "object": str(args), "outcome": "broker_unreachable", "error": str(error)},
+            extra={
+                "action": task.name,
+                "object": str(args or kwargs),
+                "outcome": "broker_unreachable",
+                "error": str(error),
+            },
         )
         return False
     return True
@@ -90,16 +96,6 @@ def send_named_on_commit(name: str, **kwargs: Any) -> None:
     def send_it() -> None:
         from celery import current_app
 
-        task = current_app.tasks[name]
-        if _in_background_thread(task):
-            _run_in_thread(task, (), kwargs)
-            return
-        try:
-            task.apply_async(kwargs=kwargs, retry=False)
-        except Exception as error:  # noqa: BLE001 - as in send(): the stale figures stay flagged
-            log.warning(
-                "task not sent",
-                extra={"action": name, "object": str(kwargs), "outcome": "broker_unreachable", "error": str(error)},
-            )
+        send(current_app.tasks[name], **kwargs)
 
     transaction.on_commit(send_it)

@@ -115,6 +115,22 @@ def run_hash(terms: dict[str, Any], currency: str, rates: list[str] | tuple[str,
     return terms_hash(data)
 
 
+def run_identity(*, facility: Facility, upload: StockUpload, terms: dict[str, Any]) -> str:
+    """The identity of the facility's run of ``upload`` under ``terms``: one place for the
+    pipeline, a recompute and the "are these figures current?" check to agree on."""
+    return run_hash(terms, facility.currency, rates_key(upload=upload, currency=facility.currency))
+
+
+def _run_for(*, facility: Facility, upload: StockUpload, terms: dict[str, Any]) -> tuple[ValuationRun, bool]:
+    """The run of ``upload`` under ``terms`` (made, queued, when there is none yet)."""
+    return ValuationRun.objects.get_or_create(
+        facility=facility,
+        upload=upload,
+        terms_hash=run_identity(facility=facility, upload=upload, terms=terms),
+        defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
+    )
+
+
 def rates_key(*, upload: StockUpload, currency: str, table: RateTable | None = None) -> list[str]:
     """The exact factors that convert each of the file's other currencies into ``currency`` at
     its stock date, as the firm's rate table quotes them now ("USD:4/5"; "USD:none" without one)."""
@@ -812,12 +828,7 @@ def _save_run(
     conversions: list[dict[str, Any]] | None = None,
 ) -> ValuationRun:
     if run is None:
-        run, _created = ValuationRun.objects.get_or_create(
-            facility=facility,
-            upload=upload,
-            terms_hash=run_hash(terms, facility.currency, rates_key(upload=upload, currency=facility.currency)),
-            defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
-        )
+        run, _created = _run_for(facility=facility, upload=upload, terms=terms)
     run.terms = terms
     run.finished_at = timezone.now()
     run.stage = "done"
@@ -888,12 +899,7 @@ def recompute_latest(*, facility: Facility, by: User | None) -> ValuationRun | N
         terms = engine_terms_dict(facility, as_of=upload.as_of)
     except (ValidationError, TermsError):
         terms = {}  # valued, the run fails and says why (``_value``): the figures are flagged
-    run, created = ValuationRun.objects.get_or_create(
-        facility=facility,
-        upload=upload,
-        terms_hash=run_hash(terms, facility.currency, rates_key(upload=upload, currency=facility.currency)),
-        defaults={"as_of": upload.as_of, "terms": terms, "currency": facility.currency},
-    )
+    run, created = _run_for(facility=facility, upload=upload, terms=terms)
     if created or run.status == RunStatus.FAILED:
         if not created:
             ValuationRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, attempts=0, claimed_at=None)
@@ -951,10 +957,8 @@ def freshness(run: ValuationRun) -> Freshness:
     """Compare the run's terms with the facility's terms as they would be read now."""
     facility = run.facility
     try:
-        expected = run_hash(
-            engine_terms_dict(facility, as_of=run.as_of),
-            facility.currency,
-            rates_key(upload=run.upload, currency=facility.currency),
+        expected = run_identity(
+            facility=facility, upload=run.upload, terms=engine_terms_dict(facility, as_of=run.as_of)
         )
     except (ValidationError, TermsError) as error:
         return Freshness("outdated", reason=_terms_failure(error))
