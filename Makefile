@@ -45,9 +45,10 @@ worker: setup ## Run a Celery worker (needs REDIS_URL)
 services: ## Start PostgreSQL and Redis on this machine if they are down
 	@bash scripts/services.sh
 
-lint: setup ## Lint: ruff, import contracts (pure engine), migrations up to date
+lint: setup ## Lint: ruff, import contracts (pure engine, apps as floors), migrations up to date
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	@mkdir -p var
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 
 fmt: setup ## Format the code with ruff

@@ -88,7 +88,7 @@ ENGLISH_CATEGORIES = {
     "wip": ("WIP", "Work in progress"),
     "finished_good": ("FG", "Finished goods"),
 }
-# Cells an export must not let a spreadsheet read as a formula (PITFALLS.md).
+# Cells an export must not let a spreadsheet read as a formula (CSV/formula injection).
 FORMULA_STARTS = r"^[=+\-@\t\r\x00]"
 THOUSANDS_FR = ("\u00a0", "\u202f", " ")
 

@@ -11,7 +11,7 @@ files are reused between runs; the generation is never timed.
 Pipeline: in a fresh interpreter per measurement, Django with ``config.settings.test`` (tasks run
 eagerly in-process) on a dedicated database ``stockpledge_bench`` (created and migrated here; the
 dev and test databases are never touched), one firm / client / 20 warehouses / a pledge and a
-borrowing-base facility / a client user. ``valuation.services.create_upload`` gets the file as an
+borrowing-base facility / a client user. ``valuation.pipeline.services.create_upload`` gets the file as an
 ``UploadedFile``; on commit the eager task runs ``services.process_upload``. The stages are timed
 by wrapping the service's own stage functions (production code is not edited). After a warm-up
 upload of 1,000 lines, each of ``--repeat`` runs is timed; we report the median and the highest
@@ -64,7 +64,7 @@ BARE_TABLE = "bench_floor_bare"
 INDEXED_TABLE = "bench_floor_indexed"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "stockpledge-bench"
 
-# Goals (PERFORMANCE.md and the brief).
+# Goals (bench/README.md).
 TARGET_RATIO = 1.5  # pipeline / floor at 1M CSV lines, and at 1M XLSX lines
 TARGET_PEAK_MB = 1536  # worker peak RSS
 TARGET_XLSX_SECONDS = 10.0  # 100k-line XLSX, whole pipeline
@@ -290,8 +290,8 @@ class Stages:
     def __enter__(self) -> Stages:
         from django.db import connections
 
-        from valuation import services, storage
         from valuation.imports import reader, validate
+        from valuation.pipeline import services, storage
 
         self.wrap(services, "process_upload", "process")
         self.wrap(reader, "_open", "read_grid")
@@ -376,8 +376,8 @@ def upload_once(
     from django.db.models import Count, Sum
 
     from bench.synthetic import SYNTHETIC_AS_OF
-    from valuation import services
     from valuation.models import RunStatus, StockLine, UploadStatus
+    from valuation.pipeline import services
 
     with Stages() as stages, path.open("rb") as handle:
         start = time.perf_counter()

@@ -221,8 +221,8 @@ def seed(previous: Path, small: Path) -> dict[str, Any]:
     from bench.synthetic import SYNTHETIC_AS_OF, WAREHOUSES
     from borrowers.models import ClientCompany, Firm, Role, Tenure, User, Warehouse
     from facilities.models import Facility, Lender, Structure
-    from valuation import services
     from valuation.models import UploadStatus
+    from valuation.pipeline import services
 
     call_command("seed_demo", stdout=io.StringIO())
     firm = Firm.objects.get(name="Demo Advisory Partners")

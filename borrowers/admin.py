@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from borrowers import audit
+from borrowers.common import audit
 from borrowers.models import AuditEvent, ClientCompany, FailedLogin, Firm, Invitation, StockCategory, User, Warehouse
 
 

@@ -17,8 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from borrowers import access, audit, services
+from borrowers import services
 from borrowers.api_schema import errors
+from borrowers.common import access, audit
 from borrowers.forms import InvitationForm
 from borrowers.models import (
     CLIENT_FACT_FIELDS,

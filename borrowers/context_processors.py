@@ -14,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [(_("Home"), reverse("home"))]
     if user.is_advisor:
         items += [
-            (_("Dashboard"), reverse("borrowers:dashboard")),
+            (_("Dashboard"), reverse("valuation:dashboard")),
             (_("Clients"), reverse("borrowers:client-list")),
             (_("Lenders"), reverse("facilities:lender-list")),
             (_("Exchange rates"), reverse("valuation:rate-list")),
@@ -24,7 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user.is_firm_admin:
             items.append((_("Firm settings"), reverse("borrowers:firm-settings")))
     elif user.is_client_user:
-        items += [(_("My company"), reverse("borrowers:client-detail", args=[user.client_id]))]
+        items += [(_("My company"), reverse("valuation:client-detail", args=[user.client_id]))]
     if user.is_advisor or user.is_client_user or user.is_bank_user:
         items.append((_("Reports"), reverse("reports:report-list")))
     # The entry the page sits under (longest matching prefix; "/" only for itself) is marked current.

@@ -19,7 +19,6 @@ from borrowers.models import (
     User,
     Warehouse,
 )
-from facilities.models import Lender
 
 
 class LoginForm(AuthenticationForm):
@@ -111,7 +110,8 @@ class InvitationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.inviter = inviter
         self.fields["client"].queryset = ClientCompany.objects.visible_to(inviter)
-        self.fields["lender"].queryset = Lender.objects.filter(firm_id=inviter.firm_id)
+        lender = self.fields["lender"]
+        lender.queryset = lender.queryset.filter(firm_id=inviter.firm_id)  # type: ignore[attr-defined]
         if not inviter.is_firm_admin:
             self.fields["role"].choices = [(Role.CLIENT, Role.CLIENT.label), (Role.BANK, Role.BANK.label)]
 

@@ -171,7 +171,7 @@ class Situation(models.TextChoices):
 
 class ClientCompanyQuerySet(models.QuerySet["ClientCompany"]):
     def visible_to(self, user: User) -> ClientCompanyQuerySet:
-        from borrowers import access
+        from borrowers.common import access
 
         return access.scope(self, user)
 
@@ -247,7 +247,7 @@ class ClientCompany(models.Model):
         return self.legal_name
 
     def get_absolute_url(self) -> str:
-        return reverse("borrowers:client-detail", args=[self.pk])
+        return reverse("valuation:client-detail", args=[self.pk])
 
 
 class Tenure(models.TextChoices):
@@ -411,7 +411,7 @@ class FailedLogin(models.Model):
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def visible_to(self, user: User) -> AuditEventQuerySet:
-        from borrowers import access
+        from borrowers.common import access
 
         return access.scope(self, user)
 

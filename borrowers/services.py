@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from borrowers import audit, queueing
-from borrowers.errors import DomainError
+from borrowers.common import audit, queueing
+from borrowers.common.errors import DomainError
 from borrowers.models import Invitation, Role, User
 
 

@@ -4,10 +4,8 @@ from borrowers import views
 
 app_name = "borrowers"
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("clients/", views.client_list, name="client-list"),
     path("clients/new/", views.client_edit, name="client-create"),
-    path("clients/<int:pk>/", views.client_detail, name="client-detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client-edit"),
     path("clients/<int:client_pk>/warehouses/new/", views.warehouse_edit, name="warehouse-create"),
     path("clients/<int:client_pk>/warehouses/<int:pk>/edit/", views.warehouse_edit, name="warehouse-edit"),

@@ -1,4 +1,4 @@
-"""The REST API router: every viewset's queryset goes through borrowers.access."""
+"""The REST API router: every viewset's queryset goes through borrowers.common.access."""
 
 from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -17,7 +17,7 @@ from borrowers.api import (
 from facilities.api import AppraisalViewSet, FacilityViewSet, LenderViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
-from valuation.rate_api import EcbImportView, ExchangeRateViewSet
+from valuation.rates.api import EcbImportView, ExchangeRateViewSet
 
 
 # The API speaks JSON only, so a format suffix ("/api/runs/1.json") selects nothing: without the
@@ -49,7 +49,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("auth/token/mine/", MyTokenView.as_view(), name="api-token-mine"),
     # The workspace pages' routes: dashboard, compare, try terms, a facility's lines and exports.
-    path("", include("valuation.workspace_api")),
+    path("", include("valuation.workspace.api")),
     path("rates/import/", EcbImportView.as_view(), name="rate-import"),
     path("", include(router.urls)),
 ]

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from borrowers.errors import DomainError
+from borrowers.common.errors import DomainError
 
 log = logging.getLogger("stockpledge.api")
 

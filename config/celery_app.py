@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("stockpledge")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each app's tasks module; the valuation pipeline keeps its tasks in valuation/pipeline/tasks.py.
+app.autodiscover_tasks(["borrowers", "facilities", "valuation.pipeline", "reports"])

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from borrowers import audit
+from borrowers.common import audit
 from borrowers.models import BaseCategory, StockCategory, User
 from facilities.models import Appraisal, AppraisalRate, AppraisalStatus, Facility, default_expiry
+from facilities.services import revalue_facility
 from valuation.engine.columns import code_key
 
 PDF_MAGIC = b"%PDF-"
@@ -146,9 +147,7 @@ def save_appraisal(
         actor=by, action="create" if is_new else "update-appraisal", instance=appraisal, before=before, after=after
     )
     if before != after:
-        from valuation import services as valuation_services
-
-        valuation_services.recompute_latest(facility=appraisal.facility, by=by)
+        revalue_facility(appraisal.facility)
     return appraisal
 
 
@@ -159,9 +158,7 @@ def delete_appraisal(*, by: User, appraisal: Appraisal) -> None:
     if appraisal.report_file:
         appraisal.report_file.delete(save=False)
     appraisal.delete()
-    from valuation import services as valuation_services
-
-    valuation_services.recompute_latest(facility=facility, by=by)
+    revalue_facility(facility)
 
 
 def _snapshot(appraisal: Appraisal) -> dict[str, Any]:
@@ -212,7 +209,7 @@ class AppraisalView:
 
 
 def rate_label(rate: AppraisalRate) -> str:
-    from valuation.labels import category_label
+    from borrowers.common.labels import category_label
 
     if rate.stock_category_id:
         return f"{rate.stock_category.code} – {rate.stock_category.name}"

@@ -167,10 +167,10 @@ class TermsEditorForm(forms.Form):
     stored values (through ``facilities.terms_settings``, like the API)."""
 
     def __init__(self, *args: Any, facility: Facility, client: ClientCompany, **kwargs: Any) -> None:
+        from borrowers.common.labels import category_label, liquidity_label, reason_label
         from borrowers.models import BusinessModel as ModelChoices
         from facilities import terms_settings as ts
         from valuation.engine.terms import BusinessModel, LiquidityClass, Rule
-        from valuation.labels import category_label, liquidity_label, reason_label
 
         kwargs.setdefault("prefix", "terms")
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from borrowers.formatting import plain_percent
+from borrowers.common.formatting import plain_percent
 from borrowers.models import MONEY, PERCENT, BaseCategory, ClientCompany, Firm, StockCategory
 from facilities import terms_settings
 
@@ -228,7 +228,7 @@ class Facility(models.Model):
         return f"{self.client} – {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("facilities:facility-detail", args=[self.pk])
+        return reverse("valuation:facility-detail", args=[self.pk])
 
     @property
     def is_pledge(self) -> bool:

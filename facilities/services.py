@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from borrowers import audit
+from borrowers.common import audit, queueing
 from borrowers.models import User
 from facilities.models import Facility
 
@@ -20,7 +20,12 @@ def save_facility(*, by: User, facility: Facility) -> Facility:
     after = audit.snapshot(facility)
     audit.record(actor=by, action="create" if is_new else "update-terms", instance=facility, before=before, after=after)
     if not is_new and before != after:
-        from valuation import services as valuation_services
-
-        valuation_services.recompute_latest(facility=facility, by=by)
+        revalue_facility(facility)
     return facility
+
+
+def revalue_facility(facility: Facility) -> None:
+    """Once the transaction commits, value the facility's latest accepted stock file under its
+    terms as they are now. The valuation floor is above this one, so it is asked by task name
+    (``valuation.revalue_stale``), never imported; a run whose inputs did not change is kept."""
+    queueing.send_named_on_commit("valuation.revalue_stale", facility_id=facility.pk)

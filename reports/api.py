@@ -24,9 +24,9 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from borrowers import access
 from borrowers.api import ID_PATTERN, id_param
 from borrowers.api_schema import ErrorBodySerializer, errors
+from borrowers.common import access
 from facilities.models import Lender
 from reports import services
 from reports.models import (

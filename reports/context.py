@@ -20,8 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from valuation.engine.money import to_decimal
-from valuation.labels import (
+from borrowers.common.labels import (
     binding_label,
     category_label,
     liquidity_label,
@@ -30,9 +29,10 @@ from valuation.labels import (
     structure_label,
     warning_text,
 )
-from valuation.problem_labels import rule_note_text
-from valuation.reserve_labels import reserve_rows
-from valuation.sites import site_flags
+from valuation.engine.money import to_decimal
+from valuation.workspace.problem_labels import rule_note_text
+from valuation.workspace.reserve_labels import reserve_rows
+from valuation.workspace.sites import site_flags
 
 CONTEXT_VERSION = 1
 ANNEX_LINES = 25
@@ -404,7 +404,7 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
 
 def _conversion_notes(result: dict[str, Any]) -> list[Any]:
     """How the lines were converted into the report's currency (frozen with the run's result)."""
-    from valuation.conversions import conversion_notes
+    from valuation.workspace.conversions import conversion_notes
 
     return conversion_notes(result)
 

@@ -27,7 +27,7 @@ class RenderStatus(models.TextChoices):
 
 class ReportVersionQuerySet(models.QuerySet["ReportVersion"]):
     def visible_to(self, user: User) -> ReportVersionQuerySet:
-        from borrowers import access
+        from borrowers.common import access
 
         return access.scope(self, user)
 

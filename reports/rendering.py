@@ -2,8 +2,9 @@
 
 WeasyPrint's default fetcher follows any URL a document names: `file://`, remote hosts, `data:`.
 With client text in a report (company, warehouse and line descriptions), one missed escape would
-let a stock file read local files or call internal services (PITFALLS.md: 8 of 12 vectors got
-through). Two fences therefore: Django autoescapes every client text in the templates, and
+let a stock file read local files or call internal services (without a fetcher of our own, 8 of
+12 hostile vectors we tried got through: tests/reports/test_safe_rendering.py). Two fences
+therefore: Django autoescapes every client text in the templates, and
 `SafeURLFetcher` answers only `static:<path>` URLs resolved inside STATIC_ROOT / STATICFILES_DIRS
 plus the few exact URLs the renderer itself allows (the firm's logo), and refuses everything else.
 """
@@ -112,9 +113,9 @@ def _logo(name: str) -> dict[str, tuple[bytes, str]]:
 
 
 def _waterfall_svg(frozen: dict[str, Any]) -> str:
-    """The dossier's waterfall chart (valuation.charts), in the active language."""
+    """The dossier's waterfall chart (valuation.workspace.charts), in the active language."""
     try:
-        from valuation import charts
+        from valuation.workspace import charts
     except ImportError:  # the chart module ships with the dossier pages
         return ""
     result = frozen.get("result") or {}

@@ -3,7 +3,7 @@ access, and render its PDF off the request.
 
 Every function is keyword-only, transactional and audited, and refuses with `DomainError` (naming
 the field at fault) when a business rule says no. Callers (pages, the API, tasks) check access with
-`borrowers.access` first; the role checks here are the business rules themselves (only an advisor
+`borrowers.common.access` first; the role checks here are the business rules themselves (only an advisor
 issues, only the client's signatory certifies, only a lender with the report decides).
 """
 
@@ -19,8 +19,8 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from borrowers import audit, queueing
-from borrowers.errors import DomainError
+from borrowers.common import audit, queueing
+from borrowers.common.errors import DomainError
 from borrowers.models import User
 from facilities.models import Facility, Lender
 from reports import context as report_context
@@ -35,8 +35,8 @@ from reports.models import (
     ReportShare,
     ReportVersion,
 )
-from valuation import services as valuation_services
 from valuation.models import RunStatus, StockLine, ValuationRun
+from valuation.pipeline import services as valuation_services
 
 log = logging.getLogger("stockpledge.reports")
 

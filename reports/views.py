@@ -1,7 +1,7 @@
 """Report pages: the list, a version's page (figures, PDF, sharing, thread, decisions,
 certification), the htmx status panel, the PDF download, and one view per action.
 
-Each view checks access (borrowers.access), calls a service or reads a selector, and renders. A
+Each view checks access (borrowers.common.access), calls a service or reads a selector, and renders. A
 `DomainError` with code "forbidden" (a role the rule does not let act) answers 404 like any other
 object outside the user's reach."""
 
@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from borrowers import access
-from borrowers.errors import DomainError
+from borrowers.common import access
+from borrowers.common.errors import DomainError
 from facilities.models import Lender
 from reports import services
 from reports.forms import CertificationForm, ClientShareForm, CommentForm, DecisionForm, IssueForm, ShareForm
@@ -32,8 +32,8 @@ from reports.models import (
     ReportShare,
     ReportVersion,
 )
-from valuation import services as valuation_services
 from valuation.models import ValuationRun
+from valuation.pipeline import services as valuation_services
 
 REPORTS = ReportVersion.objects.select_related("facility__client", "facility__lender", "author", "run")
 

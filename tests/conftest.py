@@ -24,7 +24,7 @@ def current_terms_hash(facility: Facility, as_of: dt.date | None = None) -> str:
     """The hash of the facility's terms as a valuation would read them now: a hand-made run with
     it counts as current (not made stale by a later edit), so reports can be issued from it."""
     from facilities.terms import engine_terms_dict
-    from valuation.services import run_hash
+    from valuation.pipeline.services import run_hash
 
     return run_hash(engine_terms_dict(facility, as_of=as_of), facility.currency)
 

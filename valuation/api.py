@@ -23,15 +23,17 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from borrowers import access
 from borrowers.api import ID_PATTERN, id_param
 from borrowers.api_schema import ErrorBodySerializer, errors
+from borrowers.common import access
+from borrowers.common.labels import category_label
 from borrowers.models import Tenure
-from valuation import canonical, charts, drilldown, problem_labels, services, sites
 from valuation.forms import ACCEPTED_EXTENSIONS, MappingForm
 from valuation.imports.mapping import ColumnMapping
-from valuation.labels import category_label
 from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.pipeline import canonical, services, sites
+from valuation.workspace import charts, drilldown, problem_labels
+from valuation.workspace.serializers import LinePageSerializer, LineQuerySerializer, line_page_body
 
 # Overall progress of an upload by stage (the reader reports reading → validating → converting,
 # the pipeline then values and stores): a rough share of the work done, for a progress bar.
@@ -549,7 +551,7 @@ class ReasonAmountSerializer(serializers.Serializer):
 class RunSerializer(serializers.ModelSerializer):
     """A run's figures. The working material (`terms`, the full engine `result`) only for those who
     may see it (advisors), and the ineligibles by reason only where the client may see them: the
-    same decision as the pages (borrowers.access.visibility)."""
+    same decision as the pages (borrowers.common.access.visibility)."""
 
     client = serializers.IntegerField(source="facility.client_id", read_only=True)
     terms = serializers.JSONField(read_only=True, allow_null=True, help_text=_("Advisors only; null for others."))
@@ -608,77 +610,6 @@ class WaterfallBarSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=18, decimal_places=2)
 
 
-class LineSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text=_("Row in the stock file."))
-    sku = serializers.CharField()
-    description = serializers.CharField()
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, allow_null=True)
-    unit = serializers.CharField()
-    unit_cost = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    category = serializers.CharField(help_text=_("Base category code"))
-    category_label = serializers.CharField()
-    warehouse = serializers.CharField()
-    book_value = serializers.DecimalField(max_digits=18, decimal_places=2)
-    eligible = serializers.DecimalField(max_digits=18, decimal_places=2)
-    ineligible = serializers.DecimalField(max_digits=18, decimal_places=2)
-    reason = serializers.CharField(help_text=_("The first rule that excluded the line; empty when eligible"))
-    reason_label = serializers.CharField()
-    liquidation_value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
-    eligible_liquidation_value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
-    nrv_basis = serializers.CharField()
-
-
-class LineTotalsSerializer(serializers.Serializer):
-    book_value = serializers.DecimalField(max_digits=18, decimal_places=2)
-    eligible = serializers.DecimalField(max_digits=18, decimal_places=2)
-    ineligible = serializers.DecimalField(max_digits=18, decimal_places=2)
-    nrv = serializers.DecimalField(max_digits=18, decimal_places=2)
-    eligible_nrv = serializers.DecimalField(max_digits=18, decimal_places=2)
-
-
-class LinePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text=_("Lines matching the filter"))
-    page = serializers.IntegerField()
-    num_pages = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    totals = LineTotalsSerializer(allow_null=True, help_text=_("Sums over every matching line, not just this page"))
-    results = LineSerializer(many=True)
-
-
-class LineQuerySerializer(serializers.Serializer):
-    """The drill-down's filters (valuation.drilldown), checked: a bad value is a 400 naming it."""
-
-    category = serializers.CharField(required=False, max_length=50, help_text=_("Base category code"))
-    warehouse = serializers.CharField(required=False, max_length=50)
-    status = serializers.ChoiceField(
-        choices=drilldown.STATUSES, required=False, help_text=_("eligible: lines with an eligible amount")
-    )
-    reason = serializers.CharField(
-        required=False, max_length=50, help_text=_("Lines from which this ineligible reason took an amount")
-    )
-    q = serializers.CharField(
-        required=False, max_length=drilldown.MAX_QUERY, help_text=_("SKU or description contains")
-    )
-    sort = serializers.ChoiceField(
-        choices=[*drilldown.SORTS, *(f"-{key}" for key in drilldown.SORTS)], required=False, default="row"
-    )
-    page = serializers.IntegerField(required=False, min_value=1, max_value=10**7, default=1)
-
-    def line_filter(self) -> drilldown.LineFilter:
-        data = self.validated_data
-        return drilldown.LineFilter(
-            category=data.get("category", ""),
-            warehouse=data.get("warehouse", ""),
-            reason=data.get("reason", ""),
-            status=data.get("status", ""),
-            query=data.get("q", "").strip(),
-            sort=data["sort"].lstrip("-"),
-            descending=data["sort"].startswith("-"),
-            page=data["page"],
-        )
-
-
 RUN_FILTERS = [
     OpenApiParameter("client", int, description="Client company id"),
     OpenApiParameter("facility", int, description="Facility id"),
@@ -695,7 +626,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RunSerializer
 
-    # What each route shows of a run (borrowers.access.Part): a client user reaches a route only
+    # What each route shows of a run (borrowers.common.access.Part): a client user reaches a route only
     # where the advisor lets the company see that part, and never the lines.
     PART_BY_ACTION: dict[str, access.Part] = {"waterfall": "waterfall", "lines": "detail"}
 
@@ -730,28 +661,9 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True)
     def lines(self, request: Request, pk: str | None = None) -> Response:
-        """The same drill-down as the pages (valuation.drilldown, read from the run's Parquet lines)."""
+        """The same drill-down as the pages (valuation.workspace.drilldown, read from the run's Parquet lines)."""
         run = self.get_object()
         query = LineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = drilldown.line_page(run, query.line_filter())
         return Response(line_page_body(request, page))
-
-
-def line_page_body(request: Request, page: Any) -> dict[str, Any]:
-    """A page of a run's lines (``drilldown.line_page``) as the API answers it (LinePageSerializer)."""
-    return {
-        "count": page.count,
-        "page": page.number,
-        "num_pages": page.num_pages,
-        "next": page_url(request, page.number + 1) if page.has_next else None,
-        "previous": page_url(request, page.number - 1) if page.has_previous else None,
-        "totals": LineTotalsSerializer(page.totals).data if page.totals else None,
-        "results": LineSerializer(page.rows, many=True).data,
-    }
-
-
-def page_url(request: Request, number: int) -> str:
-    from rest_framework.utils.urls import replace_query_param
-
-    return replace_query_param(request.build_absolute_uri(), "page", number)

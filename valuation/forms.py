@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from valuation import canonical
 from valuation.engine.columns import COLUMNS
+from valuation.pipeline import canonical
 
 ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx", ".xls", ".ods")
 

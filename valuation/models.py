@@ -59,7 +59,7 @@ class ClaimableQuerySet(models.QuerySet):
 
 class StockUploadQuerySet(ClaimableQuerySet):
     def visible_to(self, user: User) -> StockUploadQuerySet:
-        from borrowers import access
+        from borrowers.common import access
 
         return access.scope(self, user)
 
@@ -188,7 +188,7 @@ class StockLine(models.Model):
     # is unique within its file, and a re-run deletes the upload's lines before copying them again.
     pk = models.CompositePrimaryKey("upload_id", "row")
     # No database constraint: lines arrive by COPY, and a deferred FK check per row doubles the
-    # load time (PERFORMANCE.md). The pipeline writes lines only for an upload it has just claimed.
+    # load time (bench/README.md). The pipeline writes lines only for an upload it has just claimed.
     # No index of its own either: the primary key starts with it.
     upload = models.ForeignKey(
         StockUpload, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="lines"
@@ -242,7 +242,7 @@ CURRENT_ORDER = ("-as_of", "-upload__uploaded_at", "-upload_id", "-finished_at",
 
 class ValuationRunQuerySet(ClaimableQuerySet):
     def visible_to(self, user: User) -> ValuationRunQuerySet:
-        from borrowers import access
+        from borrowers.common import access
 
         return access.scope(self, user)
 
@@ -278,7 +278,7 @@ class ValuationRun(models.Model):
     # the run read (terms, client facts, sites, categories, the file and its mapping).
     engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
     inputs_digest = models.CharField(_("inputs digest"), max_length=64, blank=True)
-    # Moves beyond the firm's threshold from the facility's previous accepted file (valuation.jumps).
+    # Moves beyond the firm's threshold from the facility's previous accepted file (valuation.engine.jumps).
     jumps = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

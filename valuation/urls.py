@@ -1,9 +1,18 @@
 from django.urls import path
 
-from valuation import rate_views, views
+from valuation import views
+from valuation.rates import views as rate_views
+from valuation.workspace import views as workspace
 
 app_name = "valuation"
 urlpatterns = [
+    path("dashboard/", workspace.advisor_dashboard, name="dashboard"),
+    path("clients/<int:pk>/", workspace.client_detail, name="client-detail"),
+    path("facilities/<int:pk>/", workspace.facility_detail, name="facility-detail"),
+    path("facilities/<int:pk>/lines/", workspace.facility_lines, name="facility-lines"),
+    path("facilities/<int:pk>/lines/export.<str:fmt>", workspace.facility_lines_export, name="facility-lines-export"),
+    path("facilities/<int:pk>/compare/", workspace.facility_compare, name="facility-compare"),
+    path("facilities/<int:pk>/compare/terms/", workspace.facility_compare_terms, name="facility-compare-terms"),
     path("clients/<int:client_pk>/uploads/", views.upload_list, name="upload-list"),
     path("clients/<int:client_pk>/uploads/new/", views.upload_create, name="upload-create"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),

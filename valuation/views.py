@@ -14,16 +14,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from borrowers import access
-from borrowers.errors import DomainError
+from borrowers.common import access
+from borrowers.common.errors import DomainError
+from borrowers.common.labels import jump_text, reason_label
 from borrowers.models import ClientCompany
-from valuation import canonical, gaps, services, sites
 from valuation.engine.columns import COLUMNS
 from valuation.forms import AcceptSiteForm, MappingForm, RejectUploadForm, UploadForm
 from valuation.imports.formats import column_samples
 from valuation.imports.mapping import ColumnMapping
-from valuation.labels import jump_text, reason_label
 from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.pipeline import canonical, services, sites
+from valuation.workspace import gaps
+from valuation.workspace import sites as site_parts
 
 
 def _client_for_upload(request: HttpRequest, client_pk: int) -> ClientCompany:
@@ -105,7 +107,7 @@ def _upload_context(request: HttpRequest, upload: StockUpload) -> dict[str, obje
         "stage_label": stage_label,
         "percent": percent,
         "unknown_warehouses": [code for code in upload.warehouses if code not in known],
-        **sites.site_context(request.user, upload),
+        **site_parts.site_context(request.user, upload),
         "problems": report.get("problems", []),
         "counts": report.get("counts", {}),
         "is_advisor": request.user.is_advisor,

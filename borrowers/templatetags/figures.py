@@ -1,4 +1,4 @@
-"""Template filters for figures and dates, in the active language (borrowers/formatting.py):
+"""Template filters for figures and dates, in the active language (borrowers/common/formatting.py):
 
     {% load figures %}
     {{ amount|money:currency }}   1 234 567,89 € · €1,234,567.89 · ¥1,234,567.89 (half-up, minor unit)
@@ -13,7 +13,7 @@ Each answers "—" for a missing or non-numeric value rather than failing the pa
 from django import template
 from django.utils import translation
 
-from borrowers import formatting
+from borrowers.common import formatting
 
 register = template.Library()
 

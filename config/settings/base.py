@@ -131,7 +131,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_TASK_SOFT_TIME_LIMIT = 840
 # Redelivery of a task whose worker died waits for the visibility timeout: keep it above the
-# longest task time limit (PITFALLS.md), yet short enough that a lost worker is noticed.
+# longest task time limit (else Redis hands a long task still running to a second worker), yet
+# short enough that a lost worker is noticed.
 # kombu looks for a dead worker's unacked messages every interval × throttle seconds (10 × 10 by
 # default): scan every 10 s so a lost job comes back soon after its visibility timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -147,10 +148,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request that sends a job waits at most this long for an unreachable broker (borrowers.queueing).
+# A request that sends a job waits at most this long for an unreachable broker (borrowers.common.queueing).
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
 # Local development only (local.py): in-process tasks run in a thread after the response, so the
-# pages show their stages as with a worker (borrowers.queueing). Tests keep them synchronous.
+# pages show their stages as with a worker (borrowers.common.queueing). Tests keep them synchronous.
 LOCAL_TASKS_IN_THREAD = False
 
 # --- Files ---------------------------------------------------------------------------------------
@@ -169,9 +170,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Stock-file limits (issue 4): refused before any parser sees the file.
 STOCK_FILE_MAX_BYTES = int(os.environ.get("STOCK_FILE_MAX_BYTES", str(256 * 1024 * 1024)))
 STOCK_FILE_MAX_ROWS = int(os.environ.get("STOCK_FILE_MAX_ROWS", "2000000"))
-# Uploads one person may send in any hour (valuation.services); 0 switches the limit off.
+# Uploads one person may send in any hour (valuation.pipeline.services); 0 switches the limit off.
 STOCK_UPLOADS_PER_HOUR = int(os.environ.get("STOCK_UPLOADS_PER_HOUR", "30"))
-# A rate dated more than this many days before a stock date is flagged on the run (valuation/rates.py).
+# A rate dated more than this many days before a stock date is flagged on the run (valuation/rates/services.py).
 FX_MAX_RATE_AGE_DAYS = int(os.environ.get("FX_MAX_RATE_AGE_DAYS", "7"))
 
 
@@ -217,7 +218,7 @@ LANGUAGES = [("en", _("English")), ("fr", _("Français")), ("zh-hans", _("简体
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Catalogues: locale/<fr|zh_Hans>/LC_MESSAGES/django.po and the compiled .mo are both committed
 # (`make messages` refreshes and compiles them; running the app needs no gettext).
-# Date layouts per language agree with borrowers/formatting.py (fr 31/12/2026, en 31 Dec 2026).
+# Date layouts per language agree with borrowers/common/formatting.py (fr 31/12/2026, en 31 Dec 2026).
 FORMAT_MODULE_PATH = ["borrowers.formats"]
 USE_I18N = True
 USE_TZ = True

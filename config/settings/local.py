@@ -13,7 +13,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # With no REDIS_URL tasks run in-process; run them in a background thread after the response
-# (borrowers.queueing), so the upload and report pages show their stages as they would with a
+# (borrowers.common.queueing), so the upload and report pages show their stages as they would with a
 # worker. Local development only: tests (test.py) and production keep a worker or synchronous tasks.
 LOCAL_TASKS_IN_THREAD = env_bool("LOCAL_TASKS_IN_THREAD", not REDIS_URL)
 

@@ -18,7 +18,7 @@ from django.db.models import Model
 from borrowers.models import AuditEvent, ClientCompany, StockCategory, Warehouse
 from facilities.models import Facility, Lender, Structure
 from tests.conftest import PERSONAS, World
-from valuation.models import RunStatus, ValuationRun
+from valuation.models import ValuationRun
 
 pytestmark = pytest.mark.django_db
 
@@ -284,15 +284,21 @@ class TestFacilities(APIRouteTests):
             client=w.client_x, lender=w.lender_a, name="Tmp", structure=Structure.BORROWING_BASE
         )
 
-    def test_a_terms_change_queues_a_recomputation_of_the_latest_run(self, world, as_persona):
-        """Writes go through facilities.services.save_facility, which recomputes the latest run."""
-        answer = as_persona(WRITER).patch(
-            self.detail(world.facility_x.pk), self.update_data(world), content_type="application/json"
+    def test_a_terms_change_queues_a_recomputation_of_the_latest_run(
+        self, world, as_persona, django_capture_on_commit_callbacks
+    ):
+        """Writes go through facilities.services.save_facility, which, once the edit commits, asks
+        the valuation floor (by task name) to value the latest stock file under the new terms."""
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            answer = as_persona(WRITER).patch(
+                self.detail(world.facility_x.pk), self.update_data(world), content_type="application/json"
+            )
+        assert answer.status_code == 200 and callbacks
+        revalued = ValuationRun.objects.filter(
+            facility=world.facility_x, terms__pledge__fungibility_share_pct__in=["80", "80.00", 80]
         )
-        assert answer.status_code == 200
-        queued = ValuationRun.objects.filter(facility=world.facility_x, status=RunStatus.QUEUED)
-        assert queued.count() == 1
-        assert Decimal(queued.get().terms["pledge"]["fungibility_share_pct"]) == Decimal("80")
+        assert revalued.count() == 1
+        assert Decimal(revalued.get().terms["pledge"]["fungibility_share_pct"]) == Decimal("80")
 
     def test_an_eligibility_setting_the_engine_refuses_names_its_field(self, world, as_persona):
         answer = as_persona(WRITER).patch(

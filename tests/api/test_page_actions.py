@@ -19,8 +19,8 @@ from tests.api.conftest import token_client
 from tests.conftest import World
 from tests.pipeline.conftest import upload_csv  # noqa: F401 - real, processed stock files
 from tests.workspace.conftest import make_run, make_upload
-from valuation import services
 from valuation.models import ClientMapping, RunStatus, StockUpload, UploadStatus
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.django_db
 

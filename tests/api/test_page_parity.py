@@ -23,8 +23,8 @@ from tests.dossier import conftest as dossier_fixtures
 from tests.dossier.conftest import BOOK, ELIGIBLE, FINANCING, FINANCING_80_125, INELIGIBLE
 from tests.dossier.test_compare import _earlier_run
 from tests.dossier.test_dossier_page import _form_data
-from valuation import drilldown
 from valuation.models import ValuationRun
+from valuation.workspace import drilldown
 
 pytestmark = pytest.mark.django_db
 dossier_run = dossier_fixtures.dossier_run  # the dossier's hand-worked stock file, valued
@@ -70,7 +70,7 @@ def test_the_dashboard_gives_the_pages_lines_figures_and_alerts(world: World, do
         ("no_stock_file", "No stock file yet", None)
     ]
     # The page, for the same sort: the same lines in the same order, the same figures and alerts.
-    page = _page(world.advisor_a, reverse("borrowers:dashboard"), sort="-financing").context["page"]
+    page = _page(world.advisor_a, reverse("valuation:dashboard"), sort="-financing").context["page"]
     assert [(r.client.pk, r.figures.facility.pk if r.figures else None) for r in page] == [
         (row["client"], row["facility"]) for row in body["results"]
     ]
@@ -136,7 +136,7 @@ def test_compare_puts_two_stock_dates_side_by_side(world: World, dossier_run, dj
     labels = {row["key"]: row["label"] for row in body["rows"]}
     assert (labels["financing.financing"], labels["reason:obsolete"]) == ("Financing", "− Obsolete")
     # The page, asked for the same two runs: the same rows.
-    page = _page(world.advisor_a, reverse("facilities:facility-compare", args=[world.facility_x.pk]))
+    page = _page(world.advisor_a, reverse("valuation:facility-compare", args=[world.facility_x.pk]))
     assert [(r.label, r.before, r.after, r.delta) for r in page.context["rows"]] == [
         (row["label"], *(None if row[k] is None else Decimal(row[k]) for k in ("before", "after", "delta")))
         for row in body["rows"]
@@ -181,7 +181,7 @@ def test_proposed_terms_give_the_pages_figures_and_save_nothing(world: World, do
     page = Client()
     page.force_login(world.advisor_a)
     posted = page.post(
-        reverse("facilities:facility-compare-terms", args=[world.facility_x.pk]),
+        reverse("valuation:facility-compare-terms", args=[world.facility_x.pk]),
         _form_data(world.facility_x, world, fungibility_share_pct="80", over_collateralisation_pct="125"),
     )
     assert [(r.label, str(r.before), str(r.after)) for r in posted.context["rows"]] == [
@@ -248,7 +248,7 @@ def test_a_facilitys_lines_are_the_pages_lines(world: World, dossier_run: Valuat
     assert body["totals"]["book_value"] == str(INELIGIBLE) == body["totals"]["ineligible"]
     everything = token_client(world.advisor_a).get(url).json()
     assert (everything["totals"]["book_value"], everything["totals"]["eligible"]) == (str(BOOK), str(ELIGIBLE))
-    page = _page(world.advisor_a, reverse("facilities:facility-lines", args=[world.facility_x.pk]), status="ineligible")
+    page = _page(world.advisor_a, reverse("valuation:facility-lines", args=[world.facility_x.pk]), status="ineligible")
     assert [line["row"] for line in page.context["page"].rows] == [3, 5]
     assert page.context["page"].totals["book_value"] == Decimal(body["totals"]["book_value"])
 
@@ -295,7 +295,7 @@ def test_the_csv_export_is_the_pages_export_and_is_logged(world: World, dossier_
     assert table[1][8] == "1000.00"  # money as exact decimals
     page = _page(
         world.advisor_a,
-        reverse("facilities:facility-lines-export", args=[world.facility_x.pk, "csv"]),
+        reverse("valuation:facility-lines-export", args=[world.facility_x.pk, "csv"]),
         status="eligible",
     )
     assert b"".join(page.streaming_content).decode("utf-8-sig") == text

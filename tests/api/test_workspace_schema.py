@@ -1,4 +1,4 @@
-"""The workspace routes (valuation.workspace_api) answer exactly what the OpenAPI schema says: every
+"""The workspace routes (valuation.workspace.api) answer exactly what the OpenAPI schema says: every
 status code, content type and body documented, for whatever the generator sends, on a facility
 with real lines (tests/dossier/conftest.py) as well as on ids that are nobody's."""
 

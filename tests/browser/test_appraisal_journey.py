@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from tests.browser.helpers import AS_OF, PASSWORD, STOCK_CSV, Dossier, field, plain
-from valuation import services as uploads
 from valuation.models import RunStatus, ValuationRun
+from valuation.pipeline import services as uploads
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from reports import services as reports
 from reports.models import RenderStatus, ReportDecision
 from tests.browser.helpers import AS_OF, FIGURES, PASSWORD, STOCK_CSV, Dossier, field, plain, tr
-from valuation import services as uploads
 from valuation.models import RunStatus, ValuationRun
+from valuation.pipeline import services as uploads
 
 pytestmark = pytest.mark.browser
 

@@ -23,8 +23,8 @@ from tests.browser.helpers import (
     wait_until_processed,
     write,
 )
-from valuation import tasks
 from valuation.models import StockUpload, UploadStatus
+from valuation.pipeline import tasks
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from borrowers.management.commands.seed_demo import BORROWING_BASE_FACILITY, DEMO_PASSWORD, LOGINS, PLEDGE_FACILITY
 from borrowers.models import Role, User
+from reports.management.commands.seed_demo import BORROWING_BASE_FACILITY, DEMO_PASSWORD, LOGINS, PLEDGE_FACILITY
 from reports.models import Certification, ReportDecision, ReportKind, ReportVersion
 from tests.browser.helpers import field, plain, tr
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from borrowers.management.commands.seed_demo import DEMO_PASSWORD, LOGINS
 from borrowers.models import Role, User
+from reports.management.commands.seed_demo import DEMO_PASSWORD, LOGINS
 
 pytestmark = pytest.mark.browser
 

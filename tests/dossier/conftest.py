@@ -14,8 +14,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from valuation import services
 from valuation.models import RunStatus, ValuationRun
+from valuation.pipeline import services
 
 AS_OF = dt.date(2026, 11, 15)
 HEADER = "Code article;Désignation;Famille;Dépôt;Qté;PU HT;Date dernier mouvement"

@@ -19,9 +19,9 @@ from facilities.models import Appraisal, AppraisalRate, default_expiry
 from facilities.terms import engine_terms
 from tests.conftest import World
 from tests.engine.helpers import lines
-from valuation import selectors
-from valuation.alerts import EXPIRED_APPRAISAL
 from valuation.engine import valuate
+from valuation.workspace import dashboard
+from valuation.workspace.alerts import EXPIRED_APPRAISAL
 
 FG = "finished_good"
 AS_OF = dt.date(2026, 11, 15)
@@ -257,10 +257,10 @@ def test_a_category_of_another_firm_is_not_a_choice(world: World):
 
 def test_dashboard_flags_an_expired_appraisal(world: World):
     _appraisal(world, effective=dt.date(2025, 1, 1))
-    rows = selectors.dashboard_rows(user=world.advisor_a, today=dt.date(2026, 11, 20))
+    rows = dashboard.dashboard_rows(user=world.advisor_a, today=dt.date(2026, 11, 20))
     row = next(r for r in rows if r.figures and r.figures.facility.pk == world.facility_x.pk)
     assert EXPIRED_APPRAISAL in {a.code for a in row.alerts}
-    fresh = selectors.dashboard_rows(user=world.advisor_a, today=dt.date(2025, 6, 1))
+    fresh = dashboard.dashboard_rows(user=world.advisor_a, today=dt.date(2025, 6, 1))
     row = next(r for r in fresh if r.figures and r.figures.facility.pk == world.facility_x.pk)
     assert EXPIRED_APPRAISAL not in {a.code for a in row.alerts}
 
@@ -270,8 +270,8 @@ def test_the_dossier_names_the_appraisal_and_flags_it_expired(world: World):
     _appraisal(world, effective=dt.date(2025, 1, 1), rates=[("raw_material", "70")])
     browser = Client()
     browser.force_login(world.advisor_a)
-    page = browser.get(reverse("facilities:facility-detail", args=[world.facility_x.pk])).content.decode()
+    page = browser.get(reverse("valuation:facility-detail", args=[world.facility_x.pk])).content.decode()
     assert 'id="appraisal"' in page and "Hall &amp; Co" in page and "expired" in page
     browser.force_login(world.client_user_x)
-    page = browser.get(reverse("facilities:facility-detail", args=[world.facility_x.pk])).content.decode()
+    page = browser.get(reverse("valuation:facility-detail", args=[world.facility_x.pk])).content.decode()
     assert 'id="appraisal"' not in page and "Hall" not in page

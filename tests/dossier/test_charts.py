@@ -8,7 +8,7 @@ import pytest
 from defusedxml import ElementTree
 from django.utils import translation
 
-from valuation.charts import WaterfallBar, waterfall_bars, waterfall_svg
+from valuation.workspace.charts import WaterfallBar, waterfall_bars, waterfall_svg
 
 # docs/domain.md example A as stored in ValuationRun.result (only the keys the chart reads).
 EXAMPLE_A = {

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from tests.dossier.conftest import CSV, FINANCING, FINANCING_80_125, ROWS
 from tests.dossier.test_dossier_page import _form_data
-from valuation import services
 from valuation.models import ValuationRun
+from valuation.pipeline import services
 
 
 def _earlier_run(world, django_capture_on_commit_callbacks) -> ValuationRun:
@@ -35,7 +35,7 @@ def figures(rows):
 def test_two_stock_dates_side_by_side_with_deltas(client, world, dossier_run, django_capture_on_commit_callbacks):
     earlier = _earlier_run(world, django_capture_on_commit_callbacks)
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-compare", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-compare", args=[world.facility_x.pk])
     response = client.get(url, {"a": earlier.pk, "b": dossier_run.pk})
     assert response.status_code == 200
     table = figures(response.context["rows"])
@@ -53,14 +53,14 @@ def test_compare_defaults_to_the_current_run_against_the_one_before(
 ):
     earlier = _earlier_run(world, django_capture_on_commit_callbacks)
     client.force_login(world.advisor_a)
-    response = client.get(reverse("facilities:facility-compare", args=[world.facility_x.pk]))
+    response = client.get(reverse("valuation:facility-compare", args=[world.facility_x.pk]))
     assert (response.context["before"].pk, response.context["after"].pk) == (earlier.pk, dossier_run.pk)
 
 
 def test_proposed_terms_are_computed_from_the_stored_lines_and_saved_nowhere(client, world, dossier_run):
     """Fungibility 80 %, over-collateralisation 125 %: 48 640,08 against 38 000,07 today."""
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-compare-terms", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-compare-terms", args=[world.facility_x.pk])
     runs_before = ValuationRun.objects.count()
     data = _form_data(world.facility_x, world, fungibility_share_pct="80", over_collateralisation_pct="125")
     response = client.post(url, data)
@@ -76,7 +76,7 @@ def test_proposed_terms_are_computed_from_the_stored_lines_and_saved_nowhere(cli
 
 def test_invalid_proposed_terms_name_the_field(client, world, dossier_run):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-compare-terms", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-compare-terms", args=[world.facility_x.pk])
     data = _form_data(world.facility_x, world, over_collateralisation_pct="20", eligibility_settings="[1, 2]")
     response = client.post(url, data)
     assert response.status_code == 200
@@ -92,7 +92,7 @@ def test_proposed_terms_without_any_valuation_say_so(client, world):
         client=world.client_x, lender=world.lender_a, name="New", structure="borrowing_base"
     )
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-compare-terms", args=[facility.pk])
+    url = reverse("valuation:facility-compare-terms", args=[facility.pk])
     response = client.post(url, _form_data(facility, world))
     assert response.status_code == 200
     assert "no valuation to compare with" in response.content.decode()

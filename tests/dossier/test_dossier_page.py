@@ -19,7 +19,7 @@ NNBSP, NBSP = "\u202f", "\xa0"
 
 def dossier(client, user, facility, **params):
     client.force_login(user)
-    response = client.get(reverse("facilities:facility-detail", args=[facility.pk]), params)
+    response = client.get(reverse("valuation:facility-detail", args=[facility.pk]), params)
     return response
 
 
@@ -28,7 +28,7 @@ def test_advisor_reads_the_hand_worked_figures_each_linked_to_its_lines(client, 
     body = response.content.decode()
     assert response.status_code == 200
     assert response.context["run"].pk == dossier_run.pk  # the newest stock date is current
-    lines = reverse("facilities:facility-lines", args=[world.facility_x.pk])
+    lines = reverse("valuation:facility-lines", args=[world.facility_x.pk])
     run = dossier_run.pk
     # Key figures, each a link to its lines.
     assert f'<a href="{lines}?run={run}">€83,000.03</a>' in body
@@ -74,7 +74,7 @@ def test_levers_are_ranked_by_financing_gain_and_phrased_for_people(client, worl
 
 def test_waterfall_chart_is_inline_svg_whose_bars_open_their_lines(client, world, dossier_run):
     body = dossier(client, world.advisor_a, world.facility_x).content.decode()
-    lines = reverse("facilities:facility-lines", args=[world.facility_x.pk])
+    lines = reverse("valuation:facility-lines", args=[world.facility_x.pk])
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="waterfall"' in body
     assert f'<a href="{lines}?run={dossier_run.pk}&amp;reason=wip&amp;sort=-ineligible"' in body
     assert f'<a href="{lines}?run={dossier_run.pk}&amp;status=eligible"' in body
@@ -86,7 +86,7 @@ def test_dossier_in_french_formats_amounts_the_french_way(client, world, dossier
     client.force_login(world.advisor_a)
     with translation.override("fr"):
         body = client.get(
-            reverse("facilities:facility-detail", args=[world.facility_x.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+            reverse("valuation:facility-detail", args=[world.facility_x.pk]), HTTP_ACCEPT_LANGUAGE="fr"
         ).content.decode()
     assert f"83{NNBSP}000,03{NBSP}€" in body
     assert f"38{NNBSP}000,07{NBSP}€" in body
@@ -98,8 +98,8 @@ def test_client_user_reads_the_figures_without_links_to_the_lines(client, world,
     body = response.content.decode()
     assert response.status_code == 200
     assert "€38,000.07" in body and "€83,000.03" in body
-    assert reverse("facilities:facility-lines", args=[world.facility_x.pk]) not in body
-    assert reverse("facilities:facility-compare", args=[world.facility_x.pk]) not in body
+    assert reverse("valuation:facility-lines", args=[world.facility_x.pk]) not in body
+    assert reverse("valuation:facility-compare", args=[world.facility_x.pk]) not in body
     assert 'class="waterfall"' not in body
     assert "Clearing “Work in progress”" not in body  # the levers are the advisor's
     assert "By warehouse" not in body
@@ -114,7 +114,7 @@ def test_client_user_sees_what_the_advisor_chose_to_show(client, world, dossier_
     assert 'class="waterfall"' in body
     assert "Ineligible stock by reason" in body and "€6,000.00" in body
     assert 'class="kpis"' not in body and "Done · €" not in body  # no figure tiles, no amounts in the picker
-    assert reverse("facilities:facility-lines", args=[world.facility_x.pk]) not in body  # bars link nowhere
+    assert reverse("valuation:facility-lines", args=[world.facility_x.pk]) not in body  # bars link nowhere
     world.client_x.client_sees_waterfall = world.client_x.client_sees_ineligibles = False
     world.client_x.save()
     body = dossier(client, world.client_user_x, world.facility_x).content.decode()

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from valuation import drilldown
-from valuation.drilldown import LineFilter, line_page
+from valuation.workspace import drilldown
+from valuation.workspace.drilldown import LineFilter, line_page
 
 
 def rows(page):
@@ -80,7 +80,7 @@ def test_run_without_a_lines_file_says_the_lines_are_not_available(world):
 
 def test_lines_page_and_htmx_partial(client, world, dossier_run):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-lines", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-lines", args=[world.facility_x.pk])
     response = client.get(url, {"run": dossier_run.pk, "reason": "wip"})
     body = response.content.decode()
     assert response.status_code == 200
@@ -95,7 +95,7 @@ def test_lines_page_and_htmx_partial(client, world, dossier_run):
 
 def test_bad_query_strings_never_fail(client, world, dossier_run):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-lines", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-lines", args=[world.facility_x.pk])
     for params in ({"page": "x"}, {"sort": "'"}, {"q": "%" * 500}, {"category": "\x00"}, {"run": "abc"}):
         assert client.get(url, params).status_code in (200, 404), params
     assert client.get(url, {"run": "abc"}).status_code == 404
@@ -103,7 +103,7 @@ def test_bad_query_strings_never_fail(client, world, dossier_run):
 
 def _csv(client, world, run, **params):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-lines-export", args=[world.facility_x.pk, "csv"])
+    url = reverse("valuation:facility-lines-export", args=[world.facility_x.pk, "csv"])
     response = client.get(url, {"run": run.pk, **params})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="lines-pledge-2026-2026-11-15.csv"')
@@ -132,7 +132,7 @@ def test_csv_export_follows_the_filter_and_sort(client, world, dossier_run):
 
 def test_xlsx_export_writes_text_as_text_and_money_as_exact_numbers(client, world, dossier_run):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-lines-export", args=[world.facility_x.pk, "xlsx"])
+    url = reverse("valuation:facility-lines-export", args=[world.facility_x.pk, "xlsx"])
     response = client.get(url, {"run": dossier_run.pk})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -151,7 +151,7 @@ def test_xlsx_export_writes_text_as_text_and_money_as_exact_numbers(client, worl
 
 def test_export_format_must_be_csv_or_xlsx(client, world, dossier_run):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-lines-export", args=[world.facility_x.pk, "exe"])
+    url = reverse("valuation:facility-lines-export", args=[world.facility_x.pk, "exe"])
     assert client.get(url).status_code == 404
 
 
@@ -179,11 +179,11 @@ def test_xlsx_of_more_lines_than_the_limit_sends_back_to_the_lines_with_a_messag
 ):
     monkeypatch.setattr(drilldown, "XLSX_MAX_LINES", 2)
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-lines-export", args=[world.facility_x.pk, "xlsx"])
+    url = reverse("valuation:facility-lines-export", args=[world.facility_x.pk, "xlsx"])
     response = client.get(url, {"run": dossier_run.pk, "warehouse": "W01"}, follow=True)
     assert response.status_code == 200 and response.redirect_chain == []  # W01: 2 lines, within the limit
     response = client.get(url, {"run": dossier_run.pk, "status": "eligible"}, follow=True)
-    lines = reverse("facilities:facility-lines", args=[world.facility_x.pk])
+    lines = reverse("valuation:facility-lines", args=[world.facility_x.pk])
     assert response.redirect_chain == [(f"{lines}?run={dossier_run.pk}&status=eligible", 302)]
     page = response.content.decode()
     assert "An XLSX export holds at most 2 lines and this selection has 3: narrow the filter or export CSV." in page

@@ -117,7 +117,7 @@ def test_dossier_page_of_a_large_run_among_many_takes_a_few_queries(
     client, world, big_run, django_assert_max_num_queries
 ):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-detail", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-detail", args=[world.facility_x.pk])
     # 6, and 4 for "are these figures current?": the terms as a valuation would read them now (the
     # firm's categories, the appraisal at the stock date, the client's sites) and, this run's being
     # out of date, its revaluation.
@@ -135,7 +135,7 @@ def test_dossier_page_of_a_large_run_among_many_takes_a_few_queries(
 
 def test_drilldown_of_a_large_run_takes_a_few_queries(client, world, big_run, django_assert_max_num_queries):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-lines", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-lines", args=[world.facility_x.pk])
     with django_assert_max_num_queries(6):
         response = client.get(url, {"warehouse": "W007", "reason": "obsolete", "sort": "-book_value", "page": "3"})
     assert response.status_code == 200

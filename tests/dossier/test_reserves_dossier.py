@@ -88,7 +88,7 @@ def test_exclude_mode_and_pledges_exclude_leased_sites_and_take_no_rent_reserve(
 @pytest.fixture
 def reserved_run(world, leased_sites, dossier_run, django_capture_on_commit_callbacks) -> ValuationRun:
     facility = Facility.objects.get(pk=_facility(world).pk)
-    from valuation import services
+    from valuation.pipeline import services
 
     with django_capture_on_commit_callbacks(execute=True):
         services.recompute_latest(facility=facility, by=world.advisor_a)
@@ -122,7 +122,7 @@ def test_each_reserve_with_its_basis_and_the_site_without_rent_excluded(reserved
 def test_the_dossier_shows_every_reserve_with_its_basis_and_the_cost_base(client, world, reserved_run):
     """Cost: nothing set but the outstanding 10,000, so it is charged on 10,000.00."""
     client.force_login(world.advisor_a)
-    body = client.get(reverse("facilities:facility-detail", args=[reserved_run.facility_id])).content.decode()
+    body = client.get(reverse("valuation:facility-detail", args=[reserved_run.facility_id])).content.decode()
     for text in (
         "Shrink reserve",
         "1% of eligible stock at cost (€76,000.00)",
@@ -185,7 +185,7 @@ def test_try_other_terms_accepts_reserves(client, world, reserved_run):
     33,040.00 → 23,040.00; nothing is saved."""
     facility = reserved_run.facility
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-compare-terms", args=[facility.pk])
+    url = reverse("valuation:facility-compare-terms", args=[facility.pk])
     response = client.post(url, _form_data(facility, world, priority_payables_reserve="12000"))
     assert response.status_code == 200, response
     rows = {row.label: row for row in response.context["rows"]}

@@ -95,7 +95,7 @@ def test_two_rules_in_the_same_place_are_refused(client, world):
 
 def test_try_other_terms_uses_the_same_tables(client, world, dossier_run):
     client.force_login(world.advisor_a)
-    url = reverse("facilities:facility-compare-terms", args=[world.facility_x.pk])
+    url = reverse("valuation:facility-compare-terms", args=[world.facility_x.pk])
     assert 'data-rule="obsolete"' in client.get(url).content.decode()
     answer = client.post(url, _editor_data(world, **{"terms-rule_wip_enabled": None}))
     rows = {row.label: row for row in answer.context["rows"]}

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from borrowers.common.labels import warning_text
 from tests.engine.helpers import AS_OF, lines, terms
 from valuation.engine import valuate
-from valuation.labels import warning_text
 
 
 def _warnings(data: dict, amounts: list[str]) -> list[str]:

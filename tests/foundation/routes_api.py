@@ -70,7 +70,7 @@ ROUTES: Routes = {
     "report-decisions": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=200)),
     # The world's report is not certified: 404 for everyone who may see it, and for outsiders.
     "report-certification": (lambda w: {"pk": w.report_x.pk}, api()),
-    # The workspace pages' routes (valuation.workspace_api) are the advisors' tools, as the pages:
+    # The workspace pages' routes (valuation.workspace.api) are the advisors' tools, as the pages:
     # each advisor its own firm's dashboard, the facility's firm its compare and lines; anyone else 404.
     "dashboard": (lambda w: {}, api(advisor_a=200, advisor_b=200)),
     "facility-compare": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200)),

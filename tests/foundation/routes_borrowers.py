@@ -12,10 +12,10 @@ from tests.foundation.matrix_helpers import (
 )
 
 ROUTES: Routes = {
-    "borrowers:dashboard": (lambda w: {}, pages(**ADVISORS)),
+    "valuation:dashboard": (lambda w: {}, pages(**ADVISORS)),
     "borrowers:client-list": (lambda w: {}, pages(**ADVISORS)),
     "borrowers:client-create": (lambda w: {}, pages(**ADVISORS)),
-    "borrowers:client-detail": (lambda w: {"pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "valuation:client-detail": (lambda w: {"pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
     "borrowers:client-edit": (lambda w: {"pk": w.client_x.pk}, pages(advisor_a=200)),
     "borrowers:warehouse-create": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200)),
     "borrowers:warehouse-edit": (

@@ -39,12 +39,12 @@ ROUTES: Routes = {
         lambda w: {"client_pk": w.client_x.pk, "pk": w.facility_x.pk},
         pages(advisor_a=200),
     ),
-    "facilities:facility-detail": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "valuation:facility-detail": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
     # The lines behind the figures, their exports and the comparisons are the advisor's tools.
-    "facilities:facility-lines": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
-    "facilities:facility-lines-export": (lambda w: {"pk": w.facility_x.pk, "fmt": "csv"}, pages(advisor_a=200)),
-    "facilities:facility-compare": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
-    "facilities:facility-compare-terms": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "valuation:facility-lines": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "valuation:facility-lines-export": (lambda w: {"pk": w.facility_x.pk, "fmt": "csv"}, pages(advisor_a=200)),
+    "valuation:facility-compare": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "valuation:facility-compare-terms": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
     # Appraisals are the advisors' working material: clients and banks never reach them (404).
     "facilities:appraisal-list": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
     "facilities:appraisal-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),

@@ -92,7 +92,7 @@ def test_admin_is_for_staff_only(world: World):
 def test_every_project_model_has_an_access_rule():
     """The access module fails closed, but a served model without a rule would be invisible to all;
     models that are never served on their own are listed here on purpose."""
-    from borrowers import access
+    from borrowers.common import access
 
     never_served_alone = {
         "borrowers.Firm",

@@ -22,7 +22,7 @@ def test_login_with_the_right_password_lands_on_the_role_home(world: World):
     response = _login(client, world.client_user_x.email, PASSWORD)
     assert response.status_code == 302
     response = client.get(reverse("home"))
-    assert response["Location"] == reverse("borrowers:client-detail", args=[world.client_x.pk])
+    assert response["Location"] == reverse("valuation:client-detail", args=[world.client_x.pk])
 
 
 def test_a_wrong_password_shows_a_form_error_not_a_500(world: World):
@@ -151,8 +151,8 @@ def test_advisor_invites_a_client_user_who_joins_with_the_right_scope(world: Wor
     assert response.status_code == 302
     user = User.objects.get(email="buyer@xylo.test")
     assert (user.role, user.client, user.firm) == (Role.CLIENT, world.client_x, world.firm_a)
-    assert newcomer.get(reverse("borrowers:client-detail", args=[world.client_x.pk])).status_code == 200
-    assert newcomer.get(reverse("borrowers:client-detail", args=[world.client_y.pk])).status_code == 404
+    assert newcomer.get(reverse("valuation:client-detail", args=[world.client_x.pk])).status_code == 200
+    assert newcomer.get(reverse("valuation:client-detail", args=[world.client_y.pk])).status_code == 404
     # The link works once.
     assert Client().get(link).status_code == 410
 

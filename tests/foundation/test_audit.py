@@ -50,7 +50,7 @@ def test_access_denials_are_logged_with_who_and_what(world: World, caplog):
     client = Client()
     client.force_login(world.advisor_b)
     with caplog.at_level("WARNING", logger="stockpledge.access"):
-        client.get(reverse("borrowers:client-detail", args=[world.client_x.pk]))
+        client.get(reverse("valuation:client-detail", args=[world.client_x.pk]))
     record = next(r for r in caplog.records if r.name == "stockpledge.access")
     assert record.user == world.advisor_b.pk and record.outcome == "denied" and "ClientCompany" in record.action
 
@@ -87,7 +87,7 @@ def test_readiness_says_503_when_the_broker_is_unreachable(world: World, setting
 def test_figures_are_formatted_per_locale_and_rounded_half_up():
     from decimal import Decimal
 
-    from borrowers.formatting import money, percent
+    from borrowers.common.formatting import money, percent
 
     amount = Decimal("1234567.885")
     assert money(amount, "EUR", "fr").replace("\u202f", " ").replace("\xa0", " ") == "1 234 567,89 €"

@@ -167,9 +167,9 @@ def test_api_write_isolation(world: World):
 def test_client_users_never_see_advisor_notes(world: World):
     client = Client()
     client.force_login(world.client_user_x)
-    page = client.get(reverse("borrowers:client-detail", args=[world.client_x.pk])).content.decode()
+    page = client.get(reverse("valuation:client-detail", args=[world.client_x.pk])).content.decode()
     api = client.get(f"/api/clients/{world.client_x.pk}/").json()
     assert "CFO leaving" not in page and "internal_notes" not in api
     advisor = Client()
     advisor.force_login(world.advisor_a)
-    assert "CFO leaving" in advisor.get(reverse("borrowers:client-detail", args=[world.client_x.pk])).content.decode()
+    assert "CFO leaving" in advisor.get(reverse("valuation:client-detail", args=[world.client_x.pk])).content.decode()

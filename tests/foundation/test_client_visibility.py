@@ -1,6 +1,6 @@
 """What a client user sees of its own valuations, on every door: the advisor's switches (key
 figures, waterfall, ineligibles) and the sharing of reports decide it for pages, API, exports and
-PDFs alike (borrowers.access.visibility). Tenancy is test_access_matrix's; this is the next layer.
+PDFs alike (borrowers.common.access.visibility). Tenancy is test_access_matrix's; this is the next layer.
 
 Every route the client user reaches (expected 200 or 409 in the access matrix) must say here which
 gate it is behind, so a new route that serves a client its figures without asking fails the suite.
@@ -18,7 +18,7 @@ from tests.conftest import World
 from tests.foundation.test_access_matrix import MATRIX
 
 # route -> the gate that must be open for the client user to reach it:
-#   a part of borrowers.access.Visibility ("figures", "waterfall", "ineligibles", "detail": never
+#   a part of borrowers.common.access.Visibility ("figures", "waterfall", "ineligibles", "detail": never
 #   for a client), "client_share" (a report version the advisor shared with the client), or
 #   "partial" (the page opens whatever the switches and shows only what they allow: checked below
 #   for the figures themselves), or None (the route shows no valuation figures at all).
@@ -67,13 +67,13 @@ GATES: dict[str, str | None] = {
     "report-list": None,
     "report-detail": "client_share",
     "report-pdf": "client_share",
-    "borrowers:client-detail": "partial",
+    "valuation:client-detail": "partial",
     "valuation:upload-list": None,
     "valuation:upload-create": None,
     "valuation:upload-detail": "partial",
     "valuation:upload-status": "partial",
     "valuation:run-detail": "figures",
-    "facilities:facility-detail": "partial",
+    "valuation:facility-detail": "partial",
     "reports:report-list": None,
     "reports:report-detail": "client_share",
     "reports:report-status": "client_share",

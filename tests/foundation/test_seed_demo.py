@@ -3,6 +3,7 @@ again changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from decimal import Decimal
@@ -11,16 +12,18 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from borrowers.management.commands.seed_demo import (
+from borrowers.models import ClientCompany, Firm, Role, StockCategory, User, Warehouse
+from facilities.models import Facility, Lender, Structure
+from reports.management.commands.seed_demo import (
     BORROWING_BASE_FACILITY,
     DEMO_PASSWORD,
     LOGINS,
     PLEDGE_FACILITY,
+    SUZHOU_FACILITY,
 )
-from borrowers.models import ClientCompany, Firm, Role, StockCategory, User, Warehouse
-from facilities.models import Facility, Lender, Structure
 from reports.models import Certification, RenderStatus, ReportKind, ReportShare, ReportVersion
 from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.pipeline import services as valuation
 
 
 def seed() -> str:
@@ -59,14 +62,14 @@ def test_seed_demo_gives_each_role_its_work_and_runs_twice_to_the_same_data():
     first = counts()
     assert first == {
         "Firm": 1,
-        "ClientCompany": 1,
-        "Warehouse": 3,
+        "ClientCompany": 2,
+        "Warehouse": 5,
         "StockCategory": 3,
-        "Lender": 1,
-        "Facility": 2,
+        "Lender": 2,
+        "Facility": 3,
         "User": 3,
-        "StockUpload": 1,
-        "ValuationRun": 2,
+        "StockUpload": 15,  # a year of monthly files for the lamp maker, a quarter for Suzhou
+        "ValuationRun": 27,  # 12 files × 2 facilities + 3 files × 1
         "ReportVersion": 2,
         "ReportShare": 1,
     }
@@ -74,13 +77,27 @@ def test_seed_demo_gives_each_role_its_work_and_runs_twice_to_the_same_data():
         user = authenticate(username=email, password=DEMO_PASSWORD)
         assert user is not None and user.role == role
 
-    upload = StockUpload.objects.get()
-    assert upload.status == UploadStatus.ACCEPTED, upload.failure_reason
+    assert set(StockUpload.objects.values_list("status", flat=True)) == {UploadStatus.ACCEPTED}
     assert set(ValuationRun.objects.values_list("status", flat=True)) == {RunStatus.DONE}
+
+    # History: the lamp maker's twelve month ends, November 2025 to October 2026, its stock built
+    # up over the summer for the lighting season (August above November) and drawn down since.
+    lumiere = ClientCompany.objects.get(legal_name="Atelier Lumière SAS")
+    periods = list(lumiere.uploads.order_by("as_of").values_list("as_of", flat=True))
+    assert [(d.year, d.month) for d in periods] == [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 11)]
+    assert all((d + dt.timedelta(days=1)).day == 1 for d in periods)
+    pledge_history = {
+        run.upload.as_of: run.book_value
+        for run in ValuationRun.objects.filter(facility__name=PLEDGE_FACILITY).select_related("upload")
+    }
+    assert len(pledge_history) == 12
+    assert pledge_history[dt.date(2026, 8, 31)] > pledge_history[dt.date(2025, 11, 30)]
+    assert pledge_history[dt.date(2026, 8, 31)] == max(pledge_history.values())
 
     # Figures a banker would believe, checkable by hand: a ~5.8 M stock file for a client with 6 M
     # average stock (24 M cost of sales, rotation 4, 90 days), liquidation below cost.
-    runs = {run.facility.name: run for run in ValuationRun.objects.select_related("facility")}
+    runs = {facility.name: valuation.current_run(facility) for facility in Facility.objects.filter(client=lumiere)}
+    assert all(run.upload.as_of == dt.date(2026, 10, 31) for run in runs.values())
     for run in runs.values():
         assert run.book_value == Decimal("5763442.49")
         assert run.eligible_value == Decimal("4102569.40")
@@ -104,6 +121,23 @@ def test_seed_demo_gives_each_role_its_work_and_runs_twice_to_the_same_data():
     # Real cost: EURIBOR 3.2 % + 2.25 % on the drawn, 0.5 % on the undrawn, the yearly fees.
     assert bb_run.result["financing_cost"]["total"] == "140000.00"  # 109,000 + 5,000 + 26,000
     assert pledge_run.result["financing_cost"]["total"] == "107600.00"  # 98,100 + 3,500 + 6,000
+
+    # The Chinese client reports in CNY (a GB18030 export with Chinese headers, read with no
+    # mapping) under a borrowing base whose NOLV rests on the bank's June appraisal: 45 % of the
+    # eligible cost binds, below 80 % of the eligible NOLV, the loan-to-value cap and the 30 M
+    # limit; 22 M drawn.
+    suzhou = Facility.objects.get(name=SUZHOU_FACILITY)
+    assert suzhou.currency == "CNY" and suzhou.client.currency == "CNY"
+    assert suzhou.client.uploads.count() == 3
+    suzhou_run = valuation.current_run(suzhou)
+    assert suzhou_run.upload.as_of == dt.date(2026, 10, 31)
+    assert suzhou_run.book_value == Decimal("65776404.88")
+    assert suzhou_run.eligible_value == Decimal("57812128.42")
+    assert suzhou_run.liquidation_value < suzhou_run.eligible_value  # the appraisal's NOLV, below cost
+    assert suzhou_run.financing == Decimal("26015457.79")  # 57,812,128.42 × 45 % = 26,015,457.789
+    assert suzhou_run.availability == Decimal("4015457.79")
+    assert suzhou_run.result["financing"]["binding"] == "cost_leg"
+    assert Decimal(suzhou_run.result["financing"]["borrowing_base"]["nolv_leg"]) > suzhou_run.financing
 
     # The bank log-in has a financing report of the pledge to review, its PDF ready.
     pledge = Facility.objects.get(name=PLEDGE_FACILITY)
@@ -141,7 +175,7 @@ def test_seed_demo_values_a_facility_added_after_the_demo_file_and_issues_its_re
     seed()
     run = ValuationRun.objects.get(facility=facility)
     assert run.status == RunStatus.DONE, run.failure_reason
-    assert run.upload == StockUpload.objects.get()
+    assert run.upload.as_of == dt.date(2026, 10, 31)  # the latest demo file
     assert ReportVersion.objects.get(facility=facility).kind == ReportKind.BORROWING_BASE_CERTIFICATE
     assert ReportShare.objects.count() == 1  # the financing report's share, not a second one
 
@@ -157,12 +191,13 @@ def test_seed_demo_prints_one_line_per_step_and_the_log_ins_and_nothing_else(cap
     lines = out.getvalue().splitlines()
     assert lines == [
         "Demo firm and users… done",
-        "Valuing the demo stock file… done (2 facilities)",
+        "Valuing Atelier Lumière SAS's 12 monthly stock files… done (24 valuations)",
+        "Valuing 苏州精工零部件有限公司's 3 monthly stock files… done (3 valuations)",
         "Issuing the demo reports… done",
         "Demo data ready. Log in at http://127.0.0.1:8123/login/ with:",
-        *[line for line in lines[4:] if "password: " + DEMO_PASSWORD in line],
+        *[line for line in lines[5:] if "password: " + DEMO_PASSWORD in line],
     ]
-    assert len(lines) == 4 + len(LOGINS)
+    assert len(lines) == 5 + len(LOGINS)
     assert err.getvalue() == ""
     printed = capsys.readouterr()
     logged = [f"{record.name}: {record.getMessage()}" for record in caplog.records]

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from valuation import services
+from valuation.pipeline import services
 
 AS_OF = dt.date(2026, 11, 15)
 NBSP = "\u00a0"

@@ -13,8 +13,8 @@ from config.celery_app import app
 from tests.api.conftest import token_client
 from tests.conftest import World
 from tests.pipeline.conftest import AS_OF, GOOD_CSV, drop_broker_connections
-from valuation import services
 from valuation.models import StockUpload, UploadStatus
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.django_db
 

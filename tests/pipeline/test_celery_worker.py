@@ -1,5 +1,5 @@
 """The upload pipeline through a real Celery worker process and Redis, including a worker killed
-with SIGKILL in the middle of a job (PITFALLS.md, "Celery with Redis").
+with SIGKILL in the middle of a job (acks_late and the visibility timeout bring it back).
 
 The worker is a subprocess on the committed test database (hence transaction=True), on a Redis
 database of its own (15, or 15 - n under pytest-xdist) that is flushed before and after, so a
@@ -27,8 +27,8 @@ from django.db import connection
 
 from bench.synthetic import SYNTHETIC_AS_OF, synthetic_lines
 from config.celery_app import app as celery_app
-from valuation import services
 from valuation.models import RunStatus, StockLine, StockUpload, UploadStatus, ValuationRun
+from valuation.pipeline import services
 
 from .conftest import AS_OF, BOOK, ELIGIBLE, FINANCING, GOOD_CSV, GOOD_LINES, csv_file, drop_broker_connections
 

@@ -19,8 +19,8 @@ import pytest
 from borrowers.models import ExchangeRate
 from facilities.models import Facility, Structure
 from facilities.services import save_facility
-from valuation import services
 from valuation.models import RunStatus, StockLine, UploadStatus, ValuationRun
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_changing_a_facility_s_currency_recomputes_converted_or_fails_visibly(
 
 
 def test_try_other_terms_converts_too(world, upload_csv):
-    from facilities.dossier import propose
+    from valuation.workspace.dossier import propose
 
     add_ecb_rates(world.firm_a)
     upload_csv(world, MIXED)
@@ -214,7 +214,7 @@ def test_a_corrected_rate_revalues_the_current_run_and_flags_it_until_then(
     """The USD rate corrected from 1.25 to 2 (a typing error): USD 1,000 is worth 500.00, not
     800.00, so book 1,000 + 500 + 125 = 1,625.00 and financing 1,625 × 75 % ÷ 150 % = 812.50, down
     from 962.50. Until the revaluation runs, the old figures are flagged and no report is issued."""
-    from valuation import rates
+    from valuation.rates import services as rates
 
     add_ecb_rates(world.firm_a)
     upload_csv(world, MIXED)

@@ -11,8 +11,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from tests.conftest import World
-from valuation import selectors, services
 from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
+from valuation.pipeline import services
+from valuation.workspace import dashboard
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def _current_everywhere(world: World) -> set[int]:
     """The current run as the services, the dashboard's subquery and the queryset each say it."""
     from facilities.models import Facility
 
-    annotated = Facility.objects.filter(pk=world.facility_x.pk).annotate(c=selectors.current_run_id_subquery()).get()
+    annotated = Facility.objects.filter(pk=world.facility_x.pk).annotate(c=dashboard.current_run_id_subquery()).get()
     per_facility = ValuationRun.objects.filter(facility=world.facility_x).current().first()
     return {services.current_run(world.facility_x).pk, annotated.c, per_facility.pk}
 

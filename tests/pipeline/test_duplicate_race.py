@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
 
 from tests.pipeline.conftest import GOOD_CSV
-from valuation import services
 from valuation.models import StockUpload, UploadFingerprint
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="two transactions at once need a server database"

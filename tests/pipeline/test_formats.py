@@ -13,11 +13,11 @@ from decimal import Decimal
 import pytest
 
 from tests.pipeline.conftest import AS_OF, GOOD_CSV, GOOD_LINES, GOOD_ROWS, HEADER
-from valuation import services
 from valuation.imports.currencies import currency_code, foreign_currency_problem, line_currencies
 from valuation.imports.formats import category_totals, choose_format, header_signature, merge_choices
 from valuation.imports.mapping import ColumnMapping
 from valuation.models import ClientMapping, StockLine, UploadStatus, ValuationRun
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.django_db
 

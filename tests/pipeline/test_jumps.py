@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from borrowers.models import Firm
 from tests.pipeline.conftest import GOOD_ROWS, HEADER
-from valuation.jumps import find_jumps
+from valuation.engine.jumps import find_jumps
 from valuation.models import ValuationRun
 
 D = Decimal
@@ -89,7 +89,7 @@ def test_a_file_with_two_of_five_lines_is_flagged_on_the_upload_page_and_the_das
     page = advisor.get(reverse("valuation:upload-detail", args=[second.pk])).content.decode()
     assert "move far from the previous file" in page
     assert "-99.7" in page or "−99.7" in page
-    dashboard = advisor.get(reverse("borrowers:dashboard")).content.decode()
+    dashboard = advisor.get(reverse("valuation:dashboard")).content.decode()
     assert "Figures jumped from the previous file" in dashboard
 
 

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, InMemoryStorage, Storage
 from django.db.models.fields.files import FieldFile, FileField
 
-from valuation.files import local_path
+from valuation.pipeline.files import local_path
 
 
 class RemoteStorage(Storage):

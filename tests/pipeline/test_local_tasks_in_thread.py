@@ -10,11 +10,11 @@ import pytest
 from django.db import connections
 from django.test import override_settings
 
-from borrowers import queueing
+from borrowers.common import queueing
 from tests.conftest import World
 from tests.pipeline.conftest import AS_OF, GOOD_CSV, GOOD_LINES, csv_file
-from valuation import services
 from valuation.models import StockUpload, UploadStatus
+from valuation.pipeline import services
 
 
 # The thread has its own database connection: it sees committed rows only.

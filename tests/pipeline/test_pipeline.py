@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from facilities.models import Facility, Structure
 from facilities.services import save_facility
-from valuation import frames, services
 from valuation.imports.mapping import ColumnMapping
 from valuation.models import JobBusy, RunStatus, StockLine, StockUpload, UploadStatus, ValuationRun
+from valuation.pipeline import frames, services
 
 from .conftest import (
     AS_OF,
@@ -469,7 +469,7 @@ def test_book_values_are_stored_from_the_engine_cents_signs_included():
     import numpy as np
     import polars as pl
 
-    from valuation.storage import storage_frame
+    from valuation.pipeline.storage import storage_frame
 
     lines = pl.DataFrame(
         {"row": [2, 3, 4, 5], "sku": ["A", "B", "C", "D"], "retention_of_title": [True, False, None, True]}

@@ -19,16 +19,16 @@ from django.test import Client
 from django.urls import reverse
 
 from borrowers import services as borrower_services
-from borrowers.errors import DomainError
+from borrowers.common.errors import DomainError
 from borrowers.models import ClientCompany, StockCategory, Tenure, Warehouse
 from facilities.models import Facility
 from facilities.services import save_facility
 from facilities.terms import engine_terms_dict
 from reports import services as report_services
 from tests.pipeline.conftest import BOOK, FINANCING
-from valuation import services
 from valuation.engine import ENGINE_VERSION
 from valuation.models import RunStatus, ValuationRun
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_until_the_new_valuation_is_done_the_dossier_says_figures_being_updated_
     assert services.current_run(world.facility_x) == old  # the old figures stay shown…
     state = services.freshness(old)
     assert state.state == "updating"
-    page = login(world.advisor_a).get(reverse("facilities:facility-detail", args=[world.facility_x.pk]))
+    page = login(world.advisor_a).get(reverse("valuation:facility-detail", args=[world.facility_x.pk]))
     assert "Figures being updated." in page.content.decode()
 
     with pytest.raises(DomainError) as refused:  # …but no report is issued from them
@@ -105,7 +105,7 @@ def test_a_revaluation_that_cannot_run_leaves_the_figures_flagged_out_of_date(
     state = services.freshness(old)
     assert state.state == "outdated"
     assert "count_variance_pct" in state.reason
-    page = login(world.advisor_a).get(reverse("facilities:facility-detail", args=[world.facility_x.pk])).content
+    page = login(world.advisor_a).get(reverse("valuation:facility-detail", args=[world.facility_x.pk])).content
     assert "These figures are out of date." in page.decode()
 
 

@@ -19,11 +19,11 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from valuation import pgcopy, services, storage
 from valuation.engine.errors import EngineInputError, LineProblem
 from valuation.engine.lines import concat_lines, prepare_lines
 from valuation.imports.reader import StockFileReader, read_stock_file
 from valuation.models import StockLine, UploadStatus, ValuationRun
+from valuation.pipeline import pgcopy, services, storage
 
 from .conftest import AS_OF, BOOK, FINANCING, GOOD_CSV, GOOD_LINES, HEADER, NBSP
 

@@ -9,8 +9,8 @@ from config.settings.test import *  # noqa: F403
 
 CELERY_TASK_ALWAYS_EAGER = False
 
-# kombu scans for messages of dead workers every interval × throttle seconds (10 × 10 by default,
-# PITFALLS.md); scan every second so a killed worker's job comes back one visibility timeout later.
+# kombu scans for messages of dead workers every interval × throttle seconds (10 × 10 by default);
+# scan every second so a killed worker's job comes back one visibility timeout later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
     "unacked_restore_interval": 1,

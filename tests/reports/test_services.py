@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from borrowers.errors import DomainError
+from borrowers.common.errors import DomainError
 from borrowers.models import AuditEvent
 from facilities.models import Structure
 from reports import services

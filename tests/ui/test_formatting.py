@@ -13,7 +13,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from borrowers import formatting
+from borrowers.common import formatting
 
 NNBSP, NBSP = "\u202f", "\xa0"
 

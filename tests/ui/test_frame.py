@@ -34,15 +34,15 @@ def test_each_role_sees_its_own_navigation(world: World):
         "Reports",
     ]
     assert "Firm settings" not in [label for label, _ in nav_of(world.advisor_b, reverse("borrowers:client-list"))]
-    client_page = reverse("borrowers:client-detail", args=[world.client_x.pk])
+    client_page = reverse("valuation:client-detail", args=[world.client_x.pk])
     assert [label for label, _ in nav_of(world.client_user_x, client_page)] == ["Home", "My company", "Reports"]
     assert [label for label, _ in nav_of(world.bank_shared, reverse("reports:report-list"))] == ["Home", "Reports"]
 
 
 def test_the_entry_a_page_sits_under_is_marked_current(world: World):
-    client_page = reverse("borrowers:client-detail", args=[world.client_x.pk])
+    client_page = reverse("valuation:client-detail", args=[world.client_x.pk])
     assert [label for label, current in nav_of(world.advisor_a, client_page) if current] == ["Clients"]
-    assert [label for label, current in nav_of(world.advisor_a, reverse("borrowers:dashboard")) if current] == [
+    assert [label for label, current in nav_of(world.advisor_a, reverse("valuation:dashboard")) if current] == [
         "Dashboard"
     ]
     assert [label for label, current in nav_of(world.advisor_a, reverse("borrowers:audit-list")) if current] == [
@@ -59,7 +59,7 @@ def test_an_anonymous_visitor_gets_no_navigation_but_the_language_picker(db):
 def test_the_not_found_page_uses_the_frame(world: World):
     client = Client()
     client.force_login(world.advisor_b)
-    response = client.get(reverse("borrowers:client-detail", args=[world.client_x.pk]))
+    response = client.get(reverse("valuation:client-detail", args=[world.client_x.pk]))
     assert response.status_code == 404
     body = response.content.decode()
     assert '<main id="main"' in body and "Not found" in body

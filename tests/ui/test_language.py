@@ -114,8 +114,8 @@ def test_an_advisors_pages_render_in_each_language(world: World, language: str):
     client = logged_in(world.advisor_a)
     for url in (
         reverse("borrowers:client-list"),
-        reverse("borrowers:dashboard"),
-        reverse("borrowers:client-detail", args=[world.client_x.pk]),
+        reverse("valuation:dashboard"),
+        reverse("valuation:client-detail", args=[world.client_x.pk]),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -131,7 +131,7 @@ def test_an_advisors_pages_render_in_each_language(world: World, language: str):
 def test_a_client_users_company_page_renders_in_their_language(world: World, language: str, word: str):
     world.client_user_x.language = language
     world.client_user_x.save()
-    response = logged_in(world.client_user_x).get(reverse("borrowers:client-detail", args=[world.client_x.pk]))
+    response = logged_in(world.client_user_x).get(reverse("valuation:client-detail", args=[world.client_x.pk]))
     assert response.status_code == 200
     body = response.content.decode()
     assert f'<html lang="{language}">' in body and word in body

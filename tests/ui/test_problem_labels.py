@@ -23,7 +23,7 @@ from tests.pipeline.conftest import AS_OF, BAD_CSV, csv_file
 from valuation.engine import valuate
 from valuation.engine.serialize import result_to_dict
 from valuation.imports import read_stock_file
-from valuation.problem_labels import (
+from valuation.workspace.problem_labels import (
     expected_text,
     kind_label,
     problem_text,
@@ -211,7 +211,7 @@ def test_the_dossier_in_french_shows_the_engine_notes_in_french(client, world, d
     world.advisor_a.language = "fr"
     world.advisor_a.save()
     client.force_login(world.advisor_a)
-    html = client.get(reverse("facilities:facility-detail", args=[world.facility_x.pk])).content.decode()
+    html = client.get(reverse("valuation:facility-detail", args=[world.facility_x.pk])).content.decode()
     assert escape("aucun emplacement accepté ou exclu n'est défini") in html
     assert "no accepted or excluded locations set" not in html
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from valuation import alerts
-from valuation.selectors import parse_sort
+from valuation.workspace import alerts
+from valuation.workspace.dashboard import parse_sort
 
 D = Decimal
 TODAY = dt.date(2026, 11, 21)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from borrowers import audit
+from borrowers.common import audit
 from borrowers.models import Invitation
 from facilities.models import Facility, Structure
 from tests.workspace.conftest import make_run, make_upload
@@ -33,7 +33,7 @@ RESULT = {
 
 
 def _url(world) -> str:
-    return reverse("borrowers:client-detail", args=[world.client_x.pk])
+    return reverse("valuation:client-detail", args=[world.client_x.pk])
 
 
 def test_client_users_land_on_their_company_page(client, world):
@@ -53,7 +53,7 @@ def test_advisor_sees_facts_terms_users_uploads_and_audit(client, world):
     html = client.get(_url(world)).content.decode()
     assert "Confidential: CFO leaving in March" in html  # advisor notes, advisors only
     assert "Lyon" in html  # warehouse
-    assert reverse("facilities:facility-detail", args=[world.facility_x.pk]) in html
+    assert reverse("valuation:facility-detail", args=[world.facility_x.pk]) in html
     assert "fungibility" in html and "75%" in html and "150%" in html  # the pledge's key terms
     assert "€1,600,000.00" in html  # current financing
     assert "cfo@xylo.test" in html and "buyer@xylo.test" in html  # user and pending invitation

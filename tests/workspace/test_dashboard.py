@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from facilities.models import Facility, Structure
 from tests.workspace.conftest import make_run, make_upload
-from valuation import selectors
 from valuation.models import UploadStatus
+from valuation.workspace import dashboard
 
 pytestmark = pytest.mark.django_db
 URL = "/dashboard/"
@@ -26,7 +26,7 @@ def _client_names(html: str) -> list[str]:
 def test_home_sends_advisors_to_the_dashboard(client, world):
     client.force_login(world.advisor_a)
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response.url == reverse("borrowers:dashboard")
+    assert response.status_code == 302 and response.url == reverse("valuation:dashboard")
     page = client.get(URL)
     assert 'href="/dashboard/"' in page.content.decode()  # in the navigation
 
@@ -44,7 +44,7 @@ def test_dashboard_shows_the_current_runs_stored_figures(client, world):
     assert "€1,600,000.00" in html and "€250,000.50" in html
     assert "€999.00" not in html and "€111.00" not in html
     assert "Xylo Industries" in html and "Yarn &amp; Co" in html
-    assert reverse("facilities:facility-detail", args=[world.facility_x.pk]) in html
+    assert reverse("valuation:facility-detail", args=[world.facility_x.pk]) in html
 
 
 def test_dashboard_flags_over_advance_replenishment_stale_and_failed(client, world):
@@ -57,7 +57,7 @@ def test_dashboard_flags_over_advance_replenishment_stale_and_failed(client, wor
     # Client X: pledge with mobilisable 3,200,000 under a committed 3,500,000; file of 31 Oct 2026.
     world.run_x.result = {"financing": {"pledge": {"committed_guarantee": "3500000.00"}}}
     world.run_x.save()
-    rows = selectors.dashboard_rows(user=world.advisor_a, today=dt.date(2026, 12, 6))  # 36 days later
+    rows = dashboard.dashboard_rows(user=world.advisor_a, today=dt.date(2026, 12, 6))  # 36 days later
     by_client = {r.client.legal_name: r for r in rows}
     assert {a.code for a in by_client["Xylo Industries"].alerts} == {"replenishment_breach", "stale_stock_file"}
     assert {a.code for a in by_client["Yarn & Co"].alerts} == {"over_advance", "failed_upload"}
@@ -69,7 +69,7 @@ def test_dashboard_flags_over_advance_replenishment_stale_and_failed(client, wor
 
 
 def test_client_without_facility_or_file_shows_one_row(world):
-    rows = selectors.dashboard_rows(user=world.advisor_a, query="yarn")
+    rows = dashboard.dashboard_rows(user=world.advisor_a, query="yarn")
     assert len(rows) == 1 and rows[0].figures is None
     assert [a.code for a in rows[0].alerts] == ["no_stock_file"]
 
@@ -143,7 +143,7 @@ def test_dashboard_sorts_and_totals_in_the_reporting_currency(client, world, dja
     )
     make_run(usd, upload, book_value=Decimal("2000000.00"), financing=Decimal("1000000.00"))
     make_run(cny, upload, book_value=Decimal("9000000.00"), financing=Decimal("5000000.00"))
-    rows = selectors.dashboard_rows(user=world.advisor_a, sort="-financing", today=dt.date(2026, 12, 1))
+    rows = dashboard.dashboard_rows(user=world.advisor_a, sort="-financing", today=dt.date(2026, 12, 1))
     by_name = {r.figures.facility.name: r for r in rows if r.figures}
     assert by_name["Dollar line"].reported_figure("financing") == Decimal("800000.00")
     assert "1 EUR = 1.25 USD (ECB" in by_name["Dollar line"].rate_note
@@ -151,7 +151,7 @@ def test_dashboard_sorts_and_totals_in_the_reporting_currency(client, world, dja
     assert "No CNY→EUR rate" in by_name["Yuan line"].unconverted
     # Sorted by financing in EUR: 1.6 M EUR before 800 k EUR; the unconvertible row last.
     assert [r.figures.facility.name for r in rows if r.figures][:3] == ["Pledge 2026", "Dollar line", "Yuan line"]
-    totals = selectors.dashboard_totals(rows, currency="EUR")
+    totals = dashboard.dashboard_totals(rows, currency="EUR")
     assert totals.values["financing"] == Decimal("2400000.00") and totals.excluded == 1
     client.force_login(world.advisor_a)
     with django_assert_max_num_queries(8):
@@ -161,5 +161,5 @@ def test_dashboard_sorts_and_totals_in_the_reporting_currency(client, world, dja
     # A firm reporting in USD: 1,600,000 EUR × 1.25 = 2,000,000.00 USD + 1,000,000.00 USD.
     world.firm_a.reporting_currency = "USD"
     world.firm_a.save()
-    rows = selectors.dashboard_rows(user=type(world.advisor_a).objects.get(pk=world.advisor_a.pk))
-    assert selectors.dashboard_totals(rows, currency="USD").values["financing"] == Decimal("3000000.00")
+    rows = dashboard.dashboard_rows(user=type(world.advisor_a).objects.get(pk=world.advisor_a.pk))
+    assert dashboard.dashboard_totals(rows, currency="USD").values["financing"] == Decimal("3000000.00")

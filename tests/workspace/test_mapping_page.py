@@ -137,7 +137,7 @@ def test_accepted_file_lists_ignored_columns_and_rules_not_assessed_with_links(c
     linked = client.get(f"{page}?field=last_movement_date").content.decode()
     assert "Pick the column of the file that holds the last movement date" in linked
 
-    dossier = client.get(reverse("facilities:facility-detail", args=[world.facility_x.pk])).content.decode()
+    dossier = client.get(reverse("valuation:facility-detail", args=[world.facility_x.pk])).content.decode()
     assert "The stock file had one column ignored." in dossier
     assert "Obsolete (last movement date)" in dossier and f'href="{page}#file-gaps"' in dossier
 

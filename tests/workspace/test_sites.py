@@ -22,8 +22,8 @@ from borrowers.models import AuditEvent, Warehouse
 from facilities.models import Structure
 from reports.context import presentation
 from tests.reports.conftest import issue_and_render, pdf_text
-from valuation import services
 from valuation.models import RunStatus, ValuationRun
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from borrowers.models import AuditEvent
 from tests.pipeline.conftest import AS_OF, BAD_CSV, GOOD_CSV, csv_file
 from tests.workspace.conftest import make_run, make_upload
-from valuation import services
 from valuation.models import RunStatus, StockUpload, UploadStatus
+from valuation.pipeline import services
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_upload_without_javascript_leads_to_the_figures(client, world, django_ca
     assert "Accepted" in html and "5 lines accepted." in html
     assert "€3,757,906.65" in html and "€7,522,813.20" in html
     assert "See the summary of your dossier" in html and 'hx-trigger="every 1s"' not in html  # no more polling
-    summary = client.get(reverse("borrowers:client-detail", args=[world.client_x.pk])).content.decode()
+    summary = client.get(reverse("valuation:client-detail", args=[world.client_x.pk])).content.decode()
     assert "€3,757,906.65" in summary
 
 
@@ -113,7 +113,7 @@ def test_advisor_rejects_an_accepted_file_and_the_previous_valuation_is_current(
     assert services.current_run(world.facility_x) == world.run_x
     event = AuditEvent.objects.get(action="reject-upload")
     assert event.client == world.client_x and event.after["runs_withdrawn"] == [run.pk]
-    dashboard = client.get(reverse("borrowers:dashboard")).content.decode()
+    dashboard = client.get(reverse("valuation:dashboard")).content.decode()
     assert "€1,600,000.00" in dashboard and "Last upload failed" in dashboard
     # No second rejection, and no reject form any more.
     again = client.post(reverse("valuation:upload-reject", args=[newer.pk]), {"reason": "again"})

@@ -2,9 +2,10 @@
 
 Policy (docs/domain.md, "Rounding"): amounts are integer cents; every rounding is half-up, meaning
 half away from zero as in ``decimal.ROUND_HALF_UP`` (EU regulation 1103/97 style); each line is
-rounded to the cent before anything is summed (PERFORMANCE.md: that is what makes screen, database
-and PDF totals agree). Nothing here ever passes a money value through a float: floats only
-*estimate* a quotient that integer arithmetic then corrects exactly.
+rounded to the cent before anything is summed (that is what makes screen, database and PDF
+totals agree: each of them adds the same rounded line amounts). Nothing here ever passes a money
+value through a float: floats only *estimate* a quotient that integer arithmetic then corrects
+exactly.
 
 Fixed-point scales: a value at scale ``d`` is stored as ``round_half_up(value × 10^d)`` in int64.
 Quantities use 3 decimals, unit prices 4, money 2 (``columns.py``).

@@ -73,7 +73,7 @@ def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-# One English message per site rule (pages translate them: valuation/labels.py).
+# One English message per site rule (pages translate them: borrowers/common/labels.py).
 _MESSAGES = {
     Rule.UNDECLARED_SITE: "stock at undeclared site {code}: {lines} line(s), book value {book}, not eligible",
     Rule.UNINSURED: "stock at uninsured site {code}: {lines} line(s), book value {book}, not eligible",

@@ -143,7 +143,8 @@ def _check_dimension(head: bytes, part: str, limits: ImportLimits) -> int:
     """Refuse a worksheet whose declared range exceeds the row or column limits; else return
     the number of cells the range holds (0 when no range is declared).
 
-    The dimension can lie (PITFALLS.md), so this only gives an early, clear message; the
+    The dimension is written by whatever produced the file and can lie (a hostile file declares
+    A1:B2 and holds a million rows), so this only gives an early, clear message; the
     memory-limited child process is what actually protects the worker. calamine's grid starts
     at row 1 whatever the range's first row (50 rows at row 1,000,000 took 0.8 GB, measured),
     hence the rows are counted from 1 (and the columns from A, over by a few at most).

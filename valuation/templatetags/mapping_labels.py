@@ -9,8 +9,8 @@ from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from valuation import canonical
-from valuation.labels import category_label
+from borrowers.common.labels import category_label
+from valuation.pipeline import canonical
 
 register = template.Library()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from valuation import problem_labels
+from valuation.workspace import problem_labels
 
 register = template.Library()
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from valuation import cli, services
 from valuation.imports.mapping import ColumnMapping
+from valuation.pipeline import cli, services
 
 
 class Command(BaseCommand):

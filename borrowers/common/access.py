@@ -1,0 +1,321 @@
+"""Who may see and change what: decided here, and only here.
+
+Every view, API route, download and task asks this module. Querysets are scoped per user and fail
+closed: a model without a rule, or a user without a role, sees nothing. An object outside the user's
+scope answers 404 (not 403) so ids cannot be probed, and every denial is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest
+
+log = logging.getLogger("stockpledge.access")
+
+Action = Literal["view", "change"]
+M = TypeVar("M", bound=Model)
+
+# Rule: (user, action) -> Q filter, or None for "nothing". Keyed by "app_label.ModelName".
+Rule = Callable[[Any, Action], Q | None]
+_RULES: dict[str, Rule] = {}
+
+
+def rule(label: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        _RULES[label] = fn
+        return fn
+
+    return register
+
+
+def _firm_advisor(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_advisor)
+
+
+def _client_user(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_client_user)
+
+
+def _bank_user(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_bank_user)
+
+
+@rule("borrowers.Firm")
+def _firms(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        if action == "change" and not user.is_firm_admin:
+            return None
+        return Q(pk=user.firm_id)
+    return None
+
+
+@rule("borrowers.ClientCompany")
+def _clients(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        return Q(pk=user.client_id)
+    return None
+
+
+@rule("borrowers.Warehouse")
+def _warehouses(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(client__firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        return Q(client_id=user.client_id)
+    return None
+
+
+@rule("borrowers.StockCategory")
+def _categories(user: Any, action: Action) -> Q | None:
+    return Q(firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
+@rule("borrowers.ExchangeRate")
+def _exchange_rates(user: Any, action: Action) -> Q | None:
+    # The firm's rate table: its advisors read and keep it; clients and banks never see it.
+    return Q(firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
+@rule("borrowers.Invitation")
+def _invitations(user: Any, action: Action) -> Q | None:
+    return Q(firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
+@rule("borrowers.AuditEvent")
+def _audit(user: Any, action: Action) -> Q | None:
+    # The audit trail is the advisors' record; nobody edits it.
+    return Q(firm_id=user.firm_id) if _firm_advisor(user) and action == "view" else None
+
+
+@rule("borrowers.User")
+def _users(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        if action == "change" and not user.is_firm_admin:
+            return Q(pk=user.pk)
+        return Q(firm_id=user.firm_id)
+    if user.is_authenticated and user.is_active:
+        return Q(pk=user.pk)
+    return None
+
+
+@rule("facilities.Lender")
+def _lenders(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(firm_id=user.firm_id)
+    if _bank_user(user) and action == "view":
+        return Q(pk=user.lender_id)
+    return None
+
+
+@rule("facilities.Facility")
+def _facilities(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(client__firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        return Q(client_id=user.client_id)
+    return None
+
+
+@rule("facilities.Appraisal")
+def _appraisals(user: Any, action: Action) -> Q | None:
+    # An appraisal is the lender's and the advisor's working material (like the terms it feeds):
+    # a client user sees the figures it produced on the dossier, never the record or its report.
+    return Q(facility__client__firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
+@rule("facilities.AppraisalRate")
+def _appraisal_rates(user: Any, action: Action) -> Q | None:
+    return Q(appraisal__facility__client__firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
+@rule("valuation.StockUpload")
+def _uploads(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(client__firm_id=user.firm_id)
+    if _client_user(user):
+        # A client user uploads for its own company ("change" = create/cancel its own uploads).
+        return Q(client_id=user.client_id)
+    return None
+
+
+@rule("valuation.ValuationRun")
+def _runs(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        return Q(facility__client_id=user.client_id, status="done")
+    return None
+
+
+@rule("reports.ReportVersion")
+def _reports(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        # A financing report reaches its client only once an advisor shares it with the client
+        # (and then as the client copy, see reports.services.share_with_client). A borrowing base
+        # certificate is the client's own statement: its signatory must read it to certify it.
+        # An issued version stays visible while its PDF is (re-)rendered — after the signatory
+        # certifies a certificate, say; a failed render is the advisors' to fix.
+        return Q(
+            Q(kind="borrowing_base_certificate") | Q(client_shared_at__isnull=False),
+            facility__client_id=user.client_id,
+            render_status__in=("queued", "rendering", "ready"),
+        )
+    if _bank_user(user) and action == "view":
+        return Q(
+            shares__lender_id=user.lender_id,
+            shares__withdrawn_at__isnull=True,
+            render_status="ready",
+        )
+    return None
+
+
+# ------------------------------------------------------------------ what a role sees of a valuation
+
+Part = Literal["figures", "waterfall", "ineligibles", "detail"]
+PARTS: tuple[Part, ...] = ("figures", "waterfall", "ineligibles", "detail")
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """Which parts of a client's valuations a user may see, beyond reaching the run at all.
+
+    figures: the key figures (book value, eligible, liquidation value, financing, availability);
+    waterfall: the waterfall chart; ineligibles: the ineligible stock by reason;
+    detail: the working material — stock lines, levers, terms, the full engine result, exports.
+    """
+
+    figures: bool = False
+    waterfall: bool = False
+    ineligibles: bool = False
+    detail: bool = False
+
+    def allows(self, part: Part) -> bool:
+        return bool(getattr(self, part))
+
+
+NOTHING = Visibility()
+EVERYTHING = Visibility(figures=True, waterfall=True, ineligibles=True, detail=True)
+
+# For a client user, the switch on the client company that opens each part; None: never.
+_CLIENT_SWITCHES: dict[Part, str | None] = {
+    "figures": "client_sees_figures",
+    "waterfall": "client_sees_waterfall",
+    "ineligibles": "client_sees_ineligibles",
+    "detail": None,
+}
+
+
+def visibility(user: Any, client: Any) -> Visibility:
+    """What `user` may see of `client`'s valuations: the one decision pages, API, exports and
+    PDFs ask. Advisors of the client's firm see everything; the client's own users see what the
+    advisor switched on for the company, never the working material; anyone else nothing."""
+    if _firm_advisor(user) and client.firm_id == user.firm_id:
+        return EVERYTHING
+    if _client_user(user) and client.pk == user.client_id:
+        switched_on = {part: bool(switch and getattr(client, switch)) for part, switch in _CLIENT_SWITCHES.items()}
+        return Visibility(**switched_on)
+    return NOTHING
+
+
+def runs_showing(queryset: QuerySet[M], user: Any, part: Part) -> QuerySet[M]:
+    """The valuation runs `user` may reach *and* see `part` of: ``scope`` narrowed by the same
+    switches as ``visibility``, so a list or a detail route never serves what a page hides."""
+    scoped = scope(queryset, user)
+    if _firm_advisor(user):
+        return scoped
+    if _client_user(user):
+        switch = _CLIENT_SWITCHES[part]
+        return scoped.filter(**{f"facility__client__{switch}": True}) if switch else scoped.none()
+    return scoped.none()
+
+
+def scope(queryset: QuerySet[M], user: Any, action: Action = "view") -> QuerySet[M]:
+    """The rows of `queryset` that `user` may see (or change). Fails closed."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    fn = _RULES.get(queryset.model._meta.label)
+    if fn is None:
+        return queryset.none()
+    condition = fn(user, action)
+    if condition is None:
+        return queryset.none()
+    scoped = queryset.filter(condition)
+    # Filters across multi-valued relations (shares) can repeat rows.
+    return scoped.distinct() if queryset.model._meta.label == "reports.ReportVersion" else scoped
+
+
+def get_or_404(user: Any, model_or_queryset: type[M] | QuerySet[M], action: Action = "view", **lookup: Any) -> M:
+    """The one object `user` may reach, or 404 — logged as a denial when the object exists."""
+    queryset = (
+        model_or_queryset if isinstance(model_or_queryset, QuerySet) else model_or_queryset._default_manager.all()
+    )
+    try:
+        return scope(queryset, user, action).get(**lookup)
+    except queryset.model.DoesNotExist:
+        exists = queryset.filter(**lookup).exists()
+        log_denial(user, f"{action} {queryset.model._meta.label}", lookup, exists=exists)
+        raise Http404 from None
+
+
+def can(user: Any, action: Action, obj: Model) -> bool:
+    """Whether `user` may `action` this object: the same rules as the querysets."""
+    model = type(obj)
+    return scope(model._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def log_denial(user: Any, what: str, target: Any, *, exists: bool = True) -> None:
+    log.warning(
+        "access denied",
+        extra={
+            "user": getattr(user, "pk", None),
+            "role": getattr(user, "role", None),
+            "action": what,
+            "object": str(target),
+            "object_exists": exists,
+            "outcome": "denied",
+        },
+    )
+
+
+def rules_cover_all_models() -> list[str]:
+    """Labels of the project's models that have no access rule (the tests require none missing
+    for models that views or APIs serve)."""
+    project = {"borrowers", "facilities", "valuation", "reports"}
+    return [m._meta.label for m in apps.get_models() if m._meta.app_label in project and m._meta.label not in _RULES]
+
+
+def clients_for_upload(user: Any) -> QuerySet:
+    """The companies `user` may upload stock files for: an advisor's firm clients, a client
+    user's own company."""
+    ClientCompany = apps.get_model("borrowers", "ClientCompany")
+    if _firm_advisor(user):
+        return ClientCompany.objects.filter(firm_id=user.firm_id)
+    if _client_user(user):
+        return ClientCompany.objects.filter(pk=user.client_id)
+    return ClientCompany.objects.none()
+
+
+def advisor_required(view):  # type: ignore[no-untyped-def]
+    """Pages only advisors use: anyone else gets the same 404 as for a missing page."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not request.user.is_advisor:
+            log_denial(request.user, f"page {request.path}", request.path)
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
