@@ -295,6 +295,24 @@ def rules_cover_all_models() -> list[str]:
     return [m._meta.label for m in apps.get_models() if m._meta.app_label in project and m._meta.label not in _RULES]
 
 
+def facilities_shared_with_bank(user: Any) -> QuerySet:
+    """The facilities a bank user follows: those with at least one report shared with the user's
+    lender, not withdrawn, and rendered (within the firm the bank user belongs to). Only the bank's own
+    monitoring pages (portfolio, a shared facility's history and calendar) ask this; the
+    advisor's dossier and working pages stay closed to banks (``scope`` gives them no facility).
+    Anyone but a bank user gets none."""
+    Facility = apps.get_model("facilities", "Facility")
+    if user is None or not _bank_user(user) or not user.lender_id:
+        return Facility.objects.none()
+    shared = Facility.objects.filter(
+        client__firm_id=user.firm_id,
+        reports__shares__lender_id=user.lender_id,
+        reports__shares__withdrawn_at__isnull=True,
+        reports__render_status="ready",
+    )
+    return Facility.objects.filter(pk__in=shared.values("pk"))
+
+
 def clients_for_upload(user: Any) -> QuerySet:
     """The companies `user` may upload stock files for: an advisor's firm clients, a client
     user's own company."""
