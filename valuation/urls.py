@@ -13,6 +13,7 @@ urlpatterns = [
     path("facilities/<int:pk>/lines/export.<str:fmt>", workspace.facility_lines_export, name="facility-lines-export"),
     path("facilities/<int:pk>/compare/", workspace.facility_compare, name="facility-compare"),
     path("facilities/<int:pk>/compare/terms/", workspace.facility_compare_terms, name="facility-compare-terms"),
+    path("facilities/<int:pk>/bridge/", workspace.facility_bridge, name="facility-bridge"),
     path("clients/<int:client_pk>/uploads/", views.upload_list, name="upload-list"),
     path("clients/<int:client_pk>/uploads/new/", views.upload_create, name="upload-create"),
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),

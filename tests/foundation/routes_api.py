@@ -74,6 +74,7 @@ ROUTES: Routes = {
     # each advisor its own firm's dashboard, the facility's firm its compare and lines; anyone else 404.
     "dashboard": (lambda w: {}, api(advisor_a=200, advisor_b=200)),
     "facility-compare": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200)),
+    "facility-bridge": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200)),
     "facility-lines": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200)),
     # The export needs its file_format: without it the advisor is told 400, outsiders 404.
     "facility-lines-export": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=400)),

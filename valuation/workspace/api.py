@@ -39,7 +39,7 @@ from facilities.forms import FacilityForm
 from facilities.models import FACILITY_TERMS_FIELDS, Facility
 from valuation.models import ValuationRun
 from valuation.workspace import alerts as rules
-from valuation.workspace import dashboard, dossier, drilldown
+from valuation.workspace import bridge, dashboard, dossier, drilldown
 from valuation.workspace.serializers import (
     LinePageSerializer,
     LineQuerySerializer,
@@ -246,6 +246,58 @@ class FacilityCompareView(APIView):
         rows = dossier.compare(before.result or {}, after.result or {}) if before and after else []
         body = {"runs": pair.runs, "before": before, "after": after, "rows": rows}
         return Response(ComparisonSerializer(body).data)
+
+
+class BridgePartSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text='"stock_level", "reason:<code>", "rates_and_terms", "reserves" or "currency"')
+    label = serializers.CharField(help_text="In the caller's language")
+    change = serializers.DecimalField(max_digits=None, decimal_places=2, help_text="Change in financing")
+    input_change = serializers.DecimalField(max_digits=None, decimal_places=2, help_text="What moved in the inputs")
+    financing_after = serializers.DecimalField(max_digits=None, decimal_places=2)
+    href = serializers.CharField(help_text="The page of the lines or figures behind the part")
+
+
+class BridgeSerializer(serializers.Serializer):
+    before = RunBriefSerializer(allow_null=True)
+    after = RunBriefSerializer(allow_null=True)
+    error = serializers.CharField(help_text="Why the two runs cannot be bridged, else empty")
+    parts = BridgePartSerializer(many=True, help_text="In the order of the chain; they add up to change")
+    earlier_financing = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    later_financing = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    change = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    outstanding_change = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+    availability_change = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
+
+
+class FacilityBridgeView(APIView):
+    @extend_schema(
+        operation_id="facilities_bridge_retrieve",
+        parameters=[CompareQuerySerializer],
+        responses={200: BridgeSerializer, **errors(400, 404)},
+        summary="Why financing and availability moved between two valuations",
+        description="The change in financing from run a to run b split into stock level, each "
+        "ineligible reason, rates and terms, reserves and currency; the parts add up to the change "
+        "exactly (advisors; by default the current run against the one before it).",
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        facility = _working_facility(request, int(pk))
+        query = CompareQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        pair = dossier.pick_pair(facility, request.user, wanted.get("a"), wanted.get("b"))
+        body: dict[str, Any] = {"before": pair.before, "after": pair.after, "error": "", "parts": []}
+        if pair.before is not None and pair.after is not None:
+            page = bridge.bridge_page(facility, pair.before, pair.after)
+            body.update(
+                error=page.error,
+                parts=page.rows,
+                earlier_financing=page.earlier_financing,
+                later_financing=page.later_financing,
+                change=page.change,
+                outstanding_change=page.outstanding_change,
+                availability_change=page.availability_change,
+            )
+        return Response(BridgeSerializer(body).data)
 
 
 # ------------------------------------------------------------------------------------ try terms
@@ -472,6 +524,7 @@ _FACILITY = r"^facilities/(?P<pk>[0-9]{1,18})"
 urlpatterns = [
     re_path(r"^dashboard/$", DashboardView.as_view(), name="dashboard"),
     re_path(rf"{_FACILITY}/compare/$", FacilityCompareView.as_view(), name="facility-compare"),
+    re_path(rf"{_FACILITY}/bridge/$", FacilityBridgeView.as_view(), name="facility-bridge"),
     re_path(rf"{_FACILITY}/try-terms/$", FacilityTryTermsView.as_view(), name="facility-try-terms"),
     re_path(rf"{_FACILITY}/lines/$", FacilityLinesView.as_view(), name="facility-lines"),
     re_path(rf"{_FACILITY}/lines/export/$", FacilityLineExportView.as_view(), name="facility-lines-export"),

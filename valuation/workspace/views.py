@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from borrowers.common import access, audit
 from borrowers.common.access import advisor_required
@@ -29,7 +29,7 @@ from borrowers.common.labels import category_label, reason_label
 from facilities.forms import FacilityForm
 from facilities.models import Facility
 from valuation.models import ValuationRun
-from valuation.workspace import dashboard, dossier, drilldown
+from valuation.workspace import bridge, dashboard, dossier, drilldown
 from valuation.workspace import sites as site_parts
 from valuation.workspace.charts import waterfall_bars, waterfall_svg
 
@@ -198,6 +198,19 @@ def facility_compare(request: HttpRequest, pk: int) -> HttpResponse:
             for run in (before, after)
         ]
     return render(request, "valuation/compare.html", context)
+
+
+@advisor_required
+@require_GET
+def facility_bridge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Why financing and availability moved between two valuations of the facility: the change
+    split into stock level, each ineligible reason, rates and terms, reserves and currency."""
+    facility = access.get_or_404(request.user, Facility.objects.select_related("client", "lender"), pk=pk)
+    pair = dossier.pick_pair(facility, request.user, request.GET.get("a"), request.GET.get("b"))
+    context: dict[str, object] = {"facility": facility, "runs": pair.runs, "before": pair.before, "after": pair.after}
+    if pair.before is not None and pair.after is not None:
+        context["bridge"] = bridge.bridge_page(facility, pair.before, pair.after)
+    return render(request, "valuation/bridge.html", context)
 
 
 @advisor_required
