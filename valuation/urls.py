@@ -2,6 +2,7 @@ from django.urls import path
 
 from valuation import views
 from valuation.rates import views as rate_views
+from valuation.workspace import line_compare_views
 from valuation.workspace import views as workspace
 
 app_name = "valuation"
@@ -12,6 +13,14 @@ urlpatterns = [
     path("facilities/<int:pk>/lines/", workspace.facility_lines, name="facility-lines"),
     path("facilities/<int:pk>/lines/export.<str:fmt>", workspace.facility_lines_export, name="facility-lines-export"),
     path("facilities/<int:pk>/compare/", workspace.facility_compare, name="facility-compare"),
+    path(
+        "facilities/<int:pk>/compare/lines/", line_compare_views.facility_compare_lines, name="facility-compare-lines"
+    ),
+    path(
+        "facilities/<int:pk>/compare/lines/export.<str:fmt>",
+        line_compare_views.facility_compare_lines_export,
+        name="facility-compare-lines-export",
+    ),
     path("facilities/<int:pk>/compare/terms/", workspace.facility_compare_terms, name="facility-compare-terms"),
     path("facilities/<int:pk>/bridge/", workspace.facility_bridge, name="facility-bridge"),
     path("clients/<int:client_pk>/uploads/", views.upload_list, name="upload-list"),

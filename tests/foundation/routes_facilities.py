@@ -46,6 +46,12 @@ ROUTES: Routes = {
     "valuation:facility-compare": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
     "valuation:facility-compare-terms": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
     "valuation:facility-bridge": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "valuation:facility-compare-lines": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    # With fewer than two valued files the export sends the advisor back to the page (302).
+    "valuation:facility-compare-lines-export": (
+        lambda w: {"pk": w.facility_x.pk, "fmt": "csv"},
+        pages(advisor_a={200, 302}),
+    ),
     # Appraisals are the advisors' working material: clients and banks never reach them (404).
     "facilities:appraisal-list": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
     "facilities:appraisal-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),

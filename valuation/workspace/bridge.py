@@ -30,6 +30,7 @@ from valuation.engine.terms import terms_from_dict
 from valuation.models import ValuationRun
 from valuation.workspace.charts import DECREASE, INCREASE, TOTAL, WaterfallBar, waterfall_svg
 from valuation.workspace.dossier import lines_url
+from valuation.workspace.line_compare import compare_url
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def _href(facility: Facility, before: ValuationRun, after: ValuationRun, kind: s
     if kind == REASON:
         return lines_url(facility, after, reason=reason, sort="-ineligible")
     if kind == STOCK_LEVEL:
-        return lines_url(facility, after)
+        # The lines behind a change of stock: new, gone, more or fewer units, other costs.
+        return compare_url(facility, before, after)
     if kind in (RATES_AND_TERMS, RESERVES):
         query = urlencode({"a": before.pk, "b": after.pk})
         return f"{reverse('valuation:facility-compare', args=[facility.pk])}?{query}"
