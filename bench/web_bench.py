@@ -26,6 +26,13 @@ What runs, all on this machine and torn down at the end, failure or not:
   accepted it. Loaded figures count the requests *started* between the first poll that sees the
   job running and its ``finished_at``; the database is polled every 0.1 s.
 
+After the idle phase, "dossier with 36 monthly runs": each session, without think time, asks
+``HISTORY_ROUNDS`` times for a one-run dossier (the baseline) then the dossier of "History
+Industries", whose pledge has 36 monthly runs (copies of the 100,000-line run's result), so its
+history section reads 36 runs; its p95 is printed beside the baseline's and the 300 ms target.
+``BENCH_WEB_DB`` and ``BENCH_WEB_REDIS_DB`` choose another database and Redis database, so two
+runs on one machine do not drop each other's.
+
 Latency is measured by the client, from before the connection opens to the response's last byte
 (gunicorn's sync workers close each connection). The load generator runs on the same 2 cores as
 everything else. Nothing is asserted: targets are printed PASS or FAIL; ``wrong`` lists what makes
