@@ -30,6 +30,8 @@ from borrowers.common.labels import (
     warning_text,
 )
 from valuation.engine.money import to_decimal
+from valuation.workspace.history import HistoryPoint, reasons_in, report_history
+from valuation.workspace.history_charts import figures_line_svg
 from valuation.workspace.problem_labels import rule_note_text
 from valuation.workspace.reserve_labels import reserve_rows
 from valuation.workspace.sites import site_flags
@@ -140,7 +142,11 @@ def build_context(
         terms=terms,
         result=dict(run.result or {}),
         annex=annex,
-        extra={"appraisal": frozen_appraisal(facility, run.as_of)},
+        extra={
+            "appraisal": frozen_appraisal(facility, run.as_of),
+            # The last periods up to this run, frozen at issue: a re-render shows the same history.
+            "history": [point.as_json() for point in report_history(run)],
+        },
     )
 
 
@@ -398,8 +404,18 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "annex": annex,
         "hide_levers": "levers" in (frozen.get("omitted") or ()),
         "appraisal": _appraisal_presentation(frozen),
+        **_history_presentation(frozen),
         "sub_categories": [] if "appraisal" in (frozen.get("omitted") or ()) else _sub_category_rows(result),
     }
+
+
+def _history_presentation(frozen: dict[str, Any]) -> dict[str, Any]:
+    """The frozen history's rows (oldest first, as issued), the reasons they list and a small chart."""
+    points = [HistoryPoint.from_json(item) for item in (frozen.get("extra") or {}).get("history") or []]
+    reasons = reasons_in(points)
+    rows = [{"point": p, "reasons": [p.reason_amount(code) for code, _label in reasons]} for p in points]
+    chart = figures_line_svg(points, width=640, height=240) if len(points) > 1 else ""
+    return {"history": rows, "history_reasons": reasons, "history_svg": chart}
 
 
 def _conversion_notes(result: dict[str, Any]) -> list[Any]:

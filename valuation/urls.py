@@ -2,7 +2,7 @@ from django.urls import path
 
 from valuation import views
 from valuation.rates import views as rate_views
-from valuation.workspace import line_compare_views
+from valuation.workspace import bank_views, line_compare_views
 from valuation.workspace import views as workspace
 
 app_name = "valuation"
@@ -32,6 +32,7 @@ urlpatterns = [
     path("uploads/<int:pk>/reject/", views.upload_reject, name="upload-reject"),
     path("uploads/<int:pk>/sites/accept/", views.upload_accept_site, name="upload-accept-site"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("bank/facilities/<int:pk>/", bank_views.bank_facility, name="bank-facility"),
     path("rates/", rate_views.rate_list, name="rate-list"),
     path("rates/<int:pk>/edit/", rate_views.rate_edit, name="rate-edit"),
     path("rates/import/", rate_views.rate_import, name="rate-import"),

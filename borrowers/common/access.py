@@ -313,6 +313,24 @@ def facilities_shared_with_bank(user: Any) -> QuerySet:
     return Facility.objects.filter(pk__in=shared.values("pk"))
 
 
+def bank_shared_until(user: Any, facility: Any) -> Any:
+    """The latest stock date of the facility that a report shared with the bank user's lender
+    (not withdrawn, rendered) shows; None when nothing is shared. A bank's monitoring pages show
+    nothing newer than what was shared with it (docs/domain.md, "History")."""
+    from django.db.models import Max
+
+    if not facilities_shared_with_bank(user).filter(pk=facility.pk).exists():
+        return None
+    ValuationRun = apps.get_model("valuation", "ValuationRun")
+    return ValuationRun.objects.filter(
+        facility=facility,
+        reports__facility=facility,
+        reports__shares__lender_id=user.lender_id,
+        reports__shares__withdrawn_at__isnull=True,
+        reports__render_status="ready",
+    ).aggregate(until=Max("as_of"))["until"]
+
+
 def clients_for_upload(user: Any) -> QuerySet:
     """The companies `user` may upload stock files for: an advisor's firm clients, a client
     user's own company."""

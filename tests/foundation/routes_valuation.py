@@ -36,6 +36,8 @@ ROUTES: Routes = {
     # POST only; who may post (the firm's advisors alone) is tests/workspace/test_sites.py's.
     "valuation:upload-accept-site": (lambda w: {"pk": w.upload_x.pk}, everyone(405, anon=302)),
     "valuation:run-detail": (lambda w: {"pk": w.run_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    # A bank's page of a facility it follows (a report shared with its lender); the others have the dossier.
+    "valuation:bank-facility": (lambda w: {"pk": w.facility_x.pk}, pages(bank_shared=200)),
     # The firm's rate table is its advisors' alone; each firm sees only its own rates.
     "valuation:rate-list": (lambda w: {}, pages(**ADVISORS)),
     "valuation:rate-edit": (_rate_a, pages(advisor_a=200)),

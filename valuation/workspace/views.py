@@ -29,7 +29,7 @@ from borrowers.common.labels import category_label, reason_label
 from facilities.forms import FacilityForm
 from facilities.models import Facility
 from valuation.models import ValuationRun
-from valuation.workspace import bridge, dashboard, dossier, drilldown
+from valuation.workspace import bridge, dashboard, dossier, drilldown, history
 from valuation.workspace import sites as site_parts
 from valuation.workspace.charts import waterfall_bars, waterfall_svg
 
@@ -114,6 +114,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = dossier.dossier_context(facility, request.user, request.GET.get("run"))
     context.update({"facility": facility, "can_edit": request.user.is_advisor})
     context.update(site_parts.dossier_site_context(request.user, facility, context.get("run")))
+    context.update(history.dossier_history(facility, request.user))
     return render(request, "valuation/facility_detail.html", context)
 
 
