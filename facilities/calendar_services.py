@@ -167,12 +167,7 @@ def facility_calendar(
     return result
 
 
-def late_items(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date) -> list[PeriodRow]:
-    """Every period of the facilities' active deliverables that is late today (not received, not
-    waived, after due date + grace), the latest first by days late. Two queries, whatever the
-    number of facilities. `facilities` is already scoped to the user by the caller."""
-    deliverables = _active_deliverables(facilities)
-    closed = _stored(deliverables, closed_only=True)
+def _late(deliverables: list[Deliverable], closed: dict, today: dt.date) -> list[PeriodRow]:
     late: list[PeriodRow] = []
     for d in deliverables:
         for end in calendar.period_ends(d.frequency, d.start, today):
@@ -183,12 +178,7 @@ def late_items(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.da
     return late
 
 
-def next_due(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date) -> list[PeriodRow]:
-    """For each active deliverable of the facilities, its next period that is due and not late yet
-    (neither received nor waived, today on or before due date + grace), soonest due date first.
-    Two queries, whatever the number of facilities."""
-    deliverables = _active_deliverables(facilities)
-    closed = _stored(deliverables, closed_only=True)
+def _next(deliverables: list[Deliverable], closed: dict, today: dt.date) -> list[PeriodRow]:
     upcoming: list[PeriodRow] = []
     for d in deliverables:
         for count, end in enumerate(calendar.iter_period_ends(d.frequency, d.start)):
@@ -200,6 +190,31 @@ def next_due(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date
                 break
     upcoming.sort(key=lambda r: (r.due_date, r.facility.name, r.deliverable.kind))
     return upcoming
+
+
+def late_items(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date) -> list[PeriodRow]:
+    """Every period of the facilities' active deliverables that is late today (not received, not
+    waived, after due date + grace), the most days late first. At most two queries, whatever the
+    number of facilities. `facilities` is already scoped to the user by the caller."""
+    deliverables = _active_deliverables(facilities)
+    return _late(deliverables, _stored(deliverables, closed_only=True), today)
+
+
+def next_due(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date) -> list[PeriodRow]:
+    """For each active deliverable of the facilities, its next period that is due and not late yet
+    (neither received nor waived, today on or before due date + grace), soonest due date first.
+    At most two queries, whatever the number of facilities."""
+    deliverables = _active_deliverables(facilities)
+    return _next(deliverables, _stored(deliverables, closed_only=True), today)
+
+
+def late_and_next_due(
+    facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date
+) -> tuple[list[PeriodRow], list[PeriodRow]]:
+    """``late_items`` and ``next_due`` together, in the same two queries (one without deliverables)."""
+    deliverables = _active_deliverables(facilities)
+    closed = _stored(deliverables, closed_only=True)
+    return _late(deliverables, closed, today), _next(deliverables, closed, today)
 
 
 # ------------------------------------------------------------------------------- materialising

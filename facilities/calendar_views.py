@@ -47,9 +47,8 @@ def facility_calendar(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today,
         "can_edit": can_edit,
         "calendars": calendar_services.facility_calendar(facility, today),
-        "late": calendar_services.late_items([facility], today),
-        "next_due": calendar_services.next_due([facility], today),
     }
+    context["late"], context["next_due"] = calendar_services.late_and_next_due([facility], today)
     return render(request, "facilities/calendar.html", context)
 
 

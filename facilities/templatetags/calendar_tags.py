@@ -19,23 +19,16 @@ register = template.Library()
 @register.inclusion_tag("facilities/_calendar_summary.html")
 def calendar_summary(facility: Facility) -> dict[str, Any]:
     """A facility's next due and late deliverables, with a link to its calendar."""
-    today = timezone.localdate()
-    return {
-        "facility": facility,
-        "late": calendar_services.late_items([facility], today),
-        "next_due": calendar_services.next_due([facility], today),
-    }
+    late, upcoming = calendar_services.late_and_next_due([facility], timezone.localdate())
+    return {"facility": facility, "late": late, "next_due": upcoming}
 
 
 @register.inclusion_tag("facilities/_client_next_due.html", takes_context=True)
 def client_next_due(context: dict[str, Any], client: Any) -> dict[str, Any]:
     """What the client's facilities (those the user may see) owe next, and what is late."""
-    today = timezone.localdate()
     facilities = access.scope(Facility.objects.filter(client=client), context["request"].user)
-    return {
-        "late": calendar_services.late_items(facilities, today),
-        "next_due": calendar_services.next_due(facilities, today),
-    }
+    late, upcoming = calendar_services.late_and_next_due(facilities, timezone.localdate())
+    return {"late": late, "next_due": upcoming}
 
 
 @register.inclusion_tag("facilities/_late_deliverables.html", takes_context=True)

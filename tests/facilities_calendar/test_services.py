@@ -249,6 +249,11 @@ def test_selectors_take_two_queries_whatever_the_number_of_facilities(world, sto
         upcoming = cs.next_due(Facility.objects.all(), TODAY)
         [(r.facility.name, r.facility.client.legal_name) for r in upcoming]
     assert len(upcoming) == 7
+    with django_assert_num_queries(2):
+        both = cs.late_and_next_due(Facility.objects.all(), TODAY)
+    assert both == (late, upcoming)
+    with django_assert_num_queries(1):  # no deliverable: nothing more to read
+        assert cs.late_and_next_due(Facility.objects.filter(client=world.client_b), TODAY) == ([], [])
 
 
 def test_facility_calendar_shows_the_last_twelve_and_the_next_three(world):

@@ -731,14 +731,19 @@ def _close_stock_file_periods(upload: StockUpload, facilities: list[Facility]) -
     label = _("Stock file of %(date)s (%(name)s)") % {"date": upload.as_of.isoformat(), "name": upload.original_name}
     url = reverse("valuation:upload-detail", kwargs={"pk": upload.pk})
     for facility in facilities:
-        calendar_services.record_received(
-            facility=facility,
-            kind=DeliverableKind.STOCK_FILE,
-            period_covering=upload.as_of,
-            source_label=label,
-            source_url=url,
-            at=upload.finished_at or timezone.now(),
-        )
+        # The file is accepted and committed already: a calendar that cannot be updated is logged,
+        # never a failure of the upload (an advisor can still mark the period received).
+        try:
+            calendar_services.record_received(
+                facility=facility,
+                kind=DeliverableKind.STOCK_FILE,
+                period_covering=upload.as_of,
+                source_label=label,
+                source_url=url,
+                at=upload.finished_at or timezone.now(),
+            )
+        except Exception:
+            log.exception("reporting calendar not updated", extra={"object": f"upload:{upload.pk}"})
 
 
 def _value(*, facility: Facility, upload: StockUpload, table: RateTable | None = None) -> dict[str, Any]:
