@@ -15,6 +15,7 @@ from borrowers.api import (
     WarehouseViewSet,
 )
 from facilities.api import AppraisalViewSet, FacilityViewSet, LenderViewSet
+from facilities.calendar_api import FacilityCalendarView
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 from valuation.rates.api import EcbImportView, ExchangeRateViewSet
@@ -51,5 +52,6 @@ urlpatterns = [
     # The workspace pages' routes: dashboard, compare, try terms, a facility's lines and exports.
     path("", include("valuation.workspace.api")),
     path("rates/import/", EcbImportView.as_view(), name="rate-import"),
+    path("facilities/<int:pk>/calendar/", FacilityCalendarView.as_view(), name="facility-calendar"),
     path("", include(router.urls)),
 ]

@@ -371,3 +371,90 @@ class AppraisalRate(models.Model):
     @property
     def category_code(self) -> str:
         return self.stock_category.code if self.stock_category_id else self.base_category
+
+
+# ------------------------------------------------------------------------------ reporting calendar
+# What a facility's client owes its lender and when (docs/domain.md, "Reporting calendar"); the
+# dates are computed by facilities/calendar.py, the workflows are facilities/calendar_services.py.
+
+
+class DeliverableKind(models.TextChoices):
+    STOCK_FILE = "stock_file", _("Stock file")
+    BORROWING_BASE_CERTIFICATE = "borrowing_base_certificate", _("Borrowing base certificate")
+    FINANCIAL_STATEMENTS = "financial_statements", _("Financial statements")
+    INSURANCE_CERTIFICATE = "insurance_certificate", _("Insurance certificate")
+    APPRAISAL = "appraisal", _("Appraisal")
+    FIELD_EXAM = "field_exam", _("Field exam")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    HALF_YEARLY = "half_yearly", _("Half-yearly")
+    YEARLY = "yearly", _("Yearly")
+
+
+class Deliverable(models.Model):
+    """Something the client delivers for a facility at each period end: its frequency, how many
+    days after the period end it is due, and the grace days before it is late."""
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="deliverables"
+    )
+    kind = models.CharField(_("deliverable"), max_length=40, choices=DeliverableKind.choices)
+    frequency = models.CharField(_("frequency"), max_length=20, choices=Frequency.choices, default=Frequency.MONTHLY)
+    due_days = models.PositiveSmallIntegerField(
+        _("due (days after the period end)"),
+        default=20,
+        validators=[MaxValueValidator(366)],
+        help_text=_("Calendar days after the last day of the period: 20 means a March file is due on 20 April."),
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace (days)"),
+        default=0,
+        validators=[MaxValueValidator(366)],
+        help_text=_("Days after the due date before the deliverable counts as late."),
+    )
+    start = models.DateField(_("start"), help_text=_("The first period is the one that contains this date."))
+    active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["facility", "kind"]
+        constraints = [models.UniqueConstraint(fields=["facility", "kind"], name="unique_deliverable_per_facility")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.facility}"
+
+
+class DeliverablePeriod(models.Model):
+    """One period of a deliverable, materialised: received (by a person, or by what closed it —
+    a stock file, named by label and URL since this floor cannot know the upload), or waived."""
+
+    deliverable = models.ForeignKey(
+        Deliverable, verbose_name=_("deliverable"), on_delete=models.CASCADE, related_name="periods"
+    )
+    period_end = models.DateField(_("period end"))
+    due_date = models.DateField(_("due date"))
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        "borrowers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
+    waived_by = models.ForeignKey("borrowers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    waiver_reason = models.CharField(_("reason for the waiver"), max_length=500, blank=True)
+    source_label = models.CharField(_("received as"), max_length=300, blank=True)
+    source_url = models.CharField(_("link"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["deliverable", "period_end"]
+        constraints = [models.UniqueConstraint(fields=["deliverable", "period_end"], name="unique_deliverable_period")]
+
+    def __str__(self) -> str:
+        return f"{self.deliverable} · {self.period_end.isoformat()}"
+
+    @property
+    def facility(self) -> Facility:
+        return self.deliverable.facility

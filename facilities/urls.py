@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities import views
+from facilities import calendar_views, views
 
 app_name = "facilities"
 urlpatterns = [
@@ -13,4 +13,23 @@ urlpatterns = [
     path("facilities/<int:pk>/appraisals/<int:appraisal_pk>/edit/", views.appraisal_edit, name="appraisal-edit"),
     path("facilities/<int:pk>/appraisals/<int:appraisal_pk>/delete/", views.appraisal_delete, name="appraisal-delete"),
     path("facilities/<int:pk>/appraisals/<int:appraisal_pk>/report/", views.appraisal_report, name="appraisal-report"),
+    # The reporting calendar (facilities/calendar_views.py).
+    path("facilities/<int:pk>/calendar/", calendar_views.facility_calendar, name="calendar"),
+    path("facilities/<int:pk>/calendar/new/", calendar_views.deliverable_edit, name="deliverable-create"),
+    path(
+        "facilities/<int:pk>/calendar/<int:deliverable_pk>/edit/",
+        calendar_views.deliverable_edit,
+        name="deliverable-edit",
+    ),
+    path(
+        "facilities/<int:pk>/calendar/<int:deliverable_pk>/delete/",
+        calendar_views.deliverable_delete,
+        name="deliverable-delete",
+    ),
+    path("facilities/<int:pk>/calendar/<int:deliverable_pk>/waive/", calendar_views.period_waive, name="period-waive"),
+    path(
+        "facilities/<int:pk>/calendar/<int:deliverable_pk>/receive/",
+        calendar_views.period_receive,
+        name="period-receive",
+    ),
 ]

@@ -137,6 +137,26 @@ def _appraisal_rates(user: Any, action: Action) -> Q | None:
     return Q(appraisal__facility__client__firm_id=user.firm_id) if _firm_advisor(user) else None
 
 
+@rule("facilities.Deliverable")
+def _deliverables(user: Any, action: Action) -> Q | None:
+    # The reporting calendar: kept by the firm's advisors, read by the client's own users (what is
+    # due next). A bank reads a followed facility's calendar through facilities_shared_with_bank.
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        return Q(facility__client_id=user.client_id)
+    return None
+
+
+@rule("facilities.DeliverablePeriod")
+def _deliverable_periods(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(deliverable__facility__client__firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        return Q(deliverable__facility__client_id=user.client_id)
+    return None
+
+
 @rule("valuation.StockUpload")
 def _uploads(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):

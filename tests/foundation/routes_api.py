@@ -11,7 +11,7 @@ from tests.foundation.matrix_helpers import (
     api,
     everyone,
 )
-from tests.foundation.routes_facilities import appraisal_of_x
+from tests.foundation.routes_facilities import appraisal_of_x, deliverable_of_x
 from tests.foundation.routes_valuation import _rate_a  # the world has no rate: made once
 
 # The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
@@ -43,6 +43,11 @@ ROUTES: Routes = {
     "appraisal-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "appraisal-detail": (lambda w: {"pk": appraisal_of_x(w)["appraisal_pk"]}, api(advisor_a=200)),
     "appraisal-report": (lambda w: {"pk": appraisal_of_x(w, with_report=True)["appraisal_pk"]}, api(advisor_a=200)),
+    # A facility's reporting calendar: the same readers as its page.
+    "facility-calendar": (
+        lambda w: deliverable_of_x(w) and {"pk": w.facility_x.pk},
+        api(advisor_a=200, client_user_x=200, bank_shared=200),
+    ),
     "category-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "category-detail": (lambda w: {"pk": w.category_a.pk}, api(advisor_a=200)),
     # Tokens: the exchange is POST-only and open (credentials are the check); your own token needs a log-in.

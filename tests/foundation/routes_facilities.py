@@ -31,6 +31,16 @@ def appraisal_of_x(w: Any, *, with_report: bool = False) -> dict[str, Any]:
     return {"pk": w.facility_x.pk, "appraisal_pk": appraisal.pk}
 
 
+def deliverable_of_x(w: Any) -> dict[str, Any]:
+    """A monthly stock-file deliverable of the world's facility."""
+    from facilities.models import Deliverable
+
+    deliverable, _created = Deliverable.objects.get_or_create(
+        facility=w.facility_x, kind="stock_file", defaults={"start": date(2026, 1, 1), "due_days": 20}
+    )
+    return {"pk": w.facility_x.pk, "deliverable_pk": deliverable.pk}
+
+
 ROUTES: Routes = {
     "facilities:lender-list": (lambda w: {}, pages(**ADVISORS)),
     "facilities:lender-edit": (lambda w: {"pk": w.lender_a.pk}, pages(advisor_a=200)),
@@ -59,4 +69,17 @@ ROUTES: Routes = {
     # POST-only: the firm's advisor is told 405 on a GET, everyone else 404 as for any page.
     "facilities:appraisal-delete": (appraisal_of_x, pages(advisor_a=405, advisor_b=405)),
     "facilities:appraisal-report": (lambda w: appraisal_of_x(w, with_report=True), pages(advisor_a=200)),
+    # The reporting calendar: the firm's advisors keep it, the client's users and the bank that
+    # follows the facility (a report shared with it) read it; the lender's other bank gets 404.
+    "facilities:calendar": (
+        lambda w: deliverable_of_x(w) and {"pk": w.facility_x.pk},
+        pages(advisor_a=200, client_user_x=200, bank_shared=200),
+    ),
+    "facilities:deliverable-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:deliverable-edit": (deliverable_of_x, pages(advisor_a=200)),
+    # POST-only: any advisor is told 405 on a GET (the method is checked before the facility, as for
+    # the appraisal delete); everyone else 404 as for any page.
+    "facilities:deliverable-delete": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
+    "facilities:period-waive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
+    "facilities:period-receive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
 }

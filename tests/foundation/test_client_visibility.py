@@ -45,6 +45,9 @@ GATES: dict[str, str | None] = {
     "lender-list": None,
     "facility-list": None,
     "facility-detail": None,
+    # The reporting calendar: dates and statuses of deliverables, no valuation figure.
+    "facilities:calendar": None,
+    "facility-calendar": None,
     "upload-list": None,
     "upload-detail": None,
     # The file's own columns and first rows, for its company's user to map: no valuation figure.

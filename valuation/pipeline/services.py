@@ -30,6 +30,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -37,7 +38,8 @@ from django.utils.translation import gettext as _
 from borrowers.common import audit, queueing
 from borrowers.common.errors import DomainError
 from borrowers.models import ClientCompany, User
-from facilities.models import Facility
+from facilities import calendar_services
+from facilities.models import DeliverableKind, Facility
 from facilities.terms import engine_terms, engine_terms_dict
 from valuation.engine import ENGINE_VERSION
 from valuation.engine.errors import EngineInputError, TermsError
@@ -540,6 +542,7 @@ def process_upload(*, upload_id: int) -> None:
             for run_fields in computed:
                 _save_run(upload=upload, **run_fields)
             _finish_upload(upload, UploadStatus.ACCEPTED)
+            transaction.on_commit(partial(_close_stock_file_periods, upload, facilities))
     except _Rejected as rejected:
         upload.mapping = reader.mapping.to_json()
         upload.warehouses = reader.warehouses
@@ -720,6 +723,27 @@ def _finish_upload(upload: StockUpload, status: str, *, reason: str = "") -> Non
     upload.failure_reason = reason
     upload.finished_at = timezone.now()
     upload.save()
+
+
+def _close_stock_file_periods(upload: StockUpload, facilities: list[Facility]) -> None:
+    """An accepted stock file closes the stock-file period covering its stock date in each of the
+    client's facilities' reporting calendars (facilities/calendar_services.py)."""
+    label = _("Stock file of %(date)s (%(name)s)") % {"date": upload.as_of.isoformat(), "name": upload.original_name}
+    url = reverse("valuation:upload-detail", kwargs={"pk": upload.pk})
+    for facility in facilities:
+        # The file is accepted and committed already: a calendar that cannot be updated is logged,
+        # never a failure of the upload (an advisor can still mark the period received).
+        try:
+            calendar_services.record_received(
+                facility=facility,
+                kind=DeliverableKind.STOCK_FILE,
+                period_covering=upload.as_of,
+                source_label=label,
+                source_url=url,
+                at=upload.finished_at or timezone.now(),
+            )
+        except Exception:
+            log.exception("reporting calendar not updated", extra={"object": f"upload:{upload.pk}"})
 
 
 def _value(*, facility: Facility, upload: StockUpload, table: RateTable | None = None) -> dict[str, Any]:
