@@ -6,6 +6,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from borrowers.common.notify import unread_count
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -32,3 +34,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     under = [url for _label, url in items if path == url or (url != "/" and path.startswith(url))]
     current = max(under, key=len, default=None)
     return {"nav": [(label, url, url == current) for label, url in items]}
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The unread count on the inbox link: one COUNT query, and only for a logged-in user."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": unread_count(user)}
