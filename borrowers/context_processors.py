@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from borrowers.common.notify import unread_count
@@ -37,8 +38,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
-    """The unread count on the inbox link: one COUNT query, and only for a logged-in user."""
+    """The unread count on the inbox link: one COUNT query, only for a logged-in user, and only
+    when the page shows it (an htmx fragment without the top bar asks nothing)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(user)}
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}
