@@ -4,7 +4,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+
+from borrowers.common.notify import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -32,3 +35,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     under = [url for _label, url in items if path == url or (url != "/" and path.startswith(url))]
     current = max(under, key=len, default=None)
     return {"nav": [(label, url, url == current) for label, url in items]}
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The unread count on the inbox link: one COUNT query, only for a logged-in user, and only
+    when the page shows it (an htmx fragment without the top bar asks nothing)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}

@@ -487,3 +487,87 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} 1 {self.base} = {self.rate} {self.quote}"
+
+
+# ------------------------------------------------------------------------------- notifications
+
+
+class NotificationKind(models.TextChoices):
+    UPLOAD_ACCEPTED = "upload_accepted", _("Stock file accepted")
+    UPLOAD_REJECTED = "upload_rejected", _("Stock file rejected")
+    DELIVERABLE_DUE = "deliverable_due", _("Deliverable due")
+    DELIVERABLE_LATE = "deliverable_late", _("Deliverable late")
+    ALERT_RAISED = "alert_raised", _("Alert raised")
+    REPORT_SHARED = "report_shared", _("Report shared")
+    BANK_COMMENT = "bank_comment", _("Comment from a lender")
+    BANK_DECISION = "bank_decision", _("Decision from a lender")
+    CERTIFICATE_WAITING = "certificate_waiting", _("Certificate waiting for certification")
+
+
+class Notification(models.Model):
+    """One message to one person (borrowers.common.notify): shown in their inbox when ``in_app``,
+    e-mailed when ``wants_email`` (at once, or in the daily digest). ``subject_key`` names the
+    event, so the same event never notifies the same person twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    subject_key = models.CharField(max_length=200, blank=True)
+    in_app = models.BooleanField(default=True)
+    wants_email = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "subject_key"],
+                condition=~models.Q(subject_key=""),
+                name="one_notification_per_event",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.title}"
+
+
+class NotificationPreference(models.Model):
+    """Whether a person gets one kind of notification in the inbox and by e-mail; without a row,
+    the defaults for their role (borrowers.common.notify.default_preference)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    in_app = models.BooleanField(_("in the inbox"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=False)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}"
+
+
+class NotificationSettings(models.Model):
+    """A person's notification switches that are not per kind: the daily digest replaces the
+    immediate e-mails with one e-mail a day."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    daily_digest = models.BooleanField(_("one daily digest instead of immediate e-mails"), default=False)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return f"{self.user} · digest={self.daily_digest}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from borrowers import views
+from borrowers import notification_views, views
 
 app_name = "borrowers"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("invitations/", views.invitation_list, name="invitation-list"),
     path("audit/", views.audit_list, name="audit-list"),
     path("firm/settings/", views.firm_settings, name="firm-settings"),
+    path("notifications/", notification_views.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notification-read-all"),
+    path("notifications/preferences/", notification_views.notification_preferences, name="notification-preferences"),
 ]

@@ -16,12 +16,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from borrowers.common import audit, queueing
 from borrowers.common.errors import DomainError
-from borrowers.models import User
+from borrowers.common.notify import notify
+from borrowers.models import NotificationKind, Role, User
 from facilities.models import Facility, Lender
 from reports import context as report_context
 from reports.models import (
@@ -62,6 +64,24 @@ def _language(language: str | None, default: str) -> str:
     if chosen not in codes:
         raise DomainError(_("Choose one of the report languages."), field="language")
     return chosen
+
+
+def _advisors_of(firm_id: int):  # type: ignore[no-untyped-def]
+    return User.objects.filter(role=Role.ADVISOR, firm_id=firm_id, is_active=True)
+
+
+def _names(report: ReportVersion) -> dict[str, str]:
+    """The words of a report's notifications; call inside the reader's language."""
+    return {
+        "kind": str(ReportKind(report.kind).label),
+        "number": str(report.number),
+        "facility": report.facility.name,
+        "client": report.facility.client.legal_name,
+    }
+
+
+def _report_url(report: ReportVersion) -> str:
+    return reverse("reports:report-detail", args=[report.pk])
 
 
 # ------------------------------------------------------------------------------------- issuing
@@ -145,6 +165,18 @@ def issue_report(
         render_status=RenderStatus.QUEUED,
     )
     audit.record(actor=by, action="report.issued", instance=report, after={"kind": kind, "number": report.number})
+    if kind == ReportKind.BORROWING_BASE_CERTIFICATE:
+        notify(
+            users=User.objects.filter(role=Role.CLIENT, client_id=client.pk, is_active=True),
+            kind=NotificationKind.CERTIFICATE_WAITING,
+            title=lambda: (
+                _("%(facility)s: borrowing base certificate no. %(number)s waits for your certification")
+                % _names(report)
+            ),
+            body=lambda: _("Your authorised signatory reads it and certifies it before it goes to the lender."),
+            url=_report_url(report),
+            subject_key=f"report:{report.pk}:certificate-waiting",
+        )
     transaction.on_commit(lambda: _enqueue_render(report.pk))
     return report
 
@@ -205,10 +237,19 @@ def share_with_client(
     changed = any(getattr(report, name) != value for name, value in included.items())
     for name, value in included.items():
         setattr(report, name, value)
-    if report.client_shared_at is None:
+    newly_shared = report.client_shared_at is None
+    if newly_shared:
         report.client_shared_at, report.client_shared_by = timezone.now(), by
     report.save(update_fields=[*included, "client_shared_at", "client_shared_by"])
     audit.record(actor=by, action="report.shared_with_client", instance=report, after=included)
+    if newly_shared:
+        notify(
+            users=User.objects.filter(role=Role.CLIENT, client_id=report.facility.client_id, is_active=True),
+            kind=NotificationKind.REPORT_SHARED,
+            title=lambda: _("%(facility)s: %(kind)s no. %(number)s shared with you") % _names(report),
+            url=_report_url(report),
+            subject_key=f"report:{report.pk}:client:{report.client_shared_at.isoformat()}",
+        )
     if (changed or not report.client_pdf) and report.render_status == RenderStatus.READY:
         # A render still to come or under way sees the share when it stores the PDF (render_pdf).
         transaction.on_commit(lambda: _enqueue_client_copy(report.pk))
@@ -253,6 +294,13 @@ def share_report(*, report: ReportVersion, lender: Lender, by: User) -> ReportSh
         return existing
     share = ReportShare.objects.create(report=report, lender=lender, shared_by=by)
     audit.record(actor=by, action="report.shared", instance=report, after={"lender": lender.pk})
+    notify(
+        users=User.objects.filter(role=Role.BANK, lender_id=lender.pk, is_active=True),
+        kind=NotificationKind.REPORT_SHARED,
+        title=lambda: _("%(client)s, %(facility)s: %(kind)s no. %(number)s shared with you") % _names(report),
+        url=_report_url(report),
+        subject_key=f"share:{share.pk}",
+    )
     return share
 
 
@@ -295,6 +343,18 @@ def add_comment(*, report: ReportVersion, author: User, body: str) -> ReportComm
         )
     comment = ReportComment.objects.create(report=report, author=author, body=_clean_text(body, "body", required=True))
     audit.record(actor=author, action="report.commented", instance=report, after={"comment": comment.pk})
+    if is_lender and not is_advisor:
+        notify(
+            users=_advisors_of(report.facility.client.firm_id),
+            kind=NotificationKind.BANK_COMMENT,
+            title=lambda: (
+                _("%(lender)s commented on %(kind)s no. %(number)s of %(facility)s")
+                % {**_names(report), "lender": author.lender.name}
+            ),
+            body=comment.body,
+            url=_report_url(report),
+            subject_key=f"comment:{comment.pk}",
+        )
     return comment
 
 
@@ -321,6 +381,17 @@ def record_decision(*, report: ReportVersion, by: User, decision: str, comment: 
         report=report, lender_id=by.lender_id, author=by, decision=decision, comment=text
     )
     audit.record(actor=by, action=f"report.decision.{decision}", instance=report, after={"comment": text})
+    notify(
+        users=_advisors_of(report.facility.client.firm_id),
+        kind=NotificationKind.BANK_DECISION,
+        title=lambda: (
+            _("%(lender)s decided on %(kind)s no. %(number)s of %(facility)s: %(decision)s")
+            % {**_names(report), "lender": by.lender.name, "decision": str(DecisionKind(decision).label)}
+        ),
+        body=text,
+        url=_report_url(report),
+        subject_key=f"decision:{made.pk}",
+    )
     return made
 
 

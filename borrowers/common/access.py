@@ -107,6 +107,15 @@ def _users(user: Any, action: Action) -> Q | None:
     return None
 
 
+def _own_rows(user: Any, action: Action) -> Q | None:
+    # A person's notifications and notification choices are theirs alone, whatever their role.
+    return Q(user_id=user.pk) if user.is_authenticated and user.is_active else None
+
+
+for _label in ("borrowers.Notification", "borrowers.NotificationPreference", "borrowers.NotificationSettings"):
+    rule(_label)(_own_rows)
+
+
 @rule("facilities.Lender")
 def _lenders(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "borrowers.context_processors.navigation",
+                "borrowers.context_processors.notifications",
             ],
         },
     }
@@ -143,6 +145,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-jobs": {"task": "valuation.sweep_stuck_jobs", "schedule": 300.0},
+    # The daily digest of notifications (borrowers.common.notify), for those who chose it.
+    "send-daily-digests": {"task": "borrowers.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -211,6 +215,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "StockPledge <no-reply@stockpledge.local>")
+# The address the links in notification e-mails start with (no request to take it from in a task).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # --- Languages -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

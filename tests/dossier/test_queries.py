@@ -121,8 +121,9 @@ def test_dossier_page_of_a_large_run_among_many_takes_a_few_queries(
     # 6, and 4 for "are these figures current?": the terms as a valuation would read them now (the
     # firm's categories, the appraisal at the stock date, the client's sites) and, this run's being
     # out of date, its revaluation; 1 for the history of the facility's figures; 1 for the
-    # reporting calendar's summary (the deliverables; their closed periods would be a second).
-    with django_assert_max_num_queries(12):
+    # reporting calendar's summary (the deliverables; their closed periods would be a second);
+    # 1 for the unread-notifications badge.
+    with django_assert_max_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200
     assert response.context["run"].pk == big_run.pk
@@ -137,7 +138,7 @@ def test_dossier_page_of_a_large_run_among_many_takes_a_few_queries(
 def test_drilldown_of_a_large_run_takes_a_few_queries(client, world, big_run, django_assert_max_num_queries):
     client.force_login(world.advisor_a)
     url = reverse("valuation:facility-lines", args=[world.facility_x.pk])
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # +1: the unread-notifications badge
         response = client.get(url, {"warehouse": "W007", "reason": "obsolete", "sort": "-book_value", "page": "3"})
     assert response.status_code == 200
     page = response.context["page"]

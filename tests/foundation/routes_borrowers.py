@@ -5,11 +5,24 @@ Route name -> (URL kwargs from the world, expected status per persona). Collecte
 
 from __future__ import annotations
 
+from typing import Any
+
+from borrowers.models import Notification, NotificationKind
+from tests.conftest import World
 from tests.foundation.matrix_helpers import (
     ADVISORS,
+    ALL_LOGGED_IN,
     Routes,
+    everyone,
     pages,
 )
+
+
+def _notification(w: World) -> dict[str, Any]:
+    """Advisor A's notification: the route is POST only for everyone (a GET is refused)."""
+    note = Notification.objects.create(user=w.advisor_a, kind=NotificationKind.BANK_COMMENT, title="A comment")
+    return {"pk": note.pk}
+
 
 ROUTES: Routes = {
     "valuation:dashboard": (lambda w: {}, pages(**ADVISORS)),
@@ -28,4 +41,10 @@ ROUTES: Routes = {
     "borrowers:audit-list": (lambda w: {}, pages(**ADVISORS)),
     # The firm administrator's (advisor A); advisor B is no administrator of firm B.
     "borrowers:firm-settings": (lambda w: {}, pages(advisor_a=200)),
+    # Every role has its own inbox and preferences (only its own rows: tests/ui/test_notifications.py).
+    "borrowers:notification-list": (lambda w: {}, pages(**ALL_LOGGED_IN)),
+    "borrowers:notification-preferences": (lambda w: {}, pages(**ALL_LOGGED_IN)),
+    # POST only
+    "borrowers:notification-read": (_notification, everyone(405, anon=302)),
+    "borrowers:notification-read-all": (lambda w: {}, everyone(405, anon=302)),
 }

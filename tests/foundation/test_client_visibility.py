@@ -81,6 +81,9 @@ GATES: dict[str, str | None] = {
     "reports:report-detail": "client_share",
     "reports:report-status": "client_share",
     "reports:report-download": "client_share",
+    # A person's own notifications and preferences (only their own rows: tests/ui/test_notifications.py).
+    "borrowers:notification-list": None,
+    "borrowers:notification-preferences": None,
 }
 
 SWITCHES = {

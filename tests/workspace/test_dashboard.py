@@ -107,8 +107,9 @@ def test_dashboard_query_count_is_constant(client, world, portfolio, django_asse
     """62 clients, 181 facilities, 541 runs: session, user, clients, facilities, runs, and the
     firm (its reporting currency); the rate table only when a run is in another currency."""
     client.force_login(world.advisor_a)
-    # + 1: the late deliverables panel (the deliverables; their closed periods when there are some).
-    with django_assert_max_num_queries(7):
+    # + 1: the late deliverables panel (the deliverables; their closed periods when there are some);
+    # + 1: the unread-notifications badge.
+    with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.status_code == 200
     assert len(_client_names(response.content.decode())) == 182  # 60×3 + Xylo + Yarn
@@ -155,7 +156,7 @@ def test_dashboard_sorts_and_totals_in_the_reporting_currency(client, world, dja
     totals = dashboard.dashboard_totals(rows, currency="EUR")
     assert totals.values["financing"] == Decimal("2400000.00") and totals.excluded == 1
     client.force_login(world.advisor_a)
-    with django_assert_max_num_queries(9):  # + 1: the late deliverables panel
+    with django_assert_max_num_queries(10):  # + 1: the late deliverables panel, + 1: the badge
         html = client.get(URL).content.decode()
     assert "Total in EUR" in html and "€2,400,000.00" in html
     assert "1 facility has no rate into EUR" in html

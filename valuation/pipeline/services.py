@@ -31,13 +31,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from borrowers.common import audit, queueing
 from borrowers.common.errors import DomainError
-from borrowers.models import ClientCompany, User
+from borrowers.common.notify import notify
+from borrowers.models import ClientCompany, NotificationKind, Role, User
 from facilities import calendar_services
 from facilities.models import DeliverableKind, Facility
 from facilities.terms import engine_terms, engine_terms_dict
@@ -543,11 +544,13 @@ def process_upload(*, upload_id: int) -> None:
                 _save_run(upload=upload, **run_fields)
             _finish_upload(upload, UploadStatus.ACCEPTED)
             transaction.on_commit(partial(_close_stock_file_periods, upload, facilities))
+            notify_upload_outcome(upload)
     except _Rejected as rejected:
         upload.mapping = reader.mapping.to_json()
         upload.warehouses = reader.warehouses
         upload.report = rejected.report
         _finish_upload(upload, UploadStatus.REJECTED)
+        notify_upload_outcome(upload)
         return
     except _LeaseLost:
         log.warning("lease lost; another worker owns the upload", extra={"object": f"upload:{upload_id}"})
@@ -744,6 +747,42 @@ def _close_stock_file_periods(upload: StockUpload, facilities: list[Facility]) -
             )
         except Exception:
             log.exception("reporting calendar not updated", extra={"object": f"upload:{upload.pk}"})
+
+
+def notify_upload_outcome(upload: StockUpload, *, by: User | None = None) -> None:
+    """Tell the uploader and the firm's advisors (but not ``by``, who did it) that the file was
+    accepted or rejected: one notification per finish (``finished_at`` names it; a redelivered
+    task cannot finish the file twice)."""
+    accepted = upload.status == UploadStatus.ACCEPTED
+    advisors = User.objects.filter(role=Role.ADVISOR, firm_id=upload.client.firm_id, is_active=True)
+    people = [u for u in [upload.uploaded_by, *advisors] if by is None or u.pk != by.pk]
+    names = {"name": upload.original_name, "client": upload.client.legal_name}
+
+    def title() -> str:
+        if accepted:
+            return _("%(client)s: stock file %(name)s accepted") % names
+        return _("%(client)s: stock file %(name)s rejected") % names
+
+    def body() -> str:
+        as_of = formats.date_format(upload.as_of, "SHORT_DATE_FORMAT")
+        if accepted:
+            return _("%(lines)s lines, stock as of %(date)s; the figures are up to date.") % {
+                "lines": upload.line_count,
+                "date": as_of,
+            }
+        return upload.failure_reason or _("Stock as of %(date)s: see the file's page for the problems found.") % {
+            "date": as_of
+        }
+
+    finished = upload.finished_at.isoformat() if upload.finished_at else ""
+    notify(
+        users=people,
+        kind=NotificationKind.UPLOAD_ACCEPTED if accepted else NotificationKind.UPLOAD_REJECTED,
+        title=title,
+        body=body,
+        url=reverse("valuation:upload-detail", args=[upload.pk]),
+        subject_key=f"upload:{upload.pk}:{upload.status}:{finished if by is None else 'by-advisor'}",
+    )
 
 
 def _value(*, facility: Facility, upload: StockUpload, table: RateTable | None = None) -> dict[str, Any]:
@@ -1102,4 +1141,5 @@ def reject_upload(*, upload: StockUpload, by: User, reason: str) -> StockUpload:
         before=before,
         after={"status": locked.status, "reason": reason, "runs_withdrawn": run_ids},
     )
+    notify_upload_outcome(locked, by=by)
     return locked
