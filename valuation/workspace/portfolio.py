@@ -165,8 +165,9 @@ def portfolio_rows(user: User, *, sort: str | None = None) -> tuple[list[Portfol
     if not facilities:
         return [], reporting_currency(user)
     rows = {f.pk: PortfolioRow(facility=f) for f in facilities}
-    runs = shared_runs(user).values("facility_id", "as_of", "currency", *FIGURES, "result__financing__ltv__ltv_pct")
+    runs = shared_runs(user).values("pk", "facility_id", "as_of", "currency", *FIGURES)
     latest_seen: set[int] = set()
+    latest_run: dict[int, PortfolioRow] = {}
     for run in runs:  # per facility, latest first (CURRENT_ORDER)
         row = rows.get(run["facility_id"])
         if row is None:
@@ -179,8 +180,11 @@ def portfolio_rows(user: User, *, sort: str | None = None) -> tuple[list[Portfol
         row.as_of = run["as_of"]
         row.currency = run["currency"]
         row.figures = {name: run[name] for name in FIGURES}
-        ltv = run["result__financing__ltv__ltv_pct"]
-        row.ltv_pct = Decimal(str(ltv)) if ltv not in (None, "") else None
+        latest_run[run["pk"]] = row
+    # The LTV is read from the stored result of the latest shared runs only (one key of the JSON).
+    ltvs = ValuationRun.objects.filter(pk__in=list(latest_run)).values_list("pk", "result__financing__ltv__ltv_pct")
+    for pk, ltv in ltvs:
+        latest_run[pk].ltv_pct = Decimal(str(ltv)) if ltv not in (None, "") else None
     counts = (
         Alert.objects.filter(facility_id__in=list(rows))
         .exclude(state=AlertState.RESOLVED)
