@@ -11,8 +11,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('borrowers', '0006_exchange_rates_and_reporting_currency'),
-        ('facilities', '0008_remove_facility_nolv_appraisal'),
+        ('borrowers', '0001_initial'),
+        ('facilities', '0001_initial'),
         ('valuation', '0006_run_inputs_and_jumps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
