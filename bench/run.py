@@ -23,7 +23,7 @@ import pandas as pd
 import polars as pl
 import psutil
 
-from bench import engine_bench, pipeline_bench, report_bench, web_bench
+from bench import engine_bench, pipeline_bench, portfolio_bench, report_bench, web_bench
 
 QUICK_SIZES = (10_000, 100_000)
 
@@ -105,7 +105,9 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(str(n) for n in pipeline_bench.DEFAULT_SIZES))
     parser.add_argument("--quick", action="store_true", help="10k and 100k lines only")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (median reported)")
-    parser.add_argument("--only", choices=("engine", "pipeline", "report", "web"), help="run one benchmark")
+    parser.add_argument(
+        "--only", choices=("engine", "pipeline", "report", "web", "portfolio"), help="run one benchmark"
+    )
     args = parser.parse_args()
     sizes = list(QUICK_SIZES) if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     started = time.perf_counter()
@@ -153,6 +155,19 @@ def main() -> None:
         )
         print(web_bench.format_table(web), flush=True)
         failed = failed or bool(web["wrong"])
+    if args.only in (None, "portfolio"):
+        print("\n## Bank portfolio with 200 facilities (in-process, PostgreSQL)\n")
+        try:
+            portfolio = portfolio_bench.measure()
+            print(portfolio_bench.format_table(portfolio), flush=True)
+            failed = (
+                failed
+                or portfolio["rows"] != portfolio["facilities"]
+                or portfolio["queries"] != portfolio["queries_small"]
+            )
+        except subprocess.CalledProcessError as error:
+            print(f"portfolio bench crashed:\n{error.stderr}")
+            failed = True
     print(f"\n(benchmarks took {time.perf_counter() - started:.0f} s)")
     sys.exit(1 if failed else 0)
 

@@ -28,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((_("Firm settings"), reverse("borrowers:firm-settings")))
     elif user.is_client_user:
         items += [(_("My company"), reverse("valuation:client-detail", args=[user.client_id]))]
+    elif user.is_bank_user:
+        items += [(_("Portfolio"), reverse("valuation:bank-portfolio"))]
     if user.is_advisor or user.is_client_user or user.is_bank_user:
         items.append((_("Reports"), reverse("reports:report-list")))
     # The entry the page sits under (longest matching prefix; "/" only for itself) is marked current.

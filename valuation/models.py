@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from borrowers.models import MONEY, ClientCompany, User
+from borrowers.models import MONEY, ClientCompany, Firm, User
 
 
 class UploadStatus(models.TextChoices):
@@ -299,3 +301,145 @@ class ValuationRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("valuation:run-detail", args=[self.pk])
+
+
+# ------------------------------------------------------------------------------------ alerts
+
+
+class AlertKind(models.TextChoices):
+    # The same codes as valuation.engine.alerting (which decides them).
+    COLLATERAL_CHANGE = "collateral_change", _("Collateral change")
+    LTV_ABOVE_CAP = "ltv_above_cap", _("LTV above cap")
+    ROTATION_SLOWDOWN = "rotation_slowdown", _("Stock rotation slowing down")
+    SITE_CONCENTRATION = "site_concentration", _("Concentration on one site")
+    CATEGORY_CONCENTRATION = "category_concentration", _("Concentration on one category")
+    BOOK_VALUE_JUMP = "book_value_jump", _("Book value jump")
+    EXPIRED_APPRAISAL = "expired_appraisal", _("Expired appraisal")
+    LATE_DELIVERABLE = "late_deliverable", _("Late deliverable")
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+def _pct_field(
+    label: str, default: str, help_text: str, *, null: bool = False, upper: str = "1000"
+) -> models.DecimalField:
+    return models.DecimalField(
+        label,
+        max_digits=7,
+        decimal_places=3,
+        default=None if null else Decimal(default),
+        null=null,
+        blank=null,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal(upper))],
+        help_text=help_text,
+    )
+
+
+class AlertThresholds(models.Model):
+    """The alert thresholds of a firm (``facility`` empty) or one facility's override of them."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="alert_thresholds")
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_thresholds"
+    )
+    collateral_change_pct = _pct_field(
+        _("collateral change (%)"),
+        "20",
+        _("Alert when eligible stock or financing moves more than this from the previous valuation."),
+    )
+    ltv_max_pct = _pct_field(
+        _("maximum LTV (%)"),
+        "",
+        _("Alert when the LTV is above this, besides the facility's own cap. Empty: the cap alone."),
+        null=True,
+    )
+    rotation_slowdown_days = models.DecimalField(
+        _("rotation slowdown (days)"),
+        max_digits=7,
+        decimal_places=1,
+        default=Decimal("15"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("3650"))],
+        help_text=_("Alert when days of stock rise by more than this from the previous valuation."),
+    )
+    site_concentration_pct = _pct_field(
+        _("one site (% of eligible)"),
+        "60",
+        _("Alert when one site holds more than this share of eligible stock (100: never)."),
+        upper="100",
+    )
+    category_concentration_pct = _pct_field(
+        _("one category (% of eligible)"),
+        "70",
+        _("Alert when one category holds more than this share of eligible stock (100: never)."),
+        upper="100",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm"], condition=models.Q(facility__isnull=True), name="one_alert_thresholds_per_firm"
+            ),
+            models.UniqueConstraint(fields=["firm", "facility"], name="one_alert_thresholds_per_facility"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert thresholds of {self.facility or self.firm}"
+
+
+class Alert(models.Model):
+    """One monitoring condition on a facility, from when it was raised until it is resolved.
+
+    At most one alert per facility and kind is not resolved at a time; once resolved, the same
+    condition coming back opens a new alert (its history stays with the old one)."""
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=30, choices=AlertKind.choices)
+    state = models.CharField(max_length=15, choices=AlertState.choices, default=AlertState.OPEN)
+    run = models.ForeignKey(ValuationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts")
+    details = models.JSONField(default=dict, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "kind"],
+                condition=~models.Q(state="resolved"),
+                name="one_unresolved_alert_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.facility_id} ({self.state})"
+
+
+class AlertEvent(models.Model):
+    """One change of an alert's state; ``by`` is empty for the system (a valuation)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_state = models.CharField(max_length=15, blank=True)
+    to_state = models.CharField(max_length=15)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.from_state or '-'} -> {self.to_state}"

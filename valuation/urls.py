@@ -2,7 +2,7 @@ from django.urls import path
 
 from valuation import views
 from valuation.rates import views as rate_views
-from valuation.workspace import bank_views, line_compare_views
+from valuation.workspace import alert_views, bank_views, line_compare_views, portfolio_views
 from valuation.workspace import views as workspace
 
 app_name = "valuation"
@@ -37,4 +37,14 @@ urlpatterns = [
     path("rates/<int:pk>/edit/", rate_views.rate_edit, name="rate-edit"),
     path("rates/import/", rate_views.rate_import, name="rate-import"),
     path("rates/reporting-currency/", rate_views.reporting_currency, name="reporting-currency"),
+    path("facilities/<int:pk>/alerts/", alert_views.facility_alerts, name="facility-alerts"),
+    path(
+        "facilities/<int:pk>/alerts/thresholds/",
+        alert_views.facility_alert_thresholds,
+        name="facility-alert-thresholds",
+    ),
+    path("alerts/<int:pk>/acknowledge/", alert_views.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/<int:pk>/resolve/", alert_views.alert_resolve, name="alert-resolve"),
+    path("alerts/thresholds/", alert_views.alert_thresholds, name="alert-thresholds"),
+    path("bank/portfolio/", portfolio_views.bank_portfolio, name="bank-portfolio"),
 ]

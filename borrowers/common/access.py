@@ -185,6 +185,32 @@ def _runs(user: Any, action: Action) -> Q | None:
     return None
 
 
+@rule("valuation.Alert")
+def _alerts(user: Any, action: Action) -> Q | None:
+    # A facility's alerts are its advisors' to work; a bank following the facility reads them.
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _bank_user(user) and action == "view":
+        return Q(facility__in=facilities_shared_with_bank(user))
+    return None
+
+
+@rule("valuation.AlertEvent")
+def _alert_events(user: Any, action: Action) -> Q | None:
+    if action != "view":
+        return None  # the history is written by the services, never edited
+    if _firm_advisor(user):
+        return Q(alert__facility__client__firm_id=user.firm_id)
+    if _bank_user(user):
+        return Q(alert__facility__in=facilities_shared_with_bank(user))
+    return None
+
+
+@rule("valuation.AlertThresholds")
+def _alert_thresholds(user: Any, action: Action) -> Q | None:
+    return Q(firm_id=user.firm_id) if _firm_advisor(user) else None
+
+
 @rule("reports.ReportVersion")
 def _reports(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):

@@ -25,6 +25,14 @@ def _rate_a(w) -> dict:
     return {"pk": rate.pk}
 
 
+def _alert_x(w) -> dict:
+    """An open alert on facility_x (made once per world)."""
+    from valuation.models import Alert
+
+    alert, _ = Alert.objects.get_or_create(facility=w.facility_x, kind="collateral_change")
+    return {"pk": alert.pk}
+
+
 ROUTES: Routes = {
     "valuation:upload-list": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
     "valuation:upload-create": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
@@ -43,4 +51,12 @@ ROUTES: Routes = {
     "valuation:rate-edit": (_rate_a, pages(advisor_a=200)),
     "valuation:rate-import": (lambda w: {}, pages(**ADVISORS)),
     "valuation:reporting-currency": (lambda w: {}, pages(advisor_a=405, advisor_b=405)),  # POST only
+    # Alerts: the facility's advisors work them, the bank following it reads them (bank_unshared: 404).
+    "valuation:facility-alerts": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, bank_shared=200)),
+    "valuation:facility-alert-thresholds": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "valuation:alert-acknowledge": (_alert_x, pages(advisor_a=405, advisor_b=405)),  # POST only
+    "valuation:alert-resolve": (_alert_x, pages(advisor_a=405, advisor_b=405)),  # POST only
+    "valuation:alert-thresholds": (lambda w: {}, pages(**ADVISORS)),
+    # Bank users only; a bank nobody shared with sees an empty portfolio.
+    "valuation:bank-portfolio": (lambda w: {}, pages(bank_shared=200, bank_unshared=200)),
 }

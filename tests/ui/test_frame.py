@@ -36,7 +36,11 @@ def test_each_role_sees_its_own_navigation(world: World):
     assert "Firm settings" not in [label for label, _ in nav_of(world.advisor_b, reverse("borrowers:client-list"))]
     client_page = reverse("valuation:client-detail", args=[world.client_x.pk])
     assert [label for label, _ in nav_of(world.client_user_x, client_page)] == ["Home", "My company", "Reports"]
-    assert [label for label, _ in nav_of(world.bank_shared, reverse("reports:report-list"))] == ["Home", "Reports"]
+    assert [label for label, _ in nav_of(world.bank_shared, reverse("reports:report-list"))] == [
+        "Home",
+        "Portfolio",
+        "Reports",
+    ]
 
 
 def test_the_entry_a_page_sits_under_is_marked_current(world: World):
