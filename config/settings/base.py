@@ -145,6 +145,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-jobs": {"task": "valuation.sweep_stuck_jobs", "schedule": 300.0},
+    # Late deliverables → alerts and notifications, due-soon reminders (idempotent: once a period).
+    "sweep-calendars": {"task": "valuation.sweep_calendars", "schedule": 6 * 3600.0},
     # The daily digest of notifications (borrowers.common.notify), for those who chose it.
     "send-daily-digests": {"task": "borrowers.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
 }

@@ -34,9 +34,14 @@ THRESHOLD_FIELDS = (
 
 
 def on_alert_opened(alert: Alert) -> None:
-    """Called (after commit) for every alert newly opened. Does nothing yet: the notifications
-    module plugs in here (e-mail the facility's advisors, the lender's followers…)."""
-    return None
+    """Called (after commit) for every alert newly opened: its advisors and following banks are
+    told (``monitoring.notify_alert_opened``); a failure to tell is logged, never raised."""
+    from valuation.pipeline import monitoring
+
+    try:
+        monitoring.notify_alert_opened(alert)
+    except Exception:
+        log.exception("alert not notified", extra={"object": f"alert:{alert.pk}"})
 
 
 def thresholds_for(facility: Facility) -> rules.Thresholds:

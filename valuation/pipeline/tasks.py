@@ -81,6 +81,16 @@ def sweep_stuck_jobs() -> int:
     return services.sweep_stuck_jobs()
 
 
+@shared_task(
+    name="valuation.sweep_calendars", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
+)
+def sweep_calendars() -> dict[str, int]:
+    """Daily: late deliverables become alerts; due and late periods are notified (idempotent)."""
+    from valuation.pipeline import monitoring
+
+    return monitoring.sweep_calendars()
+
+
 @shared_task(name="valuation.revalue_stale", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def revalue_stale(client_id: int | None = None, firm_id: int | None = None, facility_id: int | None = None) -> int:
     """Queue the valuations an edit made stale (``services.revalue_stale``); each is its own job."""

@@ -19,7 +19,17 @@ from django.db import transaction
 
 from borrowers.common import queueing
 from borrowers.models import ClientCompany, Firm, Role, StockCategory, Tenure, User, Warehouse
-from facilities.models import Appraisal, AppraisalRate, Facility, Lender, Structure, default_expiry
+from facilities.models import (
+    Appraisal,
+    AppraisalRate,
+    Deliverable,
+    DeliverableKind,
+    Facility,
+    Frequency,
+    Lender,
+    Structure,
+    default_expiry,
+)
 from reports.models import ReportKind, ReportVersion
 
 DEMO_PASSWORD = "demo-stockpledge-2026"  # noqa: S105 - printed on purpose: demo only
@@ -162,6 +172,25 @@ class Command(BaseCommand):
                 "currency": "EUR",
             },
         )
+        # The reporting calendar agreed with the bank: the monthly stock file (which each upload
+        # closes), the quarterly accounts, the yearly insurance certificate.
+        for name in (PLEDGE_FACILITY, BORROWING_BASE_FACILITY):
+            facility = Facility.objects.get(client=client, name=name)
+            for kind, frequency, due_days, grace_days in [
+                (DeliverableKind.STOCK_FILE, Frequency.MONTHLY, 20, 5),
+                (DeliverableKind.FINANCIAL_STATEMENTS, Frequency.QUARTERLY, 45, 10),
+                (DeliverableKind.INSURANCE_CERTIFICATE, Frequency.YEARLY, 30, 0),
+            ]:
+                Deliverable.objects.get_or_create(
+                    facility=facility,
+                    kind=kind,
+                    defaults={
+                        "frequency": frequency,
+                        "due_days": due_days,
+                        "grace_days": grace_days,
+                        "start": dt.date(2025, 11, 1),
+                    },
+                )
         users = {
             Role.ADVISOR: {"firm": firm, "is_firm_admin": True, "first_name": "Claire", "last_name": "Conseil"},
             Role.CLIENT: {
