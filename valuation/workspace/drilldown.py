@@ -55,6 +55,30 @@ MONEY_COLUMNS = ("book_value_cents", "eligible_cents", "ineligible_cents", "nrv_
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
+def common_params(params: Any, sorts: Any, default_sort: str) -> dict[str, Any]:
+    """The query-string values every line table reads, each checked: category, warehouse and
+    reason codes (cut to 50 characters), the search text, the sort (``-`` for descending; an
+    unknown one falls back to ``default_sort``) and the page (a bad number is page 1)."""
+    sort = str(params.get("sort", default_sort) or default_sort)
+    descending = sort.startswith("-")
+    sort = sort.lstrip("-")
+    if sort not in sorts:
+        sort, descending = default_sort, False
+    try:
+        page = max(1, int(params.get("page", 1)))
+    except (TypeError, ValueError):
+        page = 1
+    return {
+        "category": str(params.get("category", "") or "")[:50],
+        "warehouse": str(params.get("warehouse", "") or "")[:50],
+        "reason": str(params.get("reason", "") or "")[:50],
+        "query": str(params.get("q", "") or "").strip()[:MAX_QUERY],
+        "sort": sort,
+        "descending": descending,
+        "page": min(page, 10**7),
+    }
+
+
 @dataclass(frozen=True)
 class LineFilter:
     """What the reader asked for; built from the query string, every value checked."""
@@ -71,26 +95,8 @@ class LineFilter:
     @classmethod
     def from_params(cls, params: Any) -> LineFilter:
         """From request.GET: unknown sorts fall back to row order, bad page numbers to page 1."""
-        sort = str(params.get("sort", "row") or "row")
-        descending = sort.startswith("-")
-        sort = sort.lstrip("-")
-        if sort not in SORTS:
-            sort, descending = "row", False
         status = str(params.get("status", "") or "")
-        try:
-            page = max(1, int(params.get("page", 1)))
-        except (TypeError, ValueError):
-            page = 1
-        return cls(
-            category=str(params.get("category", "") or "")[:50],
-            warehouse=str(params.get("warehouse", "") or "")[:50],
-            reason=str(params.get("reason", "") or "")[:50],
-            status=status if status in STATUSES else "",
-            query=str(params.get("q", "") or "").strip()[:MAX_QUERY],
-            sort=sort,
-            descending=descending,
-            page=min(page, 10**7),
-        )
+        return cls(status=status if status in STATUSES else "", **common_params(params, SORTS, "row"))
 
     def params(self, **changes: Any) -> dict[str, str]:
         """The query-string parameters that rebuild this filter (with ``changes``)."""

@@ -27,7 +27,7 @@ from valuation.engine import line_diff
 from valuation.engine.money import parse_scaled, to_decimal
 from valuation.models import RunStatus, StockLine, ValuationRun
 from valuation.workspace import dossier
-from valuation.workspace.drilldown import FORMULA_STARTS, PAGE_SIZE, XLSX_MAX_LINES, _lines_path
+from valuation.workspace.drilldown import FORMULA_STARTS, PAGE_SIZE, XLSX_MAX_LINES, _lines_path, common_params
 
 __all__ = ["XLSX_MAX_LINES"]
 
@@ -40,7 +40,6 @@ PARQUET_COLUMNS = (
     "ineligible_cents",
     "first_reason",
 )
-MAX_QUERY = 100
 
 CHANGE_LABELS = {
     "new": gettext_lazy("New lines"),
@@ -134,26 +133,8 @@ class CompareFilter:
     @classmethod
     def from_params(cls, params: Any) -> CompareFilter:
         """From request.GET: unknown classes are ignored, unknown sorts fall back to SKU order."""
-        sort = str(params.get("sort", "sku") or "sku")
-        descending = sort.startswith("-")
-        sort = sort.lstrip("-")
-        if sort not in SORTS:
-            sort, descending = "sku", False
         change = str(params.get("change", "") or "")
-        try:
-            page = max(1, int(params.get("page", 1)))
-        except (TypeError, ValueError):
-            page = 1
-        return cls(
-            change=change if change in line_diff.CHANGES else "",
-            category=str(params.get("category", "") or "")[:50],
-            warehouse=str(params.get("warehouse", "") or "")[:50],
-            reason=str(params.get("reason", "") or "")[:50],
-            query=str(params.get("q", "") or "").strip()[:MAX_QUERY],
-            sort=sort,
-            descending=descending,
-            page=min(page, 10**7),
-        )
+        return cls(change=change if change in line_diff.CHANGES else "", **common_params(params, SORTS, "sku"))
 
     def params(self, **changes: Any) -> dict[str, str]:
         target = replace(self, **changes)
