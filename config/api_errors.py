@@ -1,7 +1,8 @@
 """One place where domain errors become structured JSON API errors (HackSoft style).
 
 Every error body has `error` (a code) and `detail` (a readable message); validation errors add
-`fields`: field name -> list of messages (`non_field_errors` for the object as a whole).
+`fields`: field name -> list of messages (`non_field_errors` for the object as a whole; a field
+of a nested row is named with dots, `rates.0.nolv_pct`).
 """
 
 import logging
@@ -25,6 +26,34 @@ log = logging.getLogger("stockpledge.api")
 
 def _field_name(name: Any) -> Any:
     return "non_field_errors" if name == NON_FIELD_ERRORS else name
+
+
+def _is_rows(errors: Any) -> bool:
+    """Errors of a list of rows: a list holding dicts or lists, or a dict keyed by row index."""
+    if isinstance(errors, list):
+        return any(isinstance(item, dict | list) for item in errors)
+    return isinstance(errors, dict) and bool(errors) and all(str(key).isdigit() for key in errors)
+
+
+def _flat_fields(errors: dict[Any, Any]) -> dict[str, Any]:
+    """A field's errors per row of a nested list as dotted names, the row and the field:
+    {"rates": {"0": {"nolv_pct": ["…"]}}} -> {"rates.0.nolv_pct": ["…"]}. Other values as they are
+    (a list of messages; a mapping's messages per column)."""
+    flat: dict[str, Any] = {}
+    for key, value in errors.items():
+        name = str(_field_name(key))
+        if _is_rows(value):
+            rows = enumerate(value) if isinstance(value, list) else value.items()
+            for index, row in rows:
+                if not row:
+                    continue
+                if isinstance(row, dict):
+                    flat.update(_flat_fields({f"{name}.{index}.{field}": messages for field, messages in row.items()}))
+                else:
+                    flat[f"{name}.{index}"] = [str(message) for message in row] if isinstance(row, list) else [str(row)]
+        else:
+            flat[name] = value
+    return flat
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -59,7 +88,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {
             "error": "invalid",
             "detail": _("Some fields are not valid."),
-            "fields": {_field_name(k): v for k, v in fields.items()},
+            "fields": _flat_fields(fields),
         }
     elif isinstance(response.data, dict) and "detail" in response.data:
         detail = response.data["detail"]

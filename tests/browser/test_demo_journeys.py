@@ -13,6 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from borrowers.models import Role, User
+from facilities.models import Facility
 from reports.management.commands.seed_demo import BORROWING_BASE_FACILITY, DEMO_PASSWORD, LOGINS, PLEDGE_FACILITY
 from reports.models import Certification, ReportDecision, ReportKind, ReportVersion
 from tests.browser.helpers import field, plain, tr
@@ -37,7 +38,9 @@ def test_each_demo_login_does_its_job(journey, language):
     expect(page.get_by_role("heading", level=1)).to_have_text(tr(language, "Dashboard"))
     advisor.shot("dashboard")
     page.get_by_role("link", name="Atelier Lumière SAS").first.click()
-    page.get_by_role("link", name=PLEDGE_FACILITY, exact=True).first.click()
+    # The facility's dossier (the client page also links each facility's reporting calendar).
+    dossier_url = Facility.objects.get(name=PLEDGE_FACILITY).get_absolute_url()
+    page.locator(f'a[href="{dossier_url}"]', has_text=PLEDGE_FACILITY).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(PLEDGE_FACILITY)
     kpis = plain(page.locator("dl.kpis").text_content() or "")
     assert tr(language, "Book value") in kpis and tr(language, "Financing") in kpis, kpis
