@@ -220,6 +220,16 @@ class CompareQuerySerializer(serializers.Serializer):
     )
 
 
+def _facility_pair(request: Request, pk: int) -> tuple[Facility, dossier.RunPair]:
+    """The facility (advisors) and the two runs the query asks for (``a``, ``b``), by default the
+    current run and the one before it."""
+    facility = _working_facility(request, pk)
+    query = CompareQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    wanted = query.validated_data
+    return facility, dossier.pick_pair(facility, request.user, wanted.get("a"), wanted.get("b"))
+
+
 class ComparisonSerializer(serializers.Serializer):
     runs = RunBriefSerializer(many=True, help_text="The facility's completed runs, newest stock date first")
     before = RunBriefSerializer(allow_null=True)
@@ -237,11 +247,7 @@ class FacilityCompareView(APIView):
         "one before it. A run that is not one of the facility's answers 404.",
     )
     def get(self, request: Request, pk: str) -> Response:
-        facility = _working_facility(request, int(pk))
-        query = CompareQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        wanted = query.validated_data
-        pair = dossier.pick_pair(facility, request.user, wanted.get("a"), wanted.get("b"))
+        facility, pair = _facility_pair(request, int(pk))
         before, after = pair.before, pair.after
         rows = dossier.compare(before.result or {}, after.result or {}) if before and after else []
         body = {"runs": pair.runs, "before": before, "after": after, "rows": rows}
@@ -280,11 +286,7 @@ class FacilityBridgeView(APIView):
         "exactly (advisors; by default the current run against the one before it).",
     )
     def get(self, request: Request, pk: str) -> Response:
-        facility = _working_facility(request, int(pk))
-        query = CompareQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        wanted = query.validated_data
-        pair = dossier.pick_pair(facility, request.user, wanted.get("a"), wanted.get("b"))
+        facility, pair = _facility_pair(request, int(pk))
         body: dict[str, Any] = {"before": pair.before, "after": pair.after, "error": "", "parts": []}
         if pair.before is not None and pair.after is not None:
             page = bridge.bridge_page(facility, pair.before, pair.after)
