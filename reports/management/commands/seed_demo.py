@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 
 from borrowers.common import queueing
 from borrowers.models import ClientCompany, Firm, Role, StockCategory, Tenure, User, Warehouse
@@ -82,8 +83,11 @@ class Command(BaseCommand):
         self.url = options["url"].rstrip("/")
         logs = quiet_info_logs() if options["verbosity"] < 2 else contextlib.nullcontext()
         # The demo needs its valuations and reports done before it prints the log-ins: its tasks
-        # run here even where the local settings run them in a background thread.
-        with logs, queueing.in_this_thread():
+        # run here even where the local settings run them in a background thread. Its
+        # notifications stay in the demo users' inboxes: no e-mail (the console backend of
+        # `make run` would print each one among the steps).
+        no_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        with logs, no_mail, queueing.in_this_thread():
             self.step("Demo firm and users")
             self.load_firm_and_users()
 
