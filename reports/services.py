@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from borrowers.common import audit, queueing
 from borrowers.common.errors import DomainError
-from borrowers.common.notify import notify
-from borrowers.models import NotificationKind, Role, User
+from borrowers.common.notify import client_users, firm_advisors, lender_users, notify
+from borrowers.models import NotificationKind, User
 from facilities.models import Facility, Lender
 from reports import context as report_context
 from reports.models import (
@@ -64,10 +64,6 @@ def _language(language: str | None, default: str) -> str:
     if chosen not in codes:
         raise DomainError(_("Choose one of the report languages."), field="language")
     return chosen
-
-
-def _advisors_of(firm_id: int):  # type: ignore[no-untyped-def]
-    return User.objects.filter(role=Role.ADVISOR, firm_id=firm_id, is_active=True)
 
 
 def _names(report: ReportVersion) -> dict[str, str]:
@@ -167,7 +163,7 @@ def issue_report(
     audit.record(actor=by, action="report.issued", instance=report, after={"kind": kind, "number": report.number})
     if kind == ReportKind.BORROWING_BASE_CERTIFICATE:
         notify(
-            users=User.objects.filter(role=Role.CLIENT, client_id=client.pk, is_active=True),
+            users=client_users(client.pk),
             kind=NotificationKind.CERTIFICATE_WAITING,
             title=lambda: (
                 _("%(facility)s: borrowing base certificate no. %(number)s waits for your certification")
@@ -244,7 +240,7 @@ def share_with_client(
     audit.record(actor=by, action="report.shared_with_client", instance=report, after=included)
     if newly_shared:
         notify(
-            users=User.objects.filter(role=Role.CLIENT, client_id=report.facility.client_id, is_active=True),
+            users=client_users(report.facility.client_id),
             kind=NotificationKind.REPORT_SHARED,
             title=lambda: _("%(facility)s: %(kind)s no. %(number)s shared with you") % _names(report),
             url=_report_url(report),
@@ -295,7 +291,7 @@ def share_report(*, report: ReportVersion, lender: Lender, by: User) -> ReportSh
     share = ReportShare.objects.create(report=report, lender=lender, shared_by=by)
     audit.record(actor=by, action="report.shared", instance=report, after={"lender": lender.pk})
     notify(
-        users=User.objects.filter(role=Role.BANK, lender_id=lender.pk, is_active=True),
+        users=lender_users(lender.pk),
         kind=NotificationKind.REPORT_SHARED,
         title=lambda: _("%(client)s, %(facility)s: %(kind)s no. %(number)s shared with you") % _names(report),
         url=_report_url(report),
@@ -345,7 +341,7 @@ def add_comment(*, report: ReportVersion, author: User, body: str) -> ReportComm
     audit.record(actor=author, action="report.commented", instance=report, after={"comment": comment.pk})
     if is_lender and not is_advisor:
         notify(
-            users=_advisors_of(report.facility.client.firm_id),
+            users=firm_advisors(report.facility.client.firm_id),
             kind=NotificationKind.BANK_COMMENT,
             title=lambda: (
                 _("%(lender)s commented on %(kind)s no. %(number)s of %(facility)s")
@@ -382,7 +378,7 @@ def record_decision(*, report: ReportVersion, by: User, decision: str, comment: 
     )
     audit.record(actor=by, action=f"report.decision.{decision}", instance=report, after={"comment": text})
     notify(
-        users=_advisors_of(report.facility.client.firm_id),
+        users=firm_advisors(report.facility.client.firm_id),
         kind=NotificationKind.BANK_DECISION,
         title=lambda: (
             _("%(lender)s decided on %(kind)s no. %(number)s of %(facility)s: %(decision)s")

@@ -116,6 +116,21 @@ def _text(value: Text) -> str:
     return str(value() if callable(value) else value)
 
 
+def firm_advisors(firm_id: int):  # type: ignore[no-untyped-def]
+    """Who is told for a firm: its active advisors."""
+    return User.objects.filter(role=Role.ADVISOR, firm_id=firm_id, is_active=True)
+
+
+def client_users(client_id: int):  # type: ignore[no-untyped-def]
+    """Who is told for a client company: its active users."""
+    return User.objects.filter(role=Role.CLIENT, client_id=client_id, is_active=True)
+
+
+def lender_users(lender_id: int):  # type: ignore[no-untyped-def]
+    """Who is told for a lender: its active bank users."""
+    return User.objects.filter(role=Role.BANK, lender_id=lender_id, is_active=True)
+
+
 def _recipients(users: Iterable[User]) -> list[User]:
     seen: set[int] = set()
     people = []

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from borrowers.common.notify import notify
+from borrowers.common.notify import client_users, firm_advisors, notify
 from borrowers.models import NotificationKind, Role, User
 from facilities import calendar_services
 from facilities.models import Deliverable, Facility
@@ -63,10 +63,6 @@ def notify_alert_opened(alert: Alert) -> None:
     )
 
 
-def _client_users(facility: Facility) -> list[User]:
-    return list(User.objects.filter(is_active=True, role=Role.CLIENT, client_id=facility.client_id))
-
-
 def sweep_calendars(today: dt.date | None = None) -> dict[str, int]:
     """Once a day: for every facility with an active deliverable, its late items open (or keep)
     a "late deliverable" alert and resolve it once none is late; each late period is notified
@@ -92,16 +88,13 @@ def sweep_calendars(today: dt.date | None = None) -> dict[str, int]:
         if rows and alert is not None:
             counts["alerts_open"] += 1
         for row in rows:
-            _notify_period(row, NotificationKind.DELIVERABLE_LATE, _advisors(facility) + _client_users(facility))
+            people = [*firm_advisors(facility.client.firm_id), *client_users(facility.client_id)]
+            _notify_period(row, NotificationKind.DELIVERABLE_LATE, people)
     for row in upcoming:
         if 0 <= row.days_to_due <= DUE_SOON_DAYS:
             counts["due_soon"] += 1
-            _notify_period(row, NotificationKind.DELIVERABLE_DUE, _client_users(row.facility))
+            _notify_period(row, NotificationKind.DELIVERABLE_DUE, list(client_users(row.facility.client_id)))
     return counts
-
-
-def _advisors(facility: Facility) -> list[User]:
-    return list(User.objects.filter(is_active=True, role=Role.ADVISOR, firm_id=facility.client.firm_id))
 
 
 def _notify_period(row: calendar_services.PeriodRow, kind: str, users: list[User]) -> None:

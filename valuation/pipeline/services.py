@@ -37,8 +37,8 @@ from django.utils.translation import gettext as _
 
 from borrowers.common import audit, queueing
 from borrowers.common.errors import DomainError
-from borrowers.common.notify import notify
-from borrowers.models import ClientCompany, NotificationKind, Role, User
+from borrowers.common.notify import firm_advisors, notify
+from borrowers.models import ClientCompany, NotificationKind, User
 from facilities import calendar_services
 from facilities.models import DeliverableKind, Facility
 from facilities.terms import engine_terms, engine_terms_dict
@@ -755,7 +755,7 @@ def notify_upload_outcome(upload: StockUpload, *, by: User | None = None) -> Non
     accepted or rejected: one notification per finish (``finished_at`` names it; a redelivered
     task cannot finish the file twice)."""
     accepted = upload.status == UploadStatus.ACCEPTED
-    advisors = User.objects.filter(role=Role.ADVISOR, firm_id=upload.client.firm_id, is_active=True)
+    advisors = firm_advisors(upload.client.firm_id)
     people = [u for u in [upload.uploaded_by, *advisors] if by is None or u.pk != by.pk]
     names = {"name": upload.original_name, "client": upload.client.legal_name}
 
