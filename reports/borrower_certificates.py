@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -79,6 +80,7 @@ _FILE_REFUSALS = {
     "empty_file": gettext_lazy("The file is empty."),
     "too_many_rows": gettext_lazy("The file has too many rows for a certificate (at most 500)."),
     "unsafe_spreadsheet": gettext_lazy("The spreadsheet could not be read safely; save it again and re-upload."),
+    "damaged_file": gettext_lazy("The spreadsheet is damaged; save it again and re-upload."),
     "unreadable_spreadsheet": gettext_lazy("The spreadsheet could not be read; save it again and re-upload."),
 }
 
@@ -144,9 +146,7 @@ class Comparison:
     def lines(self) -> list[ComparedLine]:
         if self.check is None:
             return []
-        return [
-            ComparedLine(line, line_label(line.code), str(STATUS_LABELS[line.status])) for line in self.check.lines
-        ]
+        return [ComparedLine(line, line_label(line.code), str(STATUS_LABELS[line.status])) for line in self.check.lines]
 
     @property
     def overstated_labels(self) -> list[str]:
@@ -354,7 +354,8 @@ def submit_certificate_file(
     currency = (currency or "").strip().upper()
     if sheet.currency and sheet.currency != currency:
         raise DomainError(
-            _("The file says its figures are in %(sheet)s, not %(given)s.") % {"sheet": sheet.currency, "given": currency},
+            _("The file says its figures are in %(sheet)s, not %(given)s.")
+            % {"sheet": sheet.currency, "given": currency},
             field="currency",
         )
     return submit_certificate(

@@ -198,9 +198,7 @@ class CertificateSource(models.TextChoices):
 class BorrowerCertificate(models.Model):
     """A borrowing base certificate the borrower prepared itself, for one stock date."""
 
-    facility = models.ForeignKey(
-        "facilities.Facility", on_delete=models.CASCADE, related_name="borrower_certificates"
-    )
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="borrower_certificates")
     as_of = models.DateField(_("stock date"))
     currency = models.CharField(_("currency"), max_length=3)
     source = models.CharField(max_length=10, choices=CertificateSource.choices, default=CertificateSource.FORM)

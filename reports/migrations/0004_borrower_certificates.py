@@ -6,51 +6,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facilities', '0009_reporting_calendar'),
-        ('reports', '0003_client_copy'),
-        ('valuation', '0007_alerts'),
+        ("facilities", "0009_reporting_calendar"),
+        ("reports", "0003_client_copy"),
+        ("valuation", "0007_alerts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BorrowerCertificate',
+            name="BorrowerCertificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(verbose_name='stock date')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('source', models.CharField(choices=[('form', 'Entered in the form'), ('file', 'Read from a spreadsheet')], default='form', max_length=10)),
-                ('original_name', models.CharField(blank=True, max_length=255, verbose_name='file name')),
-                ('file', models.FileField(blank=True, upload_to='borrower-certificates/%Y/%m/')),
-                ('checksum', models.CharField(blank=True, max_length=64)),
-                ('submitted_at', models.DateTimeField(auto_now_add=True)),
-                ('tolerance_pct', models.DecimalField(decimal_places=3, max_digits=7)),
-                ('tolerance_amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('beyond_tolerance', models.BooleanField(default=False)),
-                ('overstated', models.BooleanField(default=False)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='borrower_certificates', to='facilities.facility')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='valuation.valuationrun')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("as_of", models.DateField(verbose_name="stock date")),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("form", "Entered in the form"), ("file", "Read from a spreadsheet")],
+                        default="form",
+                        max_length=10,
+                    ),
+                ),
+                ("original_name", models.CharField(blank=True, max_length=255, verbose_name="file name")),
+                ("file", models.FileField(blank=True, upload_to="borrower-certificates/%Y/%m/")),
+                ("checksum", models.CharField(blank=True, max_length=64)),
+                ("submitted_at", models.DateTimeField(auto_now_add=True)),
+                ("tolerance_pct", models.DecimalField(decimal_places=3, max_digits=7)),
+                ("tolerance_amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("beyond_tolerance", models.BooleanField(default=False)),
+                ("overstated", models.BooleanField(default=False)),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="borrower_certificates",
+                        to="facilities.facility",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="valuation.valuationrun",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-as_of', '-submitted_at', '-id'],
+                "ordering": ["-as_of", "-submitted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BorrowerCertificateLine',
+            name="BorrowerCertificateLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60)),
-                ('label', models.CharField(blank=True, max_length=200, verbose_name='label')),
-                ('row', models.PositiveIntegerField(blank=True, null=True)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='reports.borrowercertificate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=60)),
+                ("label", models.CharField(blank=True, max_length=200, verbose_name="label")),
+                ("row", models.PositiveIntegerField(blank=True, null=True)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="reports.borrowercertificate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(fields=('certificate', 'code'), name='one_borrower_line_per_code')],
+                "ordering": ["id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("certificate", "code"), name="one_borrower_line_per_code")
+                ],
             },
         ),
     ]

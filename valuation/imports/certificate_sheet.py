@@ -157,7 +157,12 @@ CERTIFICATE_LABELS: dict[str, tuple[str, ...]] = {
 # The reason an ineligible line names, after its "ineligible" words (``Rule`` codes).
 REASON_LABELS: dict[str, tuple[str, ...]] = {
     "not_owned": ("non detenus", "non possedes", "propriete de tiers", "not owned", "third party", "非自有"),
-    "retention_of_title": ("reserve de propriete", "clause de reserve de propriete", "retention of title", "所有权保留"),
+    "retention_of_title": (
+        "reserve de propriete",
+        "clause de reserve de propriete",
+        "retention of title",
+        "所有权保留",
+    ),
     "reverse_factoring": ("affacturage inverse", "reverse factoring", "反向保理"),
     "defective": ("defectueux", "endommages", "defective", "damaged", "残次", "缺陷"),
     "perishable": ("perissables", "perishable", "易腐"),
