@@ -149,6 +149,10 @@ class Comparison:
         return [ComparedLine(line, line_label(line.code), str(STATUS_LABELS[line.status])) for line in self.check.lines]
 
     @property
+    def missing_labels(self) -> list[str]:
+        return [line_label(line.code) for line in self.check.missing] if self.check else []
+
+    @property
     def overstated_labels(self) -> list[str]:
         return [line_label(line.code) for line in self.check.overstated] if self.check else []
 
@@ -314,7 +318,8 @@ def _tell_advisors(certificate: BorrowerCertificate, comparison: Comparison) -> 
         return _("%(client)s – %(facility)s: the borrower's certificate at %(date)s differs from the valuation") % found
 
     def body() -> str:
-        return ", ".join(line_label(line.code) for line in comparison.check.highlighted) if comparison.check else ""
+        beyond = [line for line in comparison.check.lines if line.status == cc.BEYOND] if comparison.check else []
+        return ", ".join(line_label(line.code) for line in beyond)
 
     # The kind of the monitoring alerts: an advisor's choice for alerts (inbox, e-mail) applies.
     notify(

@@ -74,7 +74,8 @@ def test_a_certificate_missing_a_line_is_highlighted_but_not_overstated():
     missing = by_code(check)[cc.AVAILABILITY]
     assert (missing.borrower, missing.stockpledge, missing.status) == (None, D("160000.00"), cc.MISSING)
     assert missing.difference is None and missing.highlighted and not missing.overstated
-    assert check.beyond_tolerance and not check.overstated
+    assert check.missing == (missing,) and check.highlighted == (missing,)
+    assert not check.beyond_tolerance and not check.overstated
 
 
 def test_the_tolerance_is_inclusive_to_the_cent():
@@ -155,5 +156,5 @@ def test_the_difference_is_borrower_minus_stockpledge_exactly(borrower, ours):
 @given(ours=figures, pct=st.decimals(min_value=0, max_value=10, places=2), amount=cents.map(abs))
 def test_a_certificate_equal_to_stockpledge_has_no_highlight(ours, pct, amount):
     check = cc.compare(ours, ours, cc.Tolerance(pct=pct, amount=amount))
-    assert not check.beyond_tolerance and not check.overstated
+    assert not check.highlighted and not check.beyond_tolerance and not check.overstated
     assert all(line.status == cc.MATCH for line in check.lines)

@@ -121,9 +121,14 @@ class CertificateCheck:
         return tuple(line for line in self.lines if line.overstated)
 
     @property
+    def missing(self) -> tuple[LineCheck, ...]:
+        return tuple(line for line in self.lines if line.status == MISSING)
+
+    @property
     def beyond_tolerance(self) -> bool:
-        """True when any line differs beyond tolerance or is missing."""
-        return bool(self.highlighted)
+        """True when any line differs beyond tolerance (a missing line is highlighted, but it is
+        a gap in the certificate, not a difference)."""
+        return any(line.status == BEYOND for line in self.lines)
 
 
 def _pct(difference: Decimal, reference: Decimal) -> Decimal | None:
