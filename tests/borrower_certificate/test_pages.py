@@ -85,7 +85,9 @@ def test_a_certificate_in_another_currency_is_refused_on_the_form(valued: World)
         url, {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "USD", "form-book_value": "1000000"}
     )
     assert answer.status_code == 400 and "valued in EUR" in answer.text
-    bad = browser.post(url, {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "EUR", "form-book_value": "x"})
+    bad = browser.post(
+        url, {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "EUR", "form-book_value": "x"}
+    )
     assert bad.status_code == 400 and "form-book_value_error" in bad.text
     assert not BorrowerCertificate.objects.exists()
 

@@ -150,7 +150,9 @@ def test_the_difference_is_borrower_minus_stockpledge_exactly(borrower, ours):
     for line in cc.compare(borrower, ours, TOLERANCE).lines:
         if line.borrower is not None and line.stockpledge is not None:
             assert line.difference == line.borrower - line.stockpledge
-            assert line.overstated == (line.code in cc.LENDING_LINES and line.status == cc.BEYOND and line.difference > 0)
+            assert line.overstated == (
+                line.code in cc.LENDING_LINES and line.status == cc.BEYOND and line.difference > 0
+            )
 
 
 @given(ours=figures, pct=st.decimals(min_value=0, max_value=10, places=2), amount=cents.map(abs))
