@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,12 +32,15 @@ from borrowers.common.errors import DomainError
 from borrowers.common.labels import reason_label
 from borrowers.common.notify import firm_advisors, notify
 from borrowers.models import NotificationKind, User
-from facilities.models import Facility
+from facilities import calendar_services
+from facilities.models import DeliverableKind, Facility
 from reports.models import BorrowerCertificate, BorrowerCertificateLine, CertificateSource
 from valuation.engine import certificate_check as cc
 from valuation.imports import certificate_sheet
 from valuation.imports.report import ImportRejected
 from valuation.models import CURRENT_ORDER, RunStatus, UploadStatus, ValuationRun
+
+log = logging.getLogger("stockpledge.reports")
 
 MAX_AMOUNT = Decimal("1e16")  # what a MONEY column (18 digits, 2 places) holds
 
@@ -296,9 +300,30 @@ def submit_certificate(
             "overstated": certificate.overstated,
         },
     )
+    _close_calendar_period(certificate)
     if certificate.beyond_tolerance:
         _tell_advisors(certificate, comparison)
     return certificate
+
+
+def _close_calendar_period(certificate: BorrowerCertificate) -> None:
+    """The certificate received closes the borrowing-base-certificate period covering its stock
+    date in the facility's reporting calendar (facilities/calendar_services.py)."""
+    label = _("Borrower's certificate of %(date)s") % {"date": certificate.as_of.isoformat()}
+    # A calendar that cannot be updated is logged, never a refusal of the certificate (an advisor
+    # can still mark the period received); the savepoint keeps the certificate.
+    try:
+        with transaction.atomic():
+            calendar_services.record_received(
+                facility=certificate.facility,
+                kind=DeliverableKind.BORROWING_BASE_CERTIFICATE,
+                period_covering=certificate.as_of,
+                source_label=label,
+                source_url=certificate.get_absolute_url(),
+                at=certificate.submitted_at,
+            )
+    except Exception:
+        log.exception("reporting calendar not updated", extra={"object": f"borrower-certificate:{certificate.pk}"})
 
 
 def _tell_advisors(certificate: BorrowerCertificate, comparison: Comparison) -> None:

@@ -139,3 +139,21 @@ def test_the_client_page_leads_its_users_to_the_certificate(valued: World):
     assert reverse("reports:borrower-certificate-new", args=[valued.facility_x.pk]) in page.text
     advisor_page = login(valued.advisor_a).get(reverse("valuation:client-detail", args=[valued.client_x.pk]))
     assert reverse("reports:borrower-certificate-new", args=[valued.facility_x.pk]) not in advisor_page.text
+
+
+def test_garbage_gets_field_errors_and_changes_nothing(valued: World):
+    from borrowers.models import AuditEvent
+
+    browser = login(valued.client_user_x)
+    url = reverse("reports:borrower-certificate-new", args=[valued.facility_x.pk])
+    for payload in (
+        {},
+        {"mode": "form", "form-as_of": "31/31/2026", "form-currency": "€€€", "form-availability": "-1e400"},
+        {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "EUR"},  # no figure at all
+        {"mode": "file", "file-as_of": "2026-10-31", "file-currency": "EUR"},  # no file
+        {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "EUR", "form-book_value": "1" * 40},
+    ):
+        answer = browser.post(url, payload)
+        assert answer.status_code == 400, payload
+        assert answer.context["form"].errors or answer.context["file_form"].errors, payload
+    assert not BorrowerCertificate.objects.exists() and not AuditEvent.objects.exists()

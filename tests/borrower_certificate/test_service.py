@@ -196,3 +196,15 @@ def test_the_bank_reads_only_the_stock_dates_shared_with_it(valued: World):
     # Withdrawing the share closes it.
     valued.report_x.shares.update(withdrawn_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
     assert not access.scope(BorrowerCertificate.objects.all(), valued.bank_shared).exists()
+
+
+def test_the_certificate_closes_its_period_in_the_reporting_calendar(valued: World):
+    from facilities.models import Deliverable, DeliverableKind
+
+    deliverable = Deliverable.objects.create(
+        facility=valued.facility_x, kind=DeliverableKind.BORROWING_BASE_CERTIFICATE, start=dt.date(2026, 1, 1)
+    )
+    certificate = submit(valued)
+    period = deliverable.periods.get(period_end=OCT)
+    assert period.received_at == certificate.submitted_at
+    assert period.source_url == certificate.get_absolute_url()
