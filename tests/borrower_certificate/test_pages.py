@@ -40,6 +40,7 @@ def test_the_client_enters_its_certificate_line_by_line(valued: World):
     url = reverse("reports:borrower-certificate-new", args=[valued.facility_x.pk])
     page = browser.get(url)
     assert page.status_code == 200 and 'name="form-book_value"' in page.text and 'name="file-file"' in page.text
+    assert 'name="form-reason_obsolete"' in page.text and '<fieldset class="fieldset">' in page.text
     answer = browser.post(
         url,
         {
@@ -48,9 +49,11 @@ def test_the_client_enters_its_certificate_line_by_line(valued: World):
             "form-currency": "eur",
             "form-book_value": "1000000.00",
             "form-availability": "175000.00",
+            "form-reason_obsolete": "100000.00",
         },
     )
     certificate = BorrowerCertificate.objects.get()
+    assert certificate.lines.get(code="ineligible:obsolete").amount == Decimal("100000.00")
     assert answer.status_code == 302 and answer["Location"] == certificate.get_absolute_url()
     assert certificate.currency == "EUR" and certificate.overstated
     detail = browser.get(certificate.get_absolute_url())
@@ -152,6 +155,7 @@ def test_garbage_gets_field_errors_and_changes_nothing(valued: World):
         {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "EUR"},  # no figure at all
         {"mode": "file", "file-as_of": "2026-10-31", "file-currency": "EUR"},  # no file
         {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "EUR", "form-book_value": "1" * 40},
+        {"mode": "form", "form-as_of": "2026-10-31", "form-currency": "EUR", "form-reserves": "-5"},
     ):
         answer = browser.post(url, payload)
         assert answer.status_code == 400, payload
