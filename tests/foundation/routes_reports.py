@@ -73,7 +73,7 @@ def _borrower_certificate(w: World) -> dict[str, Any]:
         tolerance_pct=Decimal("0.5"),
         tolerance_amount=Decimal("1000"),
     )
-    BorrowerCertificateLine.objects.create(certificate=certificate, code="book_value", amount=Decimal("5000000.00"))
+    BorrowerCertificateLine.objects.create(certificate=certificate, code="book_value", amount=Decimal("4900000.00"))
     return {"pk": certificate.pk}
 
 
