@@ -193,3 +193,17 @@ def test_amounts(text, amount):
             parse_amount(text)
     else:
         assert parse_amount(text) == amount
+
+
+def test_a_sheet_far_longer_than_a_certificate_is_refused_by_the_hardened_reader():
+    book = openpyxl.Workbook()
+    for number in range(700):
+        book.active.append(("Gross inventory", number))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ImportRejected) as refused:
+        read_certificate(buffer.getvalue(), filename="bbc.xlsx")
+    assert refused.value.kind == "too_many_rows"
+    with pytest.raises(ImportRejected) as refused_csv:
+        read_certificate(b"Gross inventory;1\n" * 501, filename="bbc.csv")
+    assert refused_csv.value.kind == "too_many_rows"
