@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from borrowers.models import User
+from borrowers.models import MONEY, User
 
 
 class ReportKind(models.TextChoices):
@@ -184,3 +184,61 @@ class ReportAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.report}"
+
+
+# ---------------------------------------------------------------- the borrower's own certificate
+# (issue 16, part 5: reports/borrower_certificates.py compares it with StockPledge's valuation)
+
+
+class CertificateSource(models.TextChoices):
+    FORM = "form", _("Entered in the form")
+    FILE = "file", _("Read from a spreadsheet")
+
+
+class BorrowerCertificate(models.Model):
+    """A borrowing base certificate the borrower prepared itself, for one stock date."""
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="borrower_certificates")
+    as_of = models.DateField(_("stock date"))
+    currency = models.CharField(_("currency"), max_length=3)
+    source = models.CharField(max_length=10, choices=CertificateSource.choices, default=CertificateSource.FORM)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file = models.FileField(upload_to="borrower-certificates/%Y/%m/", blank=True)
+    checksum = models.CharField(max_length=64, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    # The tolerance in force when it was submitted, kept so the verdict does not move with a setting.
+    tolerance_pct = models.DecimalField(max_digits=7, decimal_places=3)
+    tolerance_amount = models.DecimalField(**MONEY)
+    # The verdict at submission against the run then current for the stock date (None: no run).
+    run = models.ForeignKey(
+        "valuation.ValuationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    beyond_tolerance = models.BooleanField(default=False)
+    overstated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-as_of", "-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Borrower certificate {self.facility} @ {self.as_of}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:borrower-certificate-detail", args=[self.pk])
+
+
+class BorrowerCertificateLine(models.Model):
+    """One figure of a borrower's certificate (a line code of valuation.engine.certificate_check)."""
+
+    certificate = models.ForeignKey(BorrowerCertificate, on_delete=models.CASCADE, related_name="lines")
+    code = models.CharField(max_length=60)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    row = models.PositiveIntegerField(null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["certificate", "code"], name="one_borrower_line_per_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.amount}"

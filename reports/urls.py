@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import certificate_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -16,4 +16,25 @@ urlpatterns = [
     path("reports/<int:pk>/decision/", views.report_decide, name="report-decide"),
     path("reports/<int:pk>/certify/", views.report_certify, name="report-certify"),
     path("runs/<int:run_pk>/issue-report/", views.report_issue, name="report-issue"),
+    # The borrower's own certificate against StockPledge's valuation (issue 16, part 5).
+    path(
+        "facilities/<int:pk>/borrower-certificates/",
+        certificate_views.facility_certificates,
+        name="borrower-certificates",
+    ),
+    path(
+        "facilities/<int:pk>/borrower-certificates/new/",
+        certificate_views.certificate_new,
+        name="borrower-certificate-new",
+    ),
+    path(
+        "borrower-certificates/<int:pk>/",
+        certificate_views.certificate_detail,
+        name="borrower-certificate-detail",
+    ),
+    path(
+        "bank/facilities/<int:pk>/borrower-certificates/",
+        certificate_views.bank_certificates,
+        name="bank-borrower-certificates",
+    ),
 ]

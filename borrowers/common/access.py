@@ -235,6 +235,49 @@ def _reports(user: Any, action: Action) -> Q | None:
     return None
 
 
+# ------------------------------------------------------ the borrower's own certificate (issue 16.5)
+
+
+def _bank_certificate_dates(user: Any, path: str) -> Q:
+    """A bank user's certificates: of a facility it follows, for a stock date no later than the
+    latest one a report shared with its lender shows (``bank_shared_until``, as one subquery)."""
+    from django.db.models import Exists, OuterRef
+
+    ValuationRun = apps.get_model("valuation", "ValuationRun")
+    shown = ValuationRun.objects.filter(
+        facility_id=OuterRef(f"{path}facility_id"),
+        as_of__gte=OuterRef(f"{path}as_of"),
+        reports__shares__lender_id=user.lender_id,
+        reports__shares__withdrawn_at__isnull=True,
+        reports__render_status="ready",
+    )
+    return Q(Exists(shown), **{f"{path}facility__in": facilities_shared_with_bank(user)})
+
+
+@rule("reports.BorrowerCertificate")
+def _borrower_certificates(user: Any, action: Action) -> Q | None:
+    # The client's users submit their own company's certificates (change = submit); the advisors
+    # read them against the valuation; a bank reads those of the stock dates shared with it.
+    if _firm_advisor(user) and action == "view":
+        return Q(facility__client__firm_id=user.firm_id)
+    if _client_user(user):
+        return Q(facility__client_id=user.client_id)
+    if _bank_user(user) and action == "view" and user.lender_id:
+        return _bank_certificate_dates(user, "")
+    return None
+
+
+@rule("reports.BorrowerCertificateLine")
+def _borrower_certificate_lines(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user) and action == "view":
+        return Q(certificate__facility__client__firm_id=user.firm_id)
+    if _client_user(user):
+        return Q(certificate__facility__client_id=user.client_id)
+    if _bank_user(user) and action == "view" and user.lender_id:
+        return _bank_certificate_dates(user, "certificate__")
+    return None
+
+
 # ------------------------------------------------------------------ what a role sees of a valuation
 
 Part = Literal["figures", "waterfall", "ineligibles", "detail"]

@@ -185,6 +185,13 @@ FX_MAX_RATE_AGE_DAYS = int(os.environ.get("FX_MAX_RATE_AGE_DAYS", "7"))
 # An appraisal's report (facilities.appraisals): a PDF, checked on its bytes, at most this size.
 APPRAISAL_FILE_MAX_BYTES = int(os.environ.get("APPRAISAL_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
 
+# --- Borrower certificates (issue 16, part 5) ---------------------------------------------------
+# A line of the borrower's own certificate is highlighted when it differs from StockPledge's figure
+# by more than this percentage of StockPledge's figure, or this amount in the facility's currency,
+# whichever allows more (reports/borrower_certificates.py).
+BORROWER_CERTIFICATE_TOLERANCE_PCT = os.environ.get("BORROWER_CERTIFICATE_TOLERANCE_PCT", "0.5")
+BORROWER_CERTIFICATE_TOLERANCE_AMOUNT = os.environ.get("BORROWER_CERTIFICATE_TOLERANCE_AMOUNT", "1000")
+
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "borrowers.User"
 AUTHENTICATION_BACKENDS = ["borrowers.auth.LockoutModelBackend"]

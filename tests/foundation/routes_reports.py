@@ -55,3 +55,39 @@ ROUTES: Routes = {
     "reports:report-comment": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-decide": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
 }
+
+
+# ---------------------------------------------- the borrower's own certificate (issue 16, part 5)
+
+
+def _borrower_certificate(w: World) -> dict[str, Any]:
+    from decimal import Decimal
+
+    from reports.models import BorrowerCertificate, BorrowerCertificateLine
+
+    certificate = BorrowerCertificate.objects.create(
+        facility=w.facility_x,
+        as_of=w.run_x.as_of,
+        currency="EUR",
+        submitted_by=w.client_user_x,
+        tolerance_pct=Decimal("0.5"),
+        tolerance_amount=Decimal("1000"),
+    )
+    BorrowerCertificateLine.objects.create(certificate=certificate, code="book_value", amount=Decimal("4900000.00"))
+    return {"pk": certificate.pk}
+
+
+ROUTES.update(
+    {
+        "reports:borrower-certificates": (
+            lambda w: {"pk": w.facility_x.pk},
+            pages(advisor_a=200, client_user_x=200),
+        ),
+        "reports:borrower-certificate-new": (lambda w: {"pk": w.facility_x.pk}, pages(client_user_x=200)),
+        "reports:borrower-certificate-detail": (
+            _borrower_certificate,
+            pages(advisor_a=200, client_user_x=200, bank_shared=200),
+        ),
+        "reports:bank-borrower-certificates": (lambda w: {"pk": w.facility_x.pk}, pages(bank_shared=200)),
+    }
+)

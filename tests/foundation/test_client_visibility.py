@@ -84,6 +84,11 @@ GATES: dict[str, str | None] = {
     # A person's own notifications and preferences (only their own rows: tests/ui/test_notifications.py).
     "borrowers:notification-list": None,
     "borrowers:notification-preferences": None,
+    # --- the borrower's own certificate (issue 16, part 5): the client reads the figures it sent,
+    # never StockPledge's beside them (reports/certificate_views.py), so no switch gates it.
+    "reports:borrower-certificates": None,
+    "reports:borrower-certificate-new": None,
+    "reports:borrower-certificate-detail": None,
 }
 
 SWITCHES = {
