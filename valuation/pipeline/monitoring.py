@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from borrowers.common.notify import client_users, firm_advisors, notify
 from borrowers.models import NotificationKind, Role, User
 from facilities import calendar_services, credit_file
-from facilities.models import Deliverable, Facility
+from facilities.models import CreditDocument, Deliverable, Facility
 from valuation.engine import alerting as rules
 from valuation.models import Alert, AlertKind, AlertState
 
@@ -141,11 +141,11 @@ def check_credit_documents(*, client_id: int | None = None, today: dt.date | Non
 
     today = today or timezone.localdate()
     kinds = (rules.DOCUMENT_EXPIRING, rules.DOCUMENT_EXPIRED)
-    with_documents = Facility.objects.filter(
-        Q(credit_documents__isnull=False) | Q(client__credit_documents__facility__isnull=True)
-    )
+    # Every facility of a client with a document (its own, or the client's kept outside any
+    # facility), and any facility whose document alert is still unresolved.
+    with_documents = CreditDocument.objects.values("client_id")
     with_alerts = Alert.objects.filter(kind__in=kinds).exclude(state=AlertState.RESOLVED).values("facility_id")
-    facilities = Facility.objects.filter(Q(pk__in=with_documents.values("pk")) | Q(pk__in=with_alerts))
+    facilities = Facility.objects.filter(Q(client_id__in=with_documents) | Q(pk__in=with_alerts))
     if client_id is not None:
         facilities = facilities.filter(client_id=client_id)
     days = credit_file.warning_days()
