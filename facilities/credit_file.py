@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -45,6 +46,7 @@ CLIENT_KINDS = (CreditDocumentKind.INSURANCE_CERTIFICATE, CreditDocumentKind.FIN
 # The kinds that concern one site.
 SITE_KINDS = (CreditDocumentKind.LANDLORD_WAIVER, CreditDocumentKind.CUSTODIAN_AGREEMENT)
 CHECK_TASK = "valuation.check_credit_documents"
+log = logging.getLogger("stockpledge.credit_file")
 
 STATUS_LABELS = {
     DocumentStatus.VALID: gettext_lazy("Valid"),
@@ -344,10 +346,12 @@ def open_verified(document: CreditDocument) -> IO[bytes]:
     """The stored file, opened, once its SHA-256 matches the one recorded (IntegrityError if not:
     a file altered or damaged in the storage is never served as the document)."""
     digest = hashlib.sha256()
+    # FileNotFoundError when the stored file is gone: the caller answers 404.
     with document.file.open("rb") as stored:
         for chunk in stored.chunks():
             digest.update(chunk)
     if digest.hexdigest() != document.sha256:
+        log.error("credit document checksum mismatch", extra={"object": f"credit_document:{document.pk}"})
         raise IntegrityError(document.pk)
     return document.file.open("rb")
 

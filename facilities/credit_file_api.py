@@ -4,19 +4,24 @@ pages, borrowers.common.access), filtered by client or facility, and each file's
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from borrowers.api import ID_PATTERN, id_param
+from borrowers.api_schema import ErrorBodySerializer
 from borrowers.common import access
 from facilities import credit_file
-from facilities.credit_file_views import verified_response
+from facilities.credit_content import CONTENT_TYPES
+from facilities.credit_file_views import file_response
 from facilities.models import CreditDocument
 
 
@@ -93,9 +98,25 @@ class CreditDocumentViewSet(viewsets.ReadOnlyModelViewSet):
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")},
-        summary="Download a document (its SHA-256 checked first; 409 if it no longer matches)",
+        responses={
+            **{
+                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
+                for content_type in CONTENT_TYPES.values()
+            },
+            409: OpenApiResponse(
+                ErrorBodySerializer, description="The stored file no longer matches its SHA-256 (`checksum_mismatch`)"
+            ),
+        },
+        summary="Download a document (its SHA-256 checked first)",
     )
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: str | None = None) -> HttpResponse:
-        return verified_response(self.get_object())
+    def download(self, request: Request, pk: str | None = None) -> FileResponse | Response:
+        document = self.get_object()
+        try:
+            stream = credit_file.open_verified(document)
+        except credit_file.IntegrityError:
+            detail = _("This document's stored file no longer matches its checksum: ask your advisor to file it again.")
+            return Response({"error": "checksum_mismatch", "detail": str(detail)}, status=status.HTTP_409_CONFLICT)
+        except FileNotFoundError:
+            raise NotFound from None
+        return file_response(document, stream)

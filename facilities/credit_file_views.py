@@ -9,8 +9,6 @@ downloads them here. Every document goes through ``access.get_or_404``: anyone e
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,8 +25,6 @@ from borrowers.models import ClientCompany
 from facilities import credit_file
 from facilities.credit_file_forms import DocumentEditForm, DocumentForm, RenewForm, attach_errors
 from facilities.models import CreditDocument, Facility
-
-log = logging.getLogger("stockpledge.credit_file")
 
 
 def _list_url(document: CreditDocument) -> str:
@@ -156,27 +152,30 @@ def document_renew(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "form_page.html", context)
 
 
-def verified_response(document: CreditDocument) -> HttpResponse:
-    """The stored file as an attachment once its SHA-256 matches, else a 409 saying so (logged):
-    a damaged or altered file is never served as the document."""
-    try:
-        stream = credit_file.open_verified(document)
-    except credit_file.IntegrityError:
-        log.error("credit document checksum mismatch", extra={"object": f"credit_document:{document.pk}"})
-        return HttpResponse(
-            _("This document's stored file no longer matches its checksum: ask your advisor to file it again."),
-            status=409,
-            content_type="text/plain; charset=utf-8",
-        )
-    except FileNotFoundError:
-        log.error("credit document file missing", extra={"object": f"credit_document:{document.pk}"})
-        raise Http404 from None
+def file_response(document: CreditDocument, stream: object) -> FileResponse:
+    """The verified stored file as an attachment, under its original name and detected type."""
     response = FileResponse(
         stream, as_attachment=True, filename=document.original_name, content_type=document.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Checksum-SHA256"] = document.sha256
     return response
+
+
+def verified_response(document: CreditDocument) -> HttpResponse:
+    """The stored file once its SHA-256 matches, else a 409 saying so (logged): a damaged or
+    altered file is never served as the document."""
+    try:
+        stream = credit_file.open_verified(document)
+    except credit_file.IntegrityError:
+        return HttpResponse(
+            _("This document's stored file no longer matches its checksum: ask your advisor to file it again."),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    except FileNotFoundError:
+        raise Http404 from None
+    return file_response(document, stream)
 
 
 @login_required

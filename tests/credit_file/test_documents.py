@@ -160,7 +160,7 @@ class TestDownload:
         assert response.status_code == 409
         assert b"checksum" in response.content
         api = client.get(reverse("credit-document-download", args=[doc.pk]))
-        assert api.status_code == 409
+        assert api.status_code == 409 and api.json()["error"] == "checksum_mismatch"
 
     def test_the_media_url_does_not_serve_the_file(self, world):
         doc = registration(world, dt.date(2024, 2, 29))
