@@ -210,10 +210,15 @@ def add_document(
     listed; without a new file the new version keeps the previous one's stored file (a renewal
     recorded from its date only). A client user files only the kinds of CLIENT_KINDS, always
     visible to its company."""
-    if not by.is_advisor:
+    if by.is_advisor:
+        if client.firm_id != by.firm_id:
+            raise ValidationError(_("This client is not one of your firm's."))
+    else:
         if kind not in CLIENT_KINDS or by.client_id != client.pk or previous is not None:
             raise ValidationError({"kind": _("You may add only insurance certificates and financial statements.")})
         visible_to_client = True
+    if warehouse is not None and kind not in SITE_KINDS:
+        raise ValidationError({"warehouse": _("Only a landlord waiver or a custodian agreement concerns one site.")})
     if previous is not None:
         if previous.client_id != client.pk or not previous.is_current:
             raise ValidationError(_("Only the current version of a document can be renewed."))
@@ -226,7 +231,7 @@ def add_document(
     document = CreditDocument(
         client=client,
         facility=facility,
-        warehouse=warehouse if kind in SITE_KINDS else None,
+        warehouse=warehouse,
         kind=kind,
         title=title.strip() or str(CreditDocumentKind(kind).label),
         signed_on=signed_on,

@@ -84,6 +84,31 @@ class TestFiling:
             )
         assert "facility" in caught.value.error_dict
 
+    def test_a_site_is_for_a_waiver_or_a_custodian_agreement_and_a_firm_files_only_its_clients(self, world):
+        waiver = credit_file.add_document(
+            by=world.advisor_a,
+            client=world.client_x,
+            kind="landlord_waiver",
+            title="Bailleur Lyon",
+            file=pdf(),
+            warehouse=world.warehouse_x,
+        )
+        assert waiver.warehouse == world.warehouse_x
+        with pytest.raises(ValidationError) as caught:
+            credit_file.add_document(
+                by=world.advisor_a,
+                client=world.client_x,
+                kind="pledge_deed",
+                title="x",
+                file=pdf(),
+                warehouse=world.warehouse_x,
+            )
+        assert "warehouse" in caught.value.error_dict
+        with pytest.raises(ValidationError):
+            credit_file.add_document(
+                by=world.advisor_b, client=world.client_x, kind="pledge_deed", title="x", file=pdf()
+            )
+
     def test_a_client_user_files_only_certificates_and_statements(self, world):
         doc = credit_file.add_document(
             by=world.client_user_x,
