@@ -510,7 +510,9 @@ class CreditDocument(models.Model):
     warehouse = models.ForeignKey(
         "borrowers.Warehouse",
         verbose_name=_("warehouse"),
-        on_delete=models.PROTECT,
+        # A site that closes keeps its waiver on file (without the link); the client's deletion
+        # takes both.
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="credit_documents",
@@ -549,7 +551,13 @@ class CreditDocument(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     content_type = models.CharField(_("type"), max_length=120)
     previous = models.ForeignKey(
-        "self", verbose_name=_("previous version"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        # RESTRICT, not PROTECT: a version is never deleted alone, but with its client or facility.
+        "self",
+        verbose_name=_("previous version"),
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     uploaded_by = models.ForeignKey("borrowers.User", on_delete=models.SET_NULL, null=True, related_name="+")

@@ -276,3 +276,21 @@ class TestExpiryAlerts:
         client.force_login(world.advisor_a)
         page = client.get(reverse("facilities:calendar", args=[world.facility_x.pk])).content.decode()
         assert 'id="credit-file-expiries"' in page and 'data-lapses="2029-02-28"' in page
+
+
+@pytest.mark.django_db
+def test_a_client_with_versions_and_a_waiver_can_still_be_deleted(world):
+    from borrowers.models import ClientCompany, Warehouse
+
+    client = ClientCompany.objects.create(firm=world.firm_a, legal_name="Zeta", currency="EUR")
+    site, other_site = (Warehouse.objects.create(client=client, code=c, name=c) for c in ("Z1", "Z2"))
+    waivers = []
+    for warehouse in (site, other_site):
+        first = credit_file.add_document(
+            by=world.advisor_a, client=client, kind="landlord_waiver", title="Bailleur", file=pdf(), warehouse=warehouse
+        )
+        waivers.append(credit_file.renew_document(by=world.advisor_a, document=first, expires_on=dt.date(2030, 1, 1)))
+    site.delete()  # the site closes: its waivers stay on file
+    assert CreditDocument.objects.filter(client=client, warehouse__isnull=True).count() == 2
+    client.delete()
+    assert not CreditDocument.objects.filter(client_id=client.pk).exists()
