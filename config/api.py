@@ -16,6 +16,7 @@ from borrowers.api import (
 )
 from facilities.api import AppraisalViewSet, FacilityViewSet, LenderViewSet
 from facilities.calendar_api import FacilityCalendarView
+from facilities.credit_file_api import CreditDocumentViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 from valuation.rates.api import EcbImportView, ExchangeRateViewSet
@@ -41,6 +42,7 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("audit", AuditEventViewSet, basename="audit")
 router.register("rates", ExchangeRateViewSet, basename="rate")
+router.register("credit-documents", CreditDocumentViewSet, basename="credit-document")  # the credit file
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

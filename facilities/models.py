@@ -458,3 +458,128 @@ class DeliverablePeriod(models.Model):
     @property
     def facility(self) -> Facility:
         return self.deliverable.facility
+
+
+# ---------------------------------------------------------------------- credit file (issue 16, part 4)
+# The documents of a client and its facilities (docs/domain.md, "The credit file"): the dates are
+# computed by facilities/credit_dates.py, the workflows and checks are facilities/credit_file.py.
+
+
+class CreditDocumentKind(models.TextChoices):
+    PLEDGE_DEED = "pledge_deed", _("Pledge deed")
+    REGISTRATION = "registration", _("Registration at the commercial court's registry")
+    LANDLORD_WAIVER = "landlord_waiver", _("Landlord waiver")
+    CUSTODIAN_AGREEMENT = "custodian_agreement", _("Custodian agreement")
+    INSURANCE_CERTIFICATE = "insurance_certificate", _("Insurance certificate")
+    APPRAISAL_REPORT = "appraisal_report", _("Appraisal report")
+    FINANCIAL_STATEMENTS = "financial_statements", _("Financial statements")
+    OTHER = "other", _("Other")
+
+
+def credit_document_path(instance: CreditDocument, filename: str) -> str:
+    # Neither the user's file name nor its extension goes into the path: it could carry anything.
+    return f"credit-file/{instance.client_id}/{uuid.uuid4().hex}"
+
+
+class CreditDocumentQuerySet(models.QuerySet["CreditDocument"]):
+    def current(self) -> CreditDocumentQuerySet:
+        """The documents no newer version has superseded."""
+        return self.filter(superseded_at__isnull=True)
+
+
+class CreditDocument(models.Model):
+    """One version of a document of a client's credit file, for the client or one of its
+    facilities: its kind, title, dates and stored file (with its SHA-256).
+
+    A new version (a renewal, a newer certificate) supersedes the one before and points to it;
+    the old version stays listed and downloadable. ``lapses_on`` is computed from the dates
+    (facilities.credit_dates.lapse_date) whenever they are saved."""
+
+    client = models.ForeignKey(
+        ClientCompany, verbose_name=_("client company"), on_delete=models.CASCADE, related_name="credit_documents"
+    )
+    facility = models.ForeignKey(
+        Facility,
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="credit_documents",
+        help_text=_("Blank: the document concerns the client as a whole."),
+    )
+    warehouse = models.ForeignKey(
+        "borrowers.Warehouse",
+        verbose_name=_("warehouse"),
+        # A site that closes keeps its waiver on file (without the link); the client's deletion
+        # takes both.
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="credit_documents",
+        help_text=_("For a landlord waiver or a custodian agreement: the site it covers."),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=CreditDocumentKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    signed_on = models.DateField(_("signed or effective on"), null=True, blank=True)
+    expires_on = models.DateField(
+        _("expires on"),
+        null=True,
+        blank=True,
+        help_text=_("The last day the document holds; blank: it does not expire."),
+    )
+    registered_on = models.DateField(
+        _("registered on"),
+        null=True,
+        blank=True,
+        help_text=_("Registration or its renewal: the date entered at the registry. It lapses five years later."),
+    )
+    lapses_on = models.DateField(_("lapses on"), null=True, blank=True, editable=False, db_index=True)
+    visible_to_client = models.BooleanField(
+        _("visible to the client"),
+        default=True,
+        help_text=_("Off: an internal document the client's users do not see."),
+    )
+    visible_to_bank = models.BooleanField(
+        _("visible to the bank"),
+        default=True,
+        help_text=_("The lender sees the documents of its facility once a report is shared with it."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    file = models.FileField(_("file"), upload_to=credit_document_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("type"), max_length=120)
+    previous = models.ForeignKey(
+        # RESTRICT, not PROTECT: a version is never deleted alone, but with its client or facility.
+        "self",
+        verbose_name=_("previous version"),
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    uploaded_by = models.ForeignKey("borrowers.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CreditDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(signed_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("signed_on")),
+                name="credit_document_expiry_after_signature",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None

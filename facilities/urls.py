@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities import calendar_views, views
+from facilities import calendar_views, credit_file_views, views
 
 app_name = "facilities"
 urlpatterns = [
@@ -32,4 +32,10 @@ urlpatterns = [
         calendar_views.period_receive,
         name="period-receive",
     ),
+    # The credit file (facilities/credit_file_views.py; issue 16, part 4).
+    path("clients/<int:client_pk>/credit-file/", credit_file_views.credit_file_page, name="credit-file"),
+    path("clients/<int:client_pk>/credit-file/new/", credit_file_views.document_upload, name="credit-document-create"),
+    path("credit-file/<int:pk>/edit/", credit_file_views.document_edit, name="credit-document-edit"),
+    path("credit-file/<int:pk>/renew/", credit_file_views.document_renew, name="credit-document-renew"),
+    path("credit-file/<int:pk>/download/", credit_file_views.document_download, name="credit-document-download"),
 ]

@@ -316,6 +316,10 @@ class AlertKind(models.TextChoices):
     BOOK_VALUE_JUMP = "book_value_jump", _("Book value jump")
     EXPIRED_APPRAISAL = "expired_appraisal", _("Expired appraisal")
     LATE_DELIVERABLE = "late_deliverable", _("Late deliverable")
+    # --- the credit file (issue 16, part 4)
+    DOCUMENT_EXPIRING = "document_expiring", _("Document expiring")
+    DOCUMENT_EXPIRED = "document_expired", _("Document lapsed")
+    # --- end of the credit file
 
 
 class AlertState(models.TextChoices):

@@ -166,6 +166,28 @@ def _deliverable_periods(user: Any, action: Action) -> Q | None:
     return None
 
 
+# --- the credit file (issue 16, part 4) ---------------------------------------------------------
+
+
+@rule("facilities.CreditDocument")
+def _credit_documents(user: Any, action: Action) -> Q | None:
+    # The firm's advisors keep the credit file. The client's users read their company's documents
+    # except the advisor's internal ones (visible_to_client off); they add only the documents the
+    # client itself provides (facilities.credit_file.CLIENT_KINDS), never edit one. A bank reads
+    # the documents of a facility it follows (a report shared with its lender), not the client's
+    # documents kept outside any facility, and not those the advisor keeps from it.
+    if _firm_advisor(user):
+        return Q(client__firm_id=user.firm_id)
+    if _client_user(user) and action == "view":
+        return Q(client_id=user.client_id, visible_to_client=True)
+    if _bank_user(user) and action == "view":
+        return Q(facility__in=facilities_shared_with_bank(user), visible_to_bank=True)
+    return None
+
+
+# --- end of the credit file ---------------------------------------------------------------------
+
+
 @rule("valuation.StockUpload")
 def _uploads(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):

@@ -184,6 +184,10 @@ FX_MAX_RATE_AGE_DAYS = int(os.environ.get("FX_MAX_RATE_AGE_DAYS", "7"))
 
 # An appraisal's report (facilities.appraisals): a PDF, checked on its bytes, at most this size.
 APPRAISAL_FILE_MAX_BYTES = int(os.environ.get("APPRAISAL_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
+# The credit file (facilities.credit_file): a document's size cap, and how many days before its
+# lapse date a document counts as expiring (and raises its alert).
+CREDIT_FILE_MAX_BYTES = int(os.environ.get("CREDIT_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
+CREDIT_FILE_WARNING_DAYS = int(os.environ.get("CREDIT_FILE_WARNING_DAYS", "60"))
 
 # --- Borrower certificates (issue 16, part 5) ---------------------------------------------------
 # A line of the borrower's own certificate is highlighted when it differs from StockPledge's figure

@@ -48,6 +48,7 @@ from schemathesis.specs.openapi.checks import (
 
 from borrowers.models import ExchangeRate
 from tests.conftest import World
+from tests.foundation.routes_facilities import credit_document_of_x
 
 MAX_EXAMPLES = 5
 # Who sends a case aimed at the world's objects (drawn by Hypothesis with the case).
@@ -148,6 +149,8 @@ def targets(world: World) -> Targets:
             "runs": world.run_x.pk,
             "reports": report.pk,
             "rates": rate.pk,
+            # the credit file (issue 16, part 4): a document of the facility, with its file
+            "credit-documents": credit_document_of_x(world)["pk"],
         },
         share=report.shares.get().pk,
         senders=senders,

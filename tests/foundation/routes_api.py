@@ -11,7 +11,7 @@ from tests.foundation.matrix_helpers import (
     api,
     everyone,
 )
-from tests.foundation.routes_facilities import appraisal_of_x, deliverable_of_x
+from tests.foundation.routes_facilities import appraisal_of_x, credit_document_of_x, deliverable_of_x
 from tests.foundation.routes_valuation import _rate_a  # the world has no rate: made once
 
 # The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
@@ -96,4 +96,9 @@ ROUTES: Routes = {
     "audit-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     # The access log is the firm's advisors'; those who only read the report are told 403.
     "report-access-log": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=403)),
+    # --- the credit file (issue 16, part 4): the same readers as the download page.
+    "credit-document-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
+    "credit-document-detail": (credit_document_of_x, api(advisor_a=200, client_user_x=200, bank_shared=200)),
+    "credit-document-download": (credit_document_of_x, api(advisor_a=200, client_user_x=200, bank_shared=200)),
+    # --- end of the credit file
 }

@@ -41,6 +41,38 @@ def deliverable_of_x(w: Any) -> dict[str, Any]:
     return {"pk": w.facility_x.pk, "deliverable_pk": deliverable.pk}
 
 
+# --- the credit file (issue 16, part 4)
+def credit_document_of_x(w: Any, *, visible_to_client: bool = True) -> dict[str, Any]:
+    """A pledge deed of the world's facility, filed by its advisor (a real stored PDF)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from facilities.models import CreditDocument
+
+    content = b"%PDF-1.4 pledge deed"
+    document = CreditDocument.objects.filter(client=w.client_x, title="Pledge deed 2026").first()
+    if document is None:
+        document = CreditDocument(
+            client=w.client_x,
+            facility=w.facility_x,
+            kind="pledge_deed",
+            title="Pledge deed 2026",
+            signed_on=date(2026, 1, 15),
+            visible_to_client=visible_to_client,
+            original_name="deed.pdf",
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+            content_type="application/pdf",
+            uploaded_by=w.advisor_a,
+        )
+        document.file.save("deed.pdf", ContentFile(content), save=True)
+    return {"pk": document.pk}
+
+
+# --- end of the credit file
+
+
 ROUTES: Routes = {
     "facilities:lender-list": (lambda w: {}, pages(**ADVISORS)),
     "facilities:lender-edit": (lambda w: {"pk": w.lender_a.pk}, pages(advisor_a=200)),
@@ -82,4 +114,19 @@ ROUTES: Routes = {
     "facilities:deliverable-delete": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
     "facilities:period-waive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
     "facilities:period-receive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
+    # --- the credit file (issue 16, part 4): the firm's advisors keep it; the client's users
+    # read it and file their own certificates; a bank following the facility downloads its
+    # documents (listed on its bank page), never the client's page.
+    "facilities:credit-file": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "facilities:credit-document-create": (
+        lambda w: {"client_pk": w.client_x.pk},
+        pages(advisor_a=200, client_user_x=200),
+    ),
+    "facilities:credit-document-edit": (credit_document_of_x, pages(advisor_a=200)),
+    "facilities:credit-document-renew": (credit_document_of_x, pages(advisor_a=200)),
+    "facilities:credit-document-download": (
+        credit_document_of_x,
+        pages(advisor_a=200, client_user_x=200, bank_shared=200),
+    ),
+    # --- end of the credit file
 }

@@ -89,6 +89,15 @@ GATES: dict[str, str | None] = {
     "reports:borrower-certificates": None,
     "reports:borrower-certificate-new": None,
     "reports:borrower-certificate-detail": None,
+    # --- the credit file (issue 16, part 4): documents and their dates, no valuation figure;
+    # the advisor's internal documents are kept from the client (tests/credit_file/test_access.py).
+    "facilities:credit-file": None,
+    "facilities:credit-document-create": None,
+    "facilities:credit-document-download": None,
+    "credit-document-list": None,
+    "credit-document-detail": None,
+    "credit-document-download": None,
+    # --- end of the credit file
 }
 
 SWITCHES = {

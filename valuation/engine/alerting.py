@@ -45,6 +45,12 @@ KINDS = (
 )
 # The kinds a valuation decides: after each run, each of them is raised or resolved.
 RUN_KINDS = KINDS[:-1]
+# --- the credit file (issue 16, part 4): raised and resolved by the document checks
+# (valuation.pipeline.monitoring.check_credit_documents), never by ``evaluate``.
+DOCUMENT_EXPIRING = "document_expiring"
+DOCUMENT_EXPIRED = "document_expired"
+KINDS = (*KINDS, DOCUMENT_EXPIRING, DOCUMENT_EXPIRED)
+# --- end of the credit file
 
 ZERO = Decimal(0)
 

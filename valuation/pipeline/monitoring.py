@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from borrowers.common.notify import client_users, firm_advisors, notify
 from borrowers.models import NotificationKind, Role, User
-from facilities import calendar_services
-from facilities.models import Deliverable, Facility
+from facilities import calendar_services, credit_file
+from facilities.models import CreditDocument, Deliverable, Facility
 from valuation.engine import alerting as rules
-from valuation.models import Alert, AlertKind
+from valuation.models import Alert, AlertKind, AlertState
 
 log = logging.getLogger("stockpledge.monitoring")
 
@@ -94,6 +94,7 @@ def sweep_calendars(today: dt.date | None = None) -> dict[str, int]:
         if 0 <= row.days_to_due <= DUE_SOON_DAYS:
             counts["due_soon"] += 1
             _notify_period(row, NotificationKind.DELIVERABLE_DUE, list(client_users(row.facility.client_id)))
+    counts.update(check_credit_documents(today=today))  # the credit file's dates (issue 16, part 4)
     return counts
 
 
@@ -125,3 +126,45 @@ def _notify_period(row: calendar_services.PeriodRow, kind: str, users: list[User
         url=reverse("facilities:calendar", args=[facility.pk]),
         subject_key=f"deliverable:{row.deliverable.pk}:{row.period_end.isoformat()}:{kind}",
     )
+
+
+# --- the credit file (issue 16, part 4) ---------------------------------------------------------
+
+
+def check_credit_documents(*, client_id: int | None = None, today: dt.date | None = None) -> dict[str, int]:
+    """For every facility with credit-file documents (of one client, or all), or with a document
+    alert still unresolved: a current document lapsing within the warning days opens (or keeps)
+    a "document expiring" alert, a lapsed one a "document lapsed" alert; each resolves once no
+    current document is in that state (a renewal or a newer version was filed). Called by the
+    daily sweep and, for one client, after every change to its credit file."""
+    from valuation.pipeline import alerting  # imported here: alerting imports this module's hook
+
+    today = today or timezone.localdate()
+    kinds = (rules.DOCUMENT_EXPIRING, rules.DOCUMENT_EXPIRED)
+    # Every facility of a client with a document (its own, or the client's kept outside any
+    # facility), and any facility whose document alert is still unresolved.
+    with_documents = CreditDocument.objects.values("client_id")
+    with_alerts = Alert.objects.filter(kind__in=kinds).exclude(state=AlertState.RESOLVED).values("facility_id")
+    facilities = Facility.objects.filter(Q(client_id__in=with_documents) | Q(pk__in=with_alerts))
+    if client_id is not None:
+        facilities = facilities.filter(client_id=client_id)
+    days = credit_file.warning_days()
+    counts = {"documents_expiring": 0, "documents_lapsed": 0}
+    for facility in facilities.select_related("client"):
+        found = credit_file.facility_expiries(facility, today)
+        counts["documents_expiring"] += len(found.expiring)
+        counts["documents_lapsed"] += len(found.lapsed)
+        with transaction.atomic():
+            alerting.raise_or_resolve(
+                facility,
+                rules.DOCUMENT_EXPIRING,
+                bool(found.expiring),
+                {"summary": credit_file.summary(found.expiring), "warning_days": days},
+            )
+            alerting.raise_or_resolve(
+                facility, rules.DOCUMENT_EXPIRED, bool(found.lapsed), {"summary": credit_file.summary(found.lapsed)}
+            )
+    return counts
+
+
+# --- end of the credit file ---------------------------------------------------------------------

@@ -91,6 +91,20 @@ def sweep_calendars() -> dict[str, int]:
     return monitoring.sweep_calendars()
 
 
+@shared_task(
+    name="valuation.check_credit_documents",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+)
+def check_credit_documents(client_id: int | None = None) -> dict[str, int]:
+    """After a change to a client's credit file: its document alerts follow at once (idempotent)."""
+    from valuation.pipeline import monitoring
+
+    return monitoring.check_credit_documents(client_id=client_id)
+
+
 @shared_task(name="valuation.revalue_stale", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def revalue_stale(client_id: int | None = None, firm_id: int | None = None, facility_id: int | None = None) -> int:
     """Queue the valuations an edit made stale (``services.revalue_stale``); each is its own job."""

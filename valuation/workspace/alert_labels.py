@@ -69,4 +69,13 @@ def alert_summary(kind: str, details: dict[str, Any] | None) -> str:
         return _("The appraisal expired on %(date)s.") % {"date": d.get("expiry_date") or "—"}
     if kind == rules.LATE_DELIVERABLE:
         return str(d.get("summary") or _("A deliverable is late."))
+    # --- the credit file (issue 16, part 4)
+    if kind == rules.DOCUMENT_EXPIRING:
+        return _("Lapsing within %(days)s days: %(documents)s.") % {
+            "days": d.get("warning_days") or "—",
+            "documents": d.get("summary") or "—",
+        }
+    if kind == rules.DOCUMENT_EXPIRED:
+        return _("Lapsed: %(documents)s.") % {"documents": d.get("summary") or "—"}
+    # --- end of the credit file
     return ""

@@ -213,6 +213,17 @@ class Command(BaseCommand):
             else:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+        # --- the credit file (issue 16, part 4): the pledge's documents, its registration nearing
+        # its lapse (an "expiring" item and alert), the client's insurance certificate.
+        from reports.demo_credit_file import load_credit_file
+
+        load_credit_file(
+            client=client,
+            facility=Facility.objects.get(client=client, name=PLEDGE_FACILITY),
+            advisor=User.objects.get(email=LOGINS[Role.ADVISOR]),
+            client_user=User.objects.filter(email=LOGINS[Role.CLIENT]).first(),
+        )
+        # --- end of the credit file
         suzhou = self.load_suzhou(firm)
         transaction.on_commit(lambda: self.load_stock_file_and_reports(client, suzhou))
 
