@@ -45,6 +45,9 @@ KINDS = (
 )
 # The kinds a valuation decides: after each run, each of them is raised or resolved.
 RUN_KINDS = KINDS[:-1]
+# roll-forward (issue 16): raised and resolved by valuation.pipeline.rollforward, never by ``evaluate``.
+ROLLFORWARD_UNRECONCILED = "rollforward_unreconciled"
+KINDS = (*KINDS, ROLLFORWARD_UNRECONCILED)
 
 ZERO = Decimal(0)
 
