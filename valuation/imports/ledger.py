@@ -264,7 +264,12 @@ def read_ledger_extract(data: bytes, filename: str, *, limits: ImportLimits = LE
             f"The file is {len(data) / MB:.1f} MB; a ledger extract may be at most {limits.max_bytes // MB} MB.",
             kind="file_too_large",
         )
-    file_format = detect_format(data[:8192], filename)
+    try:
+        file_format = detect_format(data[:8192], filename)
+    except ImportRejected as error:
+        # The same check as a stock file's, worded for a ledger extract.
+        what = error.message.split(": only ")[0].split(". Export ")[0]
+        raise ImportRejected(f"{what}. Export the ledger extract as CSV or XLSX and upload that file.", kind=error.kind) from None
     if file_format not in (FileFormat.CSV, FileFormat.XLSX):
         raise ImportRejected(
             f"“{filename}” is a {file_format.upper()} file: a ledger extract is read from CSV or XLSX.",

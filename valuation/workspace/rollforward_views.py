@@ -8,10 +8,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from borrowers.common import access
 from borrowers.common.access import advisor_required
@@ -83,9 +82,10 @@ def facility_rollforward(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def facility_rollforward_inputs(request: HttpRequest, pk: int) -> HttpResponse:
-    facility = _facility(request, pk)
+    facility = _facility(request, pk)  # access first: an outsider gets 404 whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = InputsForm(request.POST)
     if form.is_valid():
         try:
@@ -99,9 +99,10 @@ def facility_rollforward_inputs(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def facility_rollforward_ledger(request: HttpRequest, pk: int) -> HttpResponse:
     facility = _facility(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = LedgerForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -129,9 +130,10 @@ def facility_rollforward_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @advisor_required
-@require_POST
 def facility_rollforward_tolerance(request: HttpRequest, pk: int) -> HttpResponse:
     facility = access.get_or_404(request.user, Facility.objects.select_related("client", "lender"), "change", pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = ToleranceForm(request.POST)
     if form.is_valid():
         try:
