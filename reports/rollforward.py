@@ -33,7 +33,11 @@ def rollforward_presentation(frozen: dict[str, Any]) -> dict[str, Any]:
     """The frozen periods, newest first, for ``reports/pdf/_rollforward.html``."""
     data = (frozen.get("extra") or {}).get("rollforward") or {}
     tables = [
-        {"period": engine.Period.from_json(item), "source": item.get("source") or "", "ledger_name": item.get("ledger_name") or ""}
+        {
+            "period": engine.Period.from_json(item),
+            "source": item.get("source") or "",
+            "ledger_name": item.get("ledger_name") or "",
+        }
         for item in data.get("periods") or []
     ]
     tolerance = data.get("tolerance") or {}

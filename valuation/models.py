@@ -456,7 +456,8 @@ class RollforwardSource(models.TextChoices):
 
 
 def ledger_path(instance: RollforwardPeriod, filename: str) -> str:
-    return f"ledger-extracts/{instance.facility_id}/{instance.ledger_checksum[:2]}/{instance.ledger_checksum}-{filename[-80:]}"
+    checksum = instance.ledger_checksum
+    return f"ledger-extracts/{instance.facility_id}/{checksum[:2]}/{checksum}-{filename[-80:]}"
 
 
 class RollforwardPeriod(models.Model):

@@ -2,8 +2,13 @@ from django.urls import path
 
 from valuation import views
 from valuation.rates import views as rate_views
-from valuation.workspace import alert_views, bank_views, line_compare_views, portfolio_views
-from valuation.workspace import rollforward_views  # roll-forward (issue 16)
+from valuation.workspace import (
+    alert_views,
+    bank_views,
+    line_compare_views,
+    portfolio_views,
+    rollforward_views,  # roll-forward (issue 16)
+)
 from valuation.workspace import views as workspace
 
 app_name = "valuation"

@@ -6,20 +6,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facilities', '0009_reporting_calendar'),
+        ("facilities", "0009_reporting_calendar"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='facility',
-            name='rollforward_tolerance_amount',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='An unreconciled amount up to this is accepted.', max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='roll-forward tolerance (amount)'),
+            model_name="facility",
+            name="rollforward_tolerance_amount",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("0"),
+                help_text="An unreconciled amount up to this is accepted.",
+                max_digits=18,
+                validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                verbose_name="roll-forward tolerance (amount)",
+            ),
         ),
         migrations.AddField(
-            model_name='facility',
-            name='rollforward_tolerance_pct',
-            field=models.DecimalField(decimal_places=3, default=Decimal('0.5'), help_text='An unreconciled amount up to this share of the reported closing stock is accepted.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='roll-forward tolerance (% of closing stock)'),
+            model_name="facility",
+            name="rollforward_tolerance_pct",
+            field=models.DecimalField(
+                decimal_places=3,
+                default=Decimal("0.5"),
+                help_text="An unreconciled amount up to this share of the reported closing stock is accepted.",
+                max_digits=7,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("100")),
+                ],
+                verbose_name="roll-forward tolerance (% of closing stock)",
+            ),
         ),
     ]

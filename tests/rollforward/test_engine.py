@@ -11,8 +11,13 @@ from hypothesis import strategies as st
 from valuation.engine import rollforward as rf
 
 D = Decimal
-JAN, FEB, MAR, APR, MAY = (dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31), dt.date(2024, 4, 30),
-                           dt.date(2024, 5, 31))
+JAN, FEB, MAR, APR, MAY = (
+    dt.date(2024, 1, 31),
+    dt.date(2024, 2, 29),
+    dt.date(2024, 3, 31),
+    dt.date(2024, 4, 30),
+    dt.date(2024, 5, 31),
+)
 TOLERANCE = rf.Tolerance(amount=D("100.00"), pct=D("1"))
 
 CLOSINGS = [(JAN, D("10000.00")), (FEB, D("10450.00")), (MAR, D("9800.25")), (APR, D("12000.00"))]

@@ -9,8 +9,15 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from valuation.imports.ledger import ADJUSTMENTS, COST_OF_GOODS_SOLD, PRODUCTION, PURCHASES, bucket_of, parse_amount
-from valuation.imports.ledger import read_ledger_extract
+from valuation.imports.ledger import (
+    ADJUSTMENTS,
+    COST_OF_GOODS_SOLD,
+    PRODUCTION,
+    PURCHASES,
+    bucket_of,
+    parse_amount,
+    read_ledger_extract,
+)
 from valuation.imports.report import ImportRejected
 
 D = Decimal

@@ -65,7 +65,9 @@ def test_the_alert_opens_beyond_tolerance_and_resolves_when_corrected(world, fac
     enter(facility, world.client_user_x, MAR, purchases="2000.00", cogs="2500.00", adjustments="-149.75")
     assert unresolved(facility) is None
     assert Alert.objects.get(pk=alert.pk).state == AlertState.RESOLVED
-    actions = list(AuditEvent.objects.filter(object_type="valuation.RollforwardPeriod").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_type="valuation.RollforwardPeriod").values_list("action", flat=True)
+    )
     assert actions.count("enter-rollforward") == 3
 
 
@@ -120,7 +122,10 @@ def test_bad_inputs_are_refused_naming_the_field(world, facility):
     assert not RollforwardPeriod.objects.exists()
 
 
-LEDGER = "Compte;Libellé;Montant\n607;Achats de marchandises;3 000,00\n713;Production stockée;1 200,50\n;Coût des ventes;3 700,00\n603;Variation de stocks;-50,00\n626;Frais postaux;12,00\n".encode()
+LEDGER = (
+    "Compte;Libellé;Montant\n607;Achats de marchandises;3 000,00\n713;Production stockée;1 200,50\n"
+    ";Coût des ventes;3 700,00\n603;Variation de stocks;-50,00\n626;Frais postaux;12,00\n"
+).encode()
 
 
 def test_a_ledger_extract_fills_the_period_with_its_source(world, facility):

@@ -99,12 +99,45 @@ LABEL_WORDS: tuple[tuple[str, str], ...] = (
 TOTAL_WORDS = ("total", "sous-total", "sous total", "subtotal", "合计", "小计", "总计")
 
 HEADER_WORDS: dict[str, tuple[str, ...]] = {
-    "account": ("compte", "n compte", "no compte", "numero de compte", "account", "account no", "account number",
-                "code", "科目代码", "科目编码", "科目编号", "科目"),
-    "label": ("libelle", "intitule", "label", "description", "account name", "name", "designation", "科目名称",
-              "摘要", "名称"),
-    "amount": ("montant", "solde", "amount", "balance", "net", "value", "valeur", "金额", "余额", "发生额",
-               "本期发生额"),
+    "account": (
+        "compte",
+        "n compte",
+        "no compte",
+        "numero de compte",
+        "account",
+        "account no",
+        "account number",
+        "code",
+        "科目代码",
+        "科目编码",
+        "科目编号",
+        "科目",
+    ),
+    "label": (
+        "libelle",
+        "intitule",
+        "label",
+        "description",
+        "account name",
+        "name",
+        "designation",
+        "科目名称",
+        "摘要",
+        "名称",
+    ),
+    "amount": (
+        "montant",
+        "solde",
+        "amount",
+        "balance",
+        "net",
+        "value",
+        "valeur",
+        "金额",
+        "余额",
+        "发生额",
+        "本期发生额",
+    ),
 }
 
 
@@ -269,7 +302,9 @@ def read_ledger_extract(data: bytes, filename: str, *, limits: ImportLimits = LE
     except ImportRejected as error:
         # The same check as a stock file's, worded for a ledger extract.
         what = error.message.split(": only ")[0].split(". Export ")[0]
-        raise ImportRejected(f"{what}. Export the ledger extract as CSV or XLSX and upload that file.", kind=error.kind) from None
+        raise ImportRejected(
+            f"{what}. Export the ledger extract as CSV or XLSX and upload that file.", kind=error.kind
+        ) from None
     if file_format not in (FileFormat.CSV, FileFormat.XLSX):
         raise ImportRejected(
             f"“{filename}” is a {file_format.upper()} file: a ledger extract is read from CSV or XLSX.",
@@ -277,7 +312,7 @@ def read_ledger_extract(data: bytes, filename: str, *, limits: ImportLimits = LE
         )
     rows = _rows_of_csv(data) if file_format == FileFormat.CSV else _rows_of_sheet(data, file_format, limits)
     header_index, columns = _columns(rows)
-    cell = lambda cells, kind: (cells[columns[kind]] if kind in columns and columns[kind] < len(cells) else "")  # noqa: E731
+    cell = lambda cells, kind: cells[columns[kind]] if kind in columns and columns[kind] < len(cells) else ""  # noqa: E731
     header_cells = rows[header_index][1]
     amount_header = header_cells[columns["amount"]].strip() or "amount"
     kept: list[LedgerRow] = []

@@ -8,43 +8,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facilities', '0010_rollforward_tolerance'),
-        ('valuation', '0007_alerts'),
+        ("facilities", "0010_rollforward_tolerance"),
+        ("valuation", "0007_alerts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='alert',
-            name='kind',
-            field=models.CharField(choices=[('collateral_change', 'Collateral change'), ('ltv_above_cap', 'LTV above cap'), ('rotation_slowdown', 'Stock rotation slowing down'), ('site_concentration', 'Concentration on one site'), ('category_concentration', 'Concentration on one category'), ('book_value_jump', 'Book value jump'), ('expired_appraisal', 'Expired appraisal'), ('late_deliverable', 'Late deliverable'), ('rollforward_unreconciled', 'Roll-forward unreconciled')], max_length=30),
+            model_name="alert",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("collateral_change", "Collateral change"),
+                    ("ltv_above_cap", "LTV above cap"),
+                    ("rotation_slowdown", "Stock rotation slowing down"),
+                    ("site_concentration", "Concentration on one site"),
+                    ("category_concentration", "Concentration on one category"),
+                    ("book_value_jump", "Book value jump"),
+                    ("expired_appraisal", "Expired appraisal"),
+                    ("late_deliverable", "Late deliverable"),
+                    ("rollforward_unreconciled", "Roll-forward unreconciled"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.CreateModel(
-            name='RollforwardPeriod',
+            name="RollforwardPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_end', models.DateField(verbose_name='period end (stock date)')),
-                ('purchases', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18, verbose_name='purchases')),
-                ('production', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18, verbose_name='production')),
-                ('cost_of_goods_sold', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=18, verbose_name='cost of goods sold')),
-                ('adjustments', models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='Signed: + adds to stock, − takes from it.', max_digits=18, verbose_name='adjustments')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('source', models.CharField(choices=[('entered', 'Entered'), ('ledger', 'General-ledger extract')], default='entered', max_length=10)),
-                ('ledger_file', models.FileField(blank=True, max_length=300, upload_to=valuation.models.ledger_path)),
-                ('ledger_name', models.CharField(blank=True, max_length=255, verbose_name='ledger extract')),
-                ('ledger_checksum', models.CharField(blank=True, max_length=64, verbose_name='SHA-256')),
-                ('ledger_rows', models.JSONField(blank=True, default=list)),
-                ('ledger_ignored', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('entered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rollforward_periods', to='facilities.facility')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("period_end", models.DateField(verbose_name="period end (stock date)")),
+                (
+                    "purchases",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=18, verbose_name="purchases"
+                    ),
+                ),
+                (
+                    "production",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=18, verbose_name="production"
+                    ),
+                ),
+                (
+                    "cost_of_goods_sold",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=18, verbose_name="cost of goods sold"
+                    ),
+                ),
+                (
+                    "adjustments",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        help_text="Signed: + adds to stock, − takes from it.",
+                        max_digits=18,
+                        verbose_name="adjustments",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("entered", "Entered"), ("ledger", "General-ledger extract")],
+                        default="entered",
+                        max_length=10,
+                    ),
+                ),
+                ("ledger_file", models.FileField(blank=True, max_length=300, upload_to=valuation.models.ledger_path)),
+                ("ledger_name", models.CharField(blank=True, max_length=255, verbose_name="ledger extract")),
+                ("ledger_checksum", models.CharField(blank=True, max_length=64, verbose_name="SHA-256")),
+                ("ledger_rows", models.JSONField(blank=True, default=list)),
+                ("ledger_ignored", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rollforward_periods",
+                        to="facilities.facility",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['facility_id', 'period_end'],
-                'constraints': [models.UniqueConstraint(fields=('facility', 'period_end'), name='one_rollforward_per_period')],
+                "ordering": ["facility_id", "period_end"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("facility", "period_end"), name="one_rollforward_per_period")
+                ],
             },
         ),
     ]

@@ -31,7 +31,15 @@ from valuation.engine import rollforward as engine
 from valuation.engine.alerting import ROLLFORWARD_UNRECONCILED
 from valuation.imports.ledger import LEDGER_LIMITS, read_ledger_extract
 from valuation.imports.report import ImportRejected
-from valuation.models import CURRENT_ORDER, Alert, RollforwardPeriod, RollforwardSource, RunStatus, UploadStatus, ValuationRun
+from valuation.models import (
+    CURRENT_ORDER,
+    Alert,
+    RollforwardPeriod,
+    RollforwardSource,
+    RunStatus,
+    UploadStatus,
+    ValuationRun,
+)
 
 log = logging.getLogger("stockpledge.rollforward")
 
@@ -61,9 +69,7 @@ def tolerance_of(facility: Facility) -> engine.Tolerance:
 def closings(facility: Facility, *, until: dt.date | None = None) -> list[tuple[dt.date, Decimal | None, int]]:
     """(stock date, book value, run id) of the facility's current run per stock date, oldest
     first: completed runs of accepted files; with ``until``, none after that date. One query."""
-    runs = ValuationRun.objects.filter(
-        facility=facility, status=RunStatus.DONE, upload__status=UploadStatus.ACCEPTED
-    )
+    runs = ValuationRun.objects.filter(facility=facility, status=RunStatus.DONE, upload__status=UploadStatus.ACCEPTED)
     if until is not None:
         runs = runs.filter(as_of__lte=until)
     kept: dict[dt.date, tuple[Decimal | None, int]] = {}
