@@ -155,3 +155,13 @@ def test_a_bad_ledger_extract_changes_nothing(world, facility):
         services.import_ledger(facility=facility, period_end=FEB, data=broken, filename="gl.csv", by=world.advisor_a)
     assert caught.value.field == "file" and "Row 2, Montant" in caught.value.message
     assert not RollforwardPeriod.objects.exists()
+
+
+def test_the_periods_take_two_queries_whatever_their_number(world, facility, django_assert_num_queries):
+    for i in range(9):
+        day = dt.date(2024 + (4 + i) // 12, (4 + i) % 12 + 1, 1) - dt.timedelta(days=1)  # 30 Apr 2024 on
+        add_stock_file(world, facility, day, f"{10000 + i}.00")
+        enter(facility, world.advisor_a, day, purchases="1.00")
+    with django_assert_num_queries(2):
+        rows = services.facility_periods(facility)
+    assert len(rows) == 12
