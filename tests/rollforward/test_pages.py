@@ -152,3 +152,17 @@ def test_the_bank_sees_periods_up_to_what_was_shared(world):
     assert "5,100,000.00" not in html
     assert 'action="/' not in html.split('id="rollforward"')[1]  # reads, no form
     assert login(world.bank_unshared).get(reverse("valuation:bank-facility", args=[facility.pk])).status_code == 404
+
+
+def test_correcting_a_period_starts_from_what_was_entered(world, facility):
+    client = login(world.advisor_a)
+    client.post(
+        reverse("valuation:facility-rollforward-inputs", args=[facility.pk]),
+        inputs(MAR, purchases="2000.00", cogs="2500.00"),
+    )
+    page = reverse("valuation:facility-rollforward", args=[facility.pk])
+    form = client.get(page, {"period": "2024-03-31"}).context["inputs_form"]
+    assert form.initial["purchases"] == D("2000.00") and form.initial["period_end"] == MAR
+    assert client.get(page, {"period": "2024-02-29"}).context["inputs_form"].initial == {"period_end": FEB}
+    # Nothing asked (or nonsense): the latest stock date with nothing entered.
+    assert client.get(page, {"period": "garbage"}).context["inputs_form"].initial == {"period_end": FEB}

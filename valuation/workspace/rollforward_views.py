@@ -4,6 +4,7 @@ periods on its own facility page (``bank_views``); everyone else gets a 404."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -35,12 +36,18 @@ def _facility(request: HttpRequest, pk: int) -> Facility:
 def _initial_inputs(facility: Facility, period: str | None) -> dict[str, Any]:
     """The inputs form's starting values: the period asked for (?period=) as entered, else the
     latest stock date with nothing entered."""
-    rows = services.facility_periods(facility)
-    record = RollforwardPeriod.objects.filter(facility=facility, period_end=period).first() if period else None
-    if record is not None:
+    try:
+        asked = dt.date.fromisoformat(period) if period else None
+    except ValueError:
+        asked = None  # a malformed ?period= is ignored
+    if asked is not None:
+        record = RollforwardPeriod.objects.filter(facility=facility, period_end=asked).first()
+        if record is None:
+            return {"period_end": asked}
         return {"period_end": record.period_end, "note": record.note} | {
             name: getattr(record, name) for name in services.INPUT_FIELDS
         }
+    rows = services.facility_periods(facility)
     missing = [row.period.period_end for row in rows if row.record is None and row.run_id]
     return {"period_end": missing[-1]} if missing else {}
 
@@ -54,11 +61,7 @@ def _page(
     tolerance_form: ToleranceForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    period = request.GET.get("period")
-    try:
-        initial = _initial_inputs(facility, period)
-    except Exception:  # noqa: BLE001 - a malformed ?period= is ignored, the form starts empty
-        initial = {}
+    initial = _initial_inputs(facility, request.GET.get("period"))
     context = {
         "facility": facility,
         "inputs_form": inputs_form or InputsForm(initial=initial),
