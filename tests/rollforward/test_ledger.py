@@ -137,6 +137,7 @@ def test_the_account_prefix_wins_over_the_label():
     assert bucket_of("6037", "Achats") == ADJUSTMENTS
     assert bucket_of("71", "") == PRODUCTION
     assert bucket_of("", "Sous-total achats") is None
+    assert bucket_of("", "Coût de production des ventes") == COST_OF_GOODS_SOLD
 
 
 def test_a_zip_bomb_named_xlsx_is_refused_before_parsing():

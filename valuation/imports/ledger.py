@@ -9,8 +9,10 @@ left out and counted; subtotal and total rows are skipped so nothing is counted 
 The file goes through the same checks as a stock file: type by content (``sniff.detect_format``),
 a size cap, the zip-bomb checks and the sandboxed parser for spreadsheets
 (``spreadsheet.read_spreadsheet_grid``), the encoding checks for text (``encoding.to_utf8``).
-Amounts are exact ``Decimal``; a row in a bucket whose amount cannot be read rejects the file,
-naming the row and the field. Pure: no Django.
+Amounts are exact ``Decimal``, summed as the extract writes them (a signed amount column; an
+extract with separate debit and credit columns is not read: it has no amount column); a row in
+a bucket whose amount cannot be read rejects the file, naming the row and the field. Pure: no
+Django.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ LABEL_WORDS: tuple[tuple[str, str], ...] = (
     ("cout des marchandises vendues", COST_OF_GOODS_SOLD),
     ("cout des ventes", COST_OF_GOODS_SOLD),
     ("cout de revient des ventes", COST_OF_GOODS_SOLD),
+    ("cout de production des ventes", COST_OF_GOODS_SOLD),
     ("cost of goods sold", COST_OF_GOODS_SOLD),
     ("cost of sales", COST_OF_GOODS_SOLD),
     ("cogs", COST_OF_GOODS_SOLD),
