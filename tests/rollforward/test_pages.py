@@ -166,3 +166,18 @@ def test_correcting_a_period_starts_from_what_was_entered(world, facility):
     assert client.get(page, {"period": "2024-02-29"}).context["inputs_form"].initial == {"period_end": FEB}
     # Nothing asked (or nonsense): the latest stock date with nothing entered.
     assert client.get(page, {"period": "garbage"}).context["inputs_form"].initial == {"period_end": FEB}
+
+
+def test_the_alert_reads_on_the_facility_s_alerts_page(world, facility):
+    services.save_inputs(
+        facility=facility,
+        period_end=MAR,
+        purchases=D("2000.00"),
+        production=D("0"),
+        cost_of_goods_sold=D("2500.00"),
+        adjustments=D("0"),
+        by=world.client_user_x,
+    )
+    html = login(world.advisor_a).get(reverse("valuation:facility-alerts", args=[facility.pk])).content.decode()
+    assert "Roll-forward unreconciled" in html
+    assert "Roll-forward to 2024-03-31: -149.75 unreconciled (reported 9,800.25, expected 9,950.00)" in html

@@ -165,3 +165,16 @@ def test_the_periods_take_two_queries_whatever_their_number(world, facility, dja
     with django_assert_num_queries(2):
         rows = services.facility_periods(facility)
     assert len(rows) == 12
+
+
+def test_an_opened_alert_is_told_to_the_facility_s_advisors(world, facility, django_capture_on_commit_callbacks):
+    from borrowers.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enter(facility, world.client_user_x, MAR, purchases="2000.00", cogs="2500.00")
+    told = Notification.objects.filter(user=world.advisor_a)
+    assert told.count() == 1 and "Roll-forward unreconciled" in told.get().title
+    # Still beyond after a correction that does not reconcile: the same alert, nobody told again.
+    with django_capture_on_commit_callbacks(execute=True):
+        enter(facility, world.client_user_x, MAR, purchases="2000.00", cogs="2600.00")
+    assert told.count() == 1
