@@ -55,5 +55,7 @@ urlpatterns = [
     path("", include("valuation.workspace.api")),
     path("rates/import/", EcbImportView.as_view(), name="rate-import"),
     path("facilities/<int:pk>/calendar/", FacilityCalendarView.as_view(), name="facility-calendar"),
+    # roll-forward (issue 16): a facility's periods, and a period's inputs entered.
+    path("", include("valuation.workspace.rollforward_api")),
     path("", include(router.urls)),
 ]

@@ -217,6 +217,22 @@ class Facility(models.Model):
     day_basis = models.PositiveSmallIntegerField(_("day basis"), choices=DayBasis.choices, default=DayBasis.D360)
     target_days_of_stock = models.PositiveIntegerField(_("target days of stock"), null=True, blank=True)
 
+    # Roll-forward (issue 16): how far the reported closing stock may stray from the expected one
+    # before an alert (the larger of the two allows; valuation.engine.rollforward.Tolerance).
+    rollforward_tolerance_amount = models.DecimalField(
+        _("roll-forward tolerance (amount)"),
+        **MONEY,
+        default=Decimal("0"),
+        validators=NON_NEGATIVE,
+        help_text=_("An unreconciled amount up to this is accepted."),
+    )
+    rollforward_tolerance_pct = models.DecimalField(
+        _("roll-forward tolerance (% of closing stock)"),
+        **PERCENT,
+        default=Decimal("0.5"),
+        help_text=_("An unreconciled amount up to this share of the reported closing stock is accepted."),
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -29,6 +29,7 @@ from borrowers.common.labels import (
     structure_label,
     warning_text,
 )
+from reports.rollforward import frozen_rollforward, rollforward_presentation  # roll-forward (issue 16)
 from valuation.engine.money import to_decimal
 from valuation.workspace.history import HistoryPoint, reasons_in, report_history
 from valuation.workspace.history_charts import figures_line_svg
@@ -146,6 +147,8 @@ def build_context(
             "appraisal": frozen_appraisal(facility, run.as_of),
             # The last periods up to this run, frozen at issue: a re-render shows the same history.
             "history": [point.as_json() for point in report_history(run)],
+            # roll-forward (issue 16): the last periods up to this run, frozen at issue.
+            "rollforward": frozen_rollforward(run),
         },
     )
 
@@ -405,6 +408,7 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "hide_levers": "levers" in (frozen.get("omitted") or ()),
         "appraisal": _appraisal_presentation(frozen),
         **_history_presentation(frozen),
+        **rollforward_presentation(frozen),  # roll-forward (issue 16)
         "sub_categories": [] if "appraisal" in (frozen.get("omitted") or ()) else _sub_category_rows(result),
     }
 

@@ -320,6 +320,8 @@ class AlertKind(models.TextChoices):
     DOCUMENT_EXPIRING = "document_expiring", _("Document expiring")
     DOCUMENT_EXPIRED = "document_expired", _("Document lapsed")
     # --- end of the credit file
+    # roll-forward (issue 16)
+    ROLLFORWARD_UNRECONCILED = "rollforward_unreconciled", _("Roll-forward unreconciled")
 
 
 class AlertState(models.TextChoices):
@@ -447,3 +449,52 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id}: {self.from_state or '-'} -> {self.to_state}"
+
+
+# ------------------------------------------------------------------------ roll-forward (issue 16)
+
+
+class RollforwardSource(models.TextChoices):
+    ENTERED = "entered", _("Entered")
+    LEDGER = "ledger", _("General-ledger extract")
+
+
+def ledger_path(instance: RollforwardPeriod, filename: str) -> str:
+    checksum = instance.ledger_checksum
+    return f"ledger-extracts/{instance.facility_id}/{checksum[:2]}/{checksum}-{filename[-80:]}"
+
+
+class RollforwardPeriod(models.Model):
+    """A facility's stock movements over the period ending at a stock date (valuation.engine.rollforward)."""
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="rollforward_periods")
+    period_end = models.DateField(_("period end (stock date)"))
+    purchases = models.DecimalField(_("purchases"), **MONEY, default=Decimal("0"))
+    production = models.DecimalField(_("production"), **MONEY, default=Decimal("0"))
+    cost_of_goods_sold = models.DecimalField(_("cost of goods sold"), **MONEY, default=Decimal("0"))
+    adjustments = models.DecimalField(
+        _("adjustments"), **MONEY, default=Decimal("0"), help_text=_("Signed: + adds to stock, − takes from it.")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    source = models.CharField(max_length=10, choices=RollforwardSource.choices, default=RollforwardSource.ENTERED)
+    ledger_file = models.FileField(upload_to=ledger_path, max_length=300, blank=True)
+    ledger_name = models.CharField(_("ledger extract"), max_length=255, blank=True)
+    ledger_checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # The extract's rows behind the figures: [row number, account, label, bucket, amount as text].
+    ledger_rows = models.JSONField(default=list, blank=True)
+    ledger_ignored = models.PositiveIntegerField(default=0)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["facility_id", "period_end"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "period_end"], name="one_rollforward_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roll-forward of {self.facility_id} to {self.period_end}"
+
+
+# -------------------------------------------------------------------- end of roll-forward (issue 16)

@@ -2,7 +2,13 @@ from django.urls import path
 
 from valuation import views
 from valuation.rates import views as rate_views
-from valuation.workspace import alert_views, bank_views, line_compare_views, portfolio_views
+from valuation.workspace import (
+    alert_views,
+    bank_views,
+    line_compare_views,
+    portfolio_views,
+    rollforward_views,  # roll-forward (issue 16)
+)
 from valuation.workspace import views as workspace
 
 app_name = "valuation"
@@ -47,4 +53,22 @@ urlpatterns = [
     path("alerts/<int:pk>/resolve/", alert_views.alert_resolve, name="alert-resolve"),
     path("alerts/thresholds/", alert_views.alert_thresholds, name="alert-thresholds"),
     path("bank/portfolio/", portfolio_views.bank_portfolio, name="bank-portfolio"),
+    # roll-forward (issue 16)
+    path("facilities/<int:pk>/rollforward/", rollforward_views.facility_rollforward, name="facility-rollforward"),
+    path(
+        "facilities/<int:pk>/rollforward/inputs/",
+        rollforward_views.facility_rollforward_inputs,
+        name="facility-rollforward-inputs",
+    ),
+    path(
+        "facilities/<int:pk>/rollforward/ledger/",
+        rollforward_views.facility_rollforward_ledger,
+        name="facility-rollforward-ledger",
+    ),
+    path(
+        "facilities/<int:pk>/rollforward/tolerance/",
+        rollforward_views.facility_rollforward_tolerance,
+        name="facility-rollforward-tolerance",
+    ),
+    # end of roll-forward (issue 16)
 ]

@@ -233,6 +233,33 @@ def _alert_thresholds(user: Any, action: Action) -> Q | None:
     return Q(firm_id=user.firm_id) if _firm_advisor(user) else None
 
 
+# ----------------------------------------------------------------------- roll-forward (issue 16)
+
+
+@rule("valuation.RollforwardPeriod")
+def _rollforward_periods(user: Any, action: Action) -> Q | None:
+    # The client enters its own facilities' movements (or the advisor does); a bank following the
+    # facility reads them (its pages also cut them at ``bank_shared_until``).
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _client_user(user):
+        return Q(facility__client_id=user.client_id)
+    if _bank_user(user) and action == "view":
+        return Q(facility__in=facilities_shared_with_bank(user))
+    return None
+
+
+def can_enter_rollforward(user: Any, facility: Any) -> bool:
+    """Whether ``user`` may enter a period's roll-forward inputs for ``facility``: the firm's
+    advisors and the client's own users, nobody else."""
+    if _firm_advisor(user):
+        return bool(facility.client.firm_id == user.firm_id)
+    return bool(_client_user(user) and facility.client_id == user.client_id)
+
+
+# ------------------------------------------------------------------- end of roll-forward (issue 16)
+
+
 @rule("reports.ReportVersion")
 def _reports(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):

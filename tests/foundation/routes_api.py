@@ -48,6 +48,12 @@ ROUTES: Routes = {
         lambda w: deliverable_of_x(w) and {"pk": w.facility_x.pk},
         api(advisor_a=200, client_user_x=200, bank_shared=200),
     ),
+    # roll-forward (issue 16): the same readers as its pages and the bank page (posting is
+    # tests/rollforward/test_api.py's).
+    "facility-rollforward": (
+        lambda w: {"pk": w.facility_x.pk},
+        api(advisor_a=200, client_user_x=200, bank_shared=200),
+    ),
     "category-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "category-detail": (lambda w: {"pk": w.category_a.pk}, api(advisor_a=200)),
     # Tokens: the exchange is POST-only and open (credentials are the check); your own token needs a log-in.

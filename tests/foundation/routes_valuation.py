@@ -59,4 +59,20 @@ ROUTES: Routes = {
     "valuation:alert-thresholds": (lambda w: {}, pages(**ADVISORS)),
     # Bank users only; a bank nobody shared with sees an empty portfolio.
     "valuation:bank-portfolio": (lambda w: {}, pages(bank_shared=200, bank_unshared=200)),
+    # roll-forward (issue 16): the facility's advisors and its client's users enter the periods
+    # (the bank reads them on bank-facility); posting is tests/rollforward/test_pages.py's.
+    "valuation:facility-rollforward": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "valuation:facility-rollforward-inputs": (
+        lambda w: {"pk": w.facility_x.pk},
+        pages(advisor_a=405, client_user_x=405),
+    ),  # POST only
+    "valuation:facility-rollforward-ledger": (
+        lambda w: {"pk": w.facility_x.pk},
+        pages(advisor_a=405, client_user_x=405),
+    ),  # POST only
+    "valuation:facility-rollforward-tolerance": (
+        lambda w: {"pk": w.facility_x.pk},
+        pages(advisor_a=405),
+    ),  # POST only, the facility's advisors only
+    # end of roll-forward (issue 16)
 }

@@ -51,6 +51,9 @@ DOCUMENT_EXPIRING = "document_expiring"
 DOCUMENT_EXPIRED = "document_expired"
 KINDS = (*KINDS, DOCUMENT_EXPIRING, DOCUMENT_EXPIRED)
 # --- end of the credit file
+# roll-forward (issue 16): raised and resolved by valuation.pipeline.rollforward, never by ``evaluate``.
+ROLLFORWARD_UNRECONCILED = "rollforward_unreconciled"
+KINDS = (*KINDS, ROLLFORWARD_UNRECONCILED)
 
 ZERO = Decimal(0)
 

@@ -180,3 +180,9 @@ def evaluate_run_safely(run_id: int) -> None:
         evaluate_run(run_id)
     except Exception:  # noqa: BLE001 - logged; the valuation itself is stored and correct
         log.exception("alert evaluation failed", extra={"run": run_id})
+    # roll-forward (issue 16): any new valuation may change a period's opening or closing stock.
+    from valuation.pipeline import rollforward
+
+    facility = Facility.objects.filter(runs__pk=run_id).first()
+    if facility is not None:
+        rollforward.evaluate_alert_safely(facility)

@@ -78,4 +78,16 @@ def alert_summary(kind: str, details: dict[str, Any] | None) -> str:
     if kind == rules.DOCUMENT_EXPIRED:
         return _("Lapsed: %(documents)s.") % {"documents": d.get("summary") or "—"}
     # --- end of the credit file
+    # roll-forward (issue 16)
+    if kind == rules.ROLLFORWARD_UNRECONCILED:
+        return _(
+            "Roll-forward to %(date)s: %(unreconciled)s unreconciled (reported %(reported)s, expected "
+            "%(expected)s); tolerance %(allowed)s."
+        ) % {
+            "date": d.get("period_end") or "—",
+            "unreconciled": formatting.number(d.get("unreconciled"), language, 2) if d.get("unreconciled") else "—",
+            "reported": formatting.number(d.get("reported_closing"), language, 2) if d.get("reported_closing") else "—",
+            "expected": formatting.number(d.get("expected"), language, 2) if d.get("expected") else "—",
+            "allowed": formatting.number(d.get("allowed"), language, 2) if d.get("allowed") else "—",
+        }
     return ""

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from borrowers.common import access
 from valuation.models import ValuationRun
 from valuation.workspace import history
+from valuation.workspace.rollforward import bank_rollforward  # roll-forward (issue 16)
 
 
 @login_required
@@ -42,4 +43,5 @@ def bank_facility(request: HttpRequest, pk: int) -> HttpResponse:
         if until
         else "",
     }
+    context.update(bank_rollforward(facility, request.user, until))  # roll-forward (issue 16)
     return render(request, "valuation/bank_facility.html", context)

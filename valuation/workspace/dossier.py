@@ -29,6 +29,7 @@ from valuation.workspace.charts import WaterfallBar, waterfall_bars, waterfall_s
 from valuation.workspace.gaps import run_gaps
 from valuation.workspace.problem_labels import rule_note_text
 from valuation.workspace.reserve_labels import reserve_rows
+from valuation.workspace.rollforward import dossier_rollforward  # roll-forward (issue 16)
 
 ZERO = Decimal("0.00")
 # The run list never loads the results: one result can be large, and a facility has many runs.
@@ -304,6 +305,8 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         **terms_summary(facility),
     }
     context.update(_appraisal_context(facility, chosen, context["show"]))
+    # roll-forward (issue 16)
+    context.update(dossier_rollforward(facility, user))
     if chosen is None or chosen.status != RunStatus.DONE or not chosen.result:
         return context
     if current is not None and chosen.pk == current.pk:

@@ -316,6 +316,7 @@ class Command(BaseCommand):
             else:
                 self.done(f"{valued} valuations")
         self.step("Issuing the demo reports")
+        demo.ensure_demo_rollforward(client=client)  # roll-forward (issue 16): before the certificate
         advisor = User.objects.get(email=LOGINS[Role.ADVISOR])
         waiting = self.issue_reports(client, advisor)
         if waiting:
