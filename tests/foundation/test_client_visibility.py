@@ -98,6 +98,10 @@ GATES: dict[str, str | None] = {
     "credit-document-detail": None,
     "credit-document-download": None,
     # --- end of the credit file
+    # --- the roll-forward (issue 16, part 2): the client's own inputs always; book values and the
+    # unreconciled amount only under the key-figures switch (tests/rollforward/test_pages.py).
+    "valuation:facility-rollforward": None,
+    "facility-rollforward": None,
 }
 
 SWITCHES = {
