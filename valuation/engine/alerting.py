@@ -9,10 +9,12 @@ the answer as stateful alerts (``valuation.pipeline.alerting``).
 Every comparison is exact and strict: a figure exactly at its threshold does not raise the alert.
 Percentages are computed exactly and rounded half-up to one decimal only in ``details``.
 
-"Collateral change" compares with the previous accepted run of the facility (its eligible stock and
-its financing), not with the last certified borrowing base certificate: certificates belong to the
-reports floor, which this floor cannot read; the previous accepted run is what the last
-certificate was, in the usual monthly cycle, issued from.
+"Collateral change" compares the eligible stock and the financing with the last approved borrowing
+base certificate (the figures of the run it was issued from: its ``basis`` is "certificate"); a
+facility that never had a certificate approved is compared with its previous accepted run instead
+(``basis`` "previous_run"), and the alert's text says so. Which run the last approved certificate
+showed is found by the pipeline (``valuation.pipeline.alerting.certified_run``); this module only
+compares figures.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class Thresholds:
     """The thresholds in force for one facility (the firm's, or the facility's override).
 
     collateral_change_pct: a move of eligible stock or financing of more than this % from the
-    previous run; ltv_max_pct: an LTV above this % (None: only the facility's own cap, through
+    last approved certificate (or the previous run); ltv_max_pct: an LTV above this % (None: only the facility's own cap, through
     ``ltv_exceeded``); rotation_slowdown_days: days of stock up by more than this many days;
     site_concentration_pct / category_concentration_pct: one site or one category holding more
     than this % of eligible stock."""
@@ -156,10 +158,34 @@ def _moved_beyond(previous: Decimal | None, current: Decimal | None, threshold_p
     return {"previous": _s(previous), "current": _s(current), "change_pct": _s(change), "beyond": beyond}
 
 
-def collateral_change(current: RunFigures, previous: RunFigures | None, thresholds: Thresholds) -> Evaluation:
-    """Eligible stock or financing moved by more than ``collateral_change_pct`` from the previous run."""
+# What the collateral change is measured against (``details["basis"]``).
+BASIS_CERTIFICATE = "certificate"
+BASIS_PREVIOUS_RUN = "previous_run"
+
+
+@dataclass(frozen=True)
+class CertifiedFigures:
+    """The last approved borrowing base certificate: its number and the figures of its run."""
+
+    number: int
+    figures: RunFigures
+
+
+def collateral_change(
+    current: RunFigures,
+    previous: RunFigures | None,
+    thresholds: Thresholds,
+    certificate: CertifiedFigures | None = None,
+) -> Evaluation:
+    """Eligible stock or financing moved by more than ``collateral_change_pct`` from the last
+    approved certificate's figures; without one, from the previous run (``basis`` says which)."""
     threshold = thresholds.collateral_change_pct
     details: dict[str, Any] = {"threshold_pct": _s(threshold), "comparison": "abs_change_pct_gt"}
+    if certificate is not None:
+        details.update({"basis": BASIS_CERTIFICATE, "certificate_number": certificate.number})
+        previous = certificate.figures
+    else:
+        details["basis"] = BASIS_PREVIOUS_RUN
     active = False
     if previous is not None:
         details["previous_as_of"] = previous.as_of
@@ -248,10 +274,12 @@ def evaluate(
     appraisal_expiry: date | None,
     today: date,
     jump_threshold_pct: Decimal | None = None,
+    certificate: CertifiedFigures | None = None,
 ) -> list[Evaluation]:
-    """One evaluation per kind a valuation decides (``RUN_KINDS``), in that order."""
+    """One evaluation per kind a valuation decides (``RUN_KINDS``), in that order. The collateral
+    change is measured against ``certificate`` when there is one, else against ``previous``."""
     return [
-        collateral_change(current, previous, thresholds),
+        collateral_change(current, previous, thresholds, certificate),
         ltv_above_cap(current, thresholds),
         rotation_slowdown(current, previous, thresholds),
         site_concentration(current, thresholds),
