@@ -313,6 +313,8 @@ class AlertKind(models.TextChoices):
     ROTATION_SLOWDOWN = "rotation_slowdown", _("Stock rotation slowing down")
     SITE_CONCENTRATION = "site_concentration", _("Concentration on one site")
     CATEGORY_CONCENTRATION = "category_concentration", _("Concentration on one category")
+    # -- issue 15: one SKU's share --
+    SKU_CONCENTRATION = "sku_concentration", _("Concentration on one SKU")
     BOOK_VALUE_JUMP = "book_value_jump", _("Book value jump")
     EXPIRED_APPRAISAL = "expired_appraisal", _("Expired appraisal")
     LATE_DELIVERABLE = "late_deliverable", _("Late deliverable")
@@ -375,6 +377,13 @@ class AlertThresholds(models.Model):
         _("one category (% of eligible)"),
         "70",
         _("Alert when one category holds more than this share of eligible stock (100: never)."),
+        upper="100",
+    )
+    # -- issue 15: one SKU's share --
+    sku_concentration_pct = _pct_field(
+        _("one SKU (% of eligible)"),
+        "50",
+        _("Alert when one SKU, over all its sites, holds more than this share of eligible stock (100: never)."),
         upper="100",
     )
     updated_at = models.DateTimeField(auto_now=True)

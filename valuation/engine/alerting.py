@@ -30,6 +30,7 @@ LTV_ABOVE_CAP = "ltv_above_cap"
 ROTATION_SLOWDOWN = "rotation_slowdown"
 SITE_CONCENTRATION = "site_concentration"
 CATEGORY_CONCENTRATION = "category_concentration"
+SKU_CONCENTRATION = "sku_concentration"
 BOOK_VALUE_JUMP = "book_value_jump"
 EXPIRED_APPRAISAL = "expired_appraisal"
 # Raised and resolved by the deliverables calendar (``raise_or_resolve``), never by ``evaluate``.
@@ -41,6 +42,7 @@ KINDS = (
     ROTATION_SLOWDOWN,
     SITE_CONCENTRATION,
     CATEGORY_CONCENTRATION,
+    SKU_CONCENTRATION,
     BOOK_VALUE_JUMP,
     EXPIRED_APPRAISAL,
     LATE_DELIVERABLE,
@@ -56,16 +58,18 @@ class Thresholds:
     """The thresholds in force for one facility (the firm's, or the facility's override).
 
     collateral_change_pct: a move of eligible stock or financing of more than this % from the
-    last approved certificate (or the previous run); ltv_max_pct: an LTV above this % (None: only the facility's own cap, through
-    ``ltv_exceeded``); rotation_slowdown_days: days of stock up by more than this many days;
-    site_concentration_pct / category_concentration_pct: one site or one category holding more
-    than this % of eligible stock."""
+    last approved certificate (or the previous run); ltv_max_pct: an LTV above this % (None:
+    only the facility's own cap, through ``ltv_exceeded``); rotation_slowdown_days: days of stock
+    up by more than this many days;
+    site_concentration_pct / category_concentration_pct / sku_concentration_pct: one site, one
+    category or one SKU holding more than this % of eligible stock."""
 
     collateral_change_pct: Decimal = Decimal(20)
     ltv_max_pct: Decimal | None = None
     rotation_slowdown_days: Decimal = Decimal(15)
     site_concentration_pct: Decimal = Decimal(60)
     category_concentration_pct: Decimal = Decimal(70)
+    sku_concentration_pct: Decimal = Decimal(50)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,11 @@ class RunFigures:
     days_of_stock: Decimal | None = None
     eligible_by_site: dict[str, Decimal] = field(default_factory=dict)
     eligible_by_category: dict[str, Decimal] = field(default_factory=dict)
+    # The SKU holding the most eligible stock and that amount (the engine's
+    # ``eligibility.largest_sku``); None when nothing is eligible or the result predates it.
+    largest_sku: tuple[str, Decimal] | None = None
+    # The eligible stock the SKU's share is taken of (the result's own total).
+    sku_basis: Decimal | None = None
     jumps: tuple[dict[str, Any], ...] = ()
     as_of: str = ""
 
@@ -118,8 +127,12 @@ def figures_from_result(
 ) -> RunFigures:
     """A run's figures from its stored result (``result_to_dict``) and key figures. The eligible
     stock per site and per category is summed from the result's groups (category × warehouse);
-    lines without a site count under ""."""
+    lines without a site count under "". The largest SKU is the one the engine stored."""
     result = result or {}
+    eligibility = result.get("eligibility") or {}
+    top = eligibility.get("largest_sku") or {}
+    top_amount = _decimal(top.get("eligible"))
+    largest_sku = (str(top.get("sku") or ""), top_amount) if top_amount is not None else None
     ltv = (result.get("financing") or {}).get("ltv") or {}
     by_site: dict[str, Decimal] = {}
     by_category: dict[str, Decimal] = {}
@@ -138,6 +151,8 @@ def figures_from_result(
         days_of_stock=_decimal((result.get("working_capital") or {}).get("days_of_stock")),
         eligible_by_site=by_site,
         eligible_by_category=by_category,
+        largest_sku=largest_sku,
+        sku_basis=_decimal(eligibility.get("eligible")),
         jumps=tuple(jumps or ()),
         as_of=as_of,
     )
@@ -254,6 +269,21 @@ def category_concentration(current: RunFigures, thresholds: Thresholds) -> Evalu
     )
 
 
+def sku_concentration(current: RunFigures, thresholds: Thresholds) -> Evaluation:
+    """The largest SKU's eligible stock strictly above ``sku_concentration_pct`` % of the run's
+    eligible stock (exact: SKU × 100 > threshold × eligible). A result stored before the engine
+    computed the largest SKU decides nothing (``details["computed"]`` false)."""
+    threshold = thresholds.sku_concentration_pct
+    if current.largest_sku is None:
+        details = {"threshold_pct": _s(threshold), "comparison": "share_pct_gt", "computed": False}
+        return Evaluation(SKU_CONCENTRATION, False, details)
+    sku, amount = current.largest_sku
+    total = current.sku_basis if current.sku_basis is not None else current.eligible
+    evaluation = _concentration(SKU_CONCENTRATION, {sku: amount}, total, threshold)
+    evaluation.details["computed"] = True
+    return evaluation
+
+
 def book_value_jump(current: RunFigures, jump_threshold_pct: Decimal | None = None) -> Evaluation:
     """The run's jumps (``valuation.engine.jumps``, against the firm's jump threshold)."""
     details = {"jumps": list(current.jumps), "threshold_pct": _s(jump_threshold_pct), "comparison": "abs_change_pct_gt"}
@@ -284,6 +314,7 @@ def evaluate(
         rotation_slowdown(current, previous, thresholds),
         site_concentration(current, thresholds),
         category_concentration(current, thresholds),
+        sku_concentration(current, thresholds),
         book_value_jump(current, jump_threshold_pct),
         expired_appraisal(appraisal_expiry, today),
     ]

@@ -30,6 +30,7 @@ THRESHOLD_FIELDS = (
     "rotation_slowdown_days",
     "site_concentration_pct",
     "category_concentration_pct",
+    "sku_concentration_pct",
 )
 
 

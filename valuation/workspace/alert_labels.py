@@ -70,6 +70,16 @@ def alert_summary(kind: str, details: dict[str, Any] | None) -> str:
             "increase": formatting.number(d.get("increase_days"), language, 1) if d.get("increase_days") else "—",
             "threshold": formatting.number(d.get("threshold_days"), language, 1),
         }
+    if kind == rules.SKU_CONCENTRATION:
+        if d.get("computed") is False:
+            return _("The largest SKU was not computed for this valuation; alert above %(threshold)s.") % {
+                "threshold": _pct(d.get("threshold_pct"), language)
+            }
+        return _("SKU %(holder)s holds %(share)s of eligible stock; alert above %(threshold)s.") % {
+            "holder": d.get("holder") or _("(none)"),
+            "share": _pct(d.get("share_pct"), language),
+            "threshold": _pct(d.get("threshold_pct"), language),
+        }
     if kind in (rules.SITE_CONCENTRATION, rules.CATEGORY_CONCENTRATION):
         return _("%(holder)s holds %(share)s of eligible stock; alert above %(threshold)s.") % {
             "holder": d.get("holder") or _("(none)"),
