@@ -282,6 +282,11 @@ class ValuationRun(models.Model):
     inputs_digest = models.CharField(_("inputs digest"), max_length=64, blank=True)
     # Moves beyond the firm's threshold from the facility's previous accepted file (valuation.engine.jumps).
     jumps = models.JSONField(default=list, blank=True)
+    # -- issue 15: the history's figures of the run (valuation.engine.history_figures), stored at
+    # completion so a facility's history reads them instead of every run's whole result. Empty
+    # (NULL): not stored (a run saved another way); the history then reads them from the result.
+    history_figures = models.JSONField(null=True, blank=True, editable=False)
+    # -- end issue 15 --
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

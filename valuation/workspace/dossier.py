@@ -29,6 +29,7 @@ from valuation.workspace.charts import WaterfallBar, waterfall_bars, waterfall_s
 from valuation.workspace.gaps import run_gaps
 from valuation.workspace.problem_labels import rule_note_text
 from valuation.workspace.reserve_labels import reserve_rows
+from valuation.workspace.run_picker import run_options
 
 ZERO = Decimal("0.00")
 # The run list never loads the results: one result can be large, and a facility has many runs.
@@ -303,6 +304,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         "latest_failed": failed[0] if failed else None,
         **terms_summary(facility),
     }
+    context["run_options"] = run_options(runs, chosen, show_figures=context["show"]["figures"])
     context.update(_appraisal_context(facility, chosen, context["show"]))
     if chosen is None or chosen.status != RunStatus.DONE or not chosen.result:
         return context
