@@ -13,6 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.engine.helpers import AS_OF, days_ago, frame, terms
 from tests.workspace.conftest import make_upload
@@ -150,3 +152,23 @@ def test_the_thresholds_page_sets_the_sku_share_and_refuses_a_bad_one(world):
     f_url = reverse("valuation:facility-alert-thresholds", args=[world.facility_x.pk])
     assert advisor.post(f_url, {**fields, "sku_concentration_pct": "20"}).status_code == 302
     assert alerting.thresholds_for(world.facility_x).sku_concentration_pct == D("20")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", " B", "C ", "D"]), st.integers(min_value=0, max_value=10**9)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_largest_sku_is_the_largest_sum_by_trimmed_code(items):
+    sums: dict[str, int] = {}
+    for code, cents in items:
+        sums[code.strip()] = sums.get(code.strip(), 0) + cents
+    top = max(sums.values())
+    found = largest_sku(pd.Series([c for c, _ in items], dtype="str"), np.array([v for _, v in items]))
+    if top == 0:
+        assert found is None
+    else:
+        assert found == SkuAmount(min(c for c, v in sums.items() if v == top), D(top) / 100)
