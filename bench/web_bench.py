@@ -346,6 +346,7 @@ def history_facility(firm: Any, lender: Any, by: Any, *, template: Any) -> int:
             },
             engine_version=source.engine_version,
             inputs_digest=source.inputs_digest,
+            history_figures=source.history_figures,
             finished_at=timezone.now(),
         )
     return facility.pk

@@ -38,6 +38,7 @@ from reports.models import (
     ReportVersion,
 )
 from valuation.models import RunStatus, StockLine, ValuationRun
+from valuation.pipeline import alerting
 from valuation.pipeline import services as valuation_services
 
 log = logging.getLogger("stockpledge.reports")
@@ -418,7 +419,16 @@ def certify(
     # Render the PDF again with the certification block filled in; the figures stay frozen.
     ReportVersion.objects.filter(pk=report.pk).update(render_status=RenderStatus.QUEUED, render_attempts=0)
     transaction.on_commit(lambda: _enqueue_render(report.pk))
+    # The collateral-change alert is measured against the last approved certificate: this one now.
+    transaction.on_commit(lambda: _reevaluate_alerts(report.facility))
     return made
+
+
+def _reevaluate_alerts(facility: Facility) -> None:
+    """Re-decide the facility's alerts on its current valuation (never raises)."""
+    current = valuation_services.current_run(facility)
+    if current is not None:
+        alerting.evaluate_run_safely(current.pk)
 
 
 @transaction.atomic

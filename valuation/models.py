@@ -282,6 +282,11 @@ class ValuationRun(models.Model):
     inputs_digest = models.CharField(_("inputs digest"), max_length=64, blank=True)
     # Moves beyond the firm's threshold from the facility's previous accepted file (valuation.engine.jumps).
     jumps = models.JSONField(default=list, blank=True)
+    # -- issue 15: the history's figures of the run (valuation.engine.history_figures), stored at
+    # completion so a facility's history reads them instead of every run's whole result. Empty
+    # (NULL): not stored (a run saved another way); the history then reads them from the result.
+    history_figures = models.JSONField(null=True, blank=True, editable=False)
+    # -- end issue 15 --
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -313,6 +318,8 @@ class AlertKind(models.TextChoices):
     ROTATION_SLOWDOWN = "rotation_slowdown", _("Stock rotation slowing down")
     SITE_CONCENTRATION = "site_concentration", _("Concentration on one site")
     CATEGORY_CONCENTRATION = "category_concentration", _("Concentration on one category")
+    # -- issue 15: one SKU's share --
+    SKU_CONCENTRATION = "sku_concentration", _("Concentration on one SKU")
     BOOK_VALUE_JUMP = "book_value_jump", _("Book value jump")
     EXPIRED_APPRAISAL = "expired_appraisal", _("Expired appraisal")
     LATE_DELIVERABLE = "late_deliverable", _("Late deliverable")
@@ -381,6 +388,13 @@ class AlertThresholds(models.Model):
         _("one category (% of eligible)"),
         "70",
         _("Alert when one category holds more than this share of eligible stock (100: never)."),
+        upper="100",
+    )
+    # -- issue 15: one SKU's share --
+    sku_concentration_pct = _pct_field(
+        _("one SKU (% of eligible)"),
+        "50",
+        _("Alert when one SKU, over all its sites, holds more than this share of eligible stock (100: never)."),
         upper="100",
     )
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,6 +6,7 @@ pipeline's GOOD_CSV (conftest) values at eligible 7 515 813.30 and book 7 522 81
   - book value jump: 7 522 813.20 vs 5 000 000.00 is +50.5 % > the firm's 25 %;
   - site W01 holds 15 438.17 + 7 500 375.00 + 0.13 = all of eligible (W02's line is obsolete): 100 % > 60 %;
   - category: finished goods 7 500 375.00 of 7 515 813.30 = 99.8 % > 70 %;
+  - SKU: the one line of 7 500 375.00 is also 99.8 % of eligible > the default 50 %;
   - LTV: the file has no resale price, so no liquidation value: the caps allow 0 and the financing
     of 3 757 906.65 exceeds them (the engine's ``exceeded``; facility_x's caps are indicative,
     which does not make the excess any smaller).
@@ -35,6 +36,7 @@ def test_an_upload_opens_alerts_and_the_next_one_resolves_what_went_away(world, 
         "book_value_jump",
         "site_concentration",
         "category_concentration",
+        "sku_concentration",
         "ltv_above_cap",
     }
     assert opened["ltv_above_cap"].details["cap_exceeded"] is True
@@ -43,12 +45,13 @@ def test_an_upload_opens_alerts_and_the_next_one_resolves_what_went_away(world, 
     assert opened["site_concentration"].details["holder"] == "W01"
     assert opened["site_concentration"].details["share_pct"] == "100.0"
     assert opened["category_concentration"].details["share_pct"] == "99.8"
+    assert opened["sku_concentration"].details["share_pct"] == "99.8"
     assert opened["collateral_change"].run.as_of == dt.date(2026, 11, 15)
 
     # The same stock a few days later (a different file: one more blank line): nothing moved.
     upload_csv(world, GOOD_CSV + b"\n", as_of=dt.date(2026, 11, 20), name="etat-stock-20.csv")
     still = _unresolved(world)
-    assert set(still) == {"site_concentration", "category_concentration", "ltv_above_cap"}
+    assert set(still) == {"site_concentration", "category_concentration", "sku_concentration", "ltv_above_cap"}
     assert still["site_concentration"].pk == opened["site_concentration"].pk  # the same alert carries on
     resolved = Alert.objects.get(pk=opened["collateral_change"].pk)
     assert resolved.state == "resolved" and resolved.resolved_by is None

@@ -163,6 +163,7 @@ def test_thresholds_pages_validate_and_save(world: World):
         "rotation_slowdown_days": "10",
         "site_concentration_pct": "75",
         "category_concentration_pct": "80",
+        "sku_concentration_pct": "50",
     }
     bad = advisor.post(url, {**fields, "site_concentration_pct": "150", "collateral_change_pct": "abc"})
     assert bad.status_code == 200 and not AlertThresholds.objects.exists()

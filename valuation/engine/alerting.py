@@ -9,10 +9,12 @@ the answer as stateful alerts (``valuation.pipeline.alerting``).
 Every comparison is exact and strict: a figure exactly at its threshold does not raise the alert.
 Percentages are computed exactly and rounded half-up to one decimal only in ``details``.
 
-"Collateral change" compares with the previous accepted run of the facility (its eligible stock and
-its financing), not with the last certified borrowing base certificate: certificates belong to the
-reports floor, which this floor cannot read; the previous accepted run is what the last
-certificate was, in the usual monthly cycle, issued from.
+"Collateral change" compares the eligible stock and the financing with the last approved borrowing
+base certificate (the figures of the run it was issued from: its ``basis`` is "certificate"); a
+facility that never had a certificate approved is compared with its previous accepted run instead
+(``basis`` "previous_run"), and the alert's text says so. Which run the last approved certificate
+showed is found by the pipeline (``valuation.pipeline.alerting.certified_run``); this module only
+compares figures.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ LTV_ABOVE_CAP = "ltv_above_cap"
 ROTATION_SLOWDOWN = "rotation_slowdown"
 SITE_CONCENTRATION = "site_concentration"
 CATEGORY_CONCENTRATION = "category_concentration"
+SKU_CONCENTRATION = "sku_concentration"
 BOOK_VALUE_JUMP = "book_value_jump"
 EXPIRED_APPRAISAL = "expired_appraisal"
 # Raised and resolved by the deliverables calendar (``raise_or_resolve``), never by ``evaluate``.
@@ -39,6 +42,7 @@ KINDS = (
     ROTATION_SLOWDOWN,
     SITE_CONCENTRATION,
     CATEGORY_CONCENTRATION,
+    SKU_CONCENTRATION,
     BOOK_VALUE_JUMP,
     EXPIRED_APPRAISAL,
     LATE_DELIVERABLE,
@@ -63,16 +67,18 @@ class Thresholds:
     """The thresholds in force for one facility (the firm's, or the facility's override).
 
     collateral_change_pct: a move of eligible stock or financing of more than this % from the
-    previous run; ltv_max_pct: an LTV above this % (None: only the facility's own cap, through
-    ``ltv_exceeded``); rotation_slowdown_days: days of stock up by more than this many days;
-    site_concentration_pct / category_concentration_pct: one site or one category holding more
-    than this % of eligible stock."""
+    last approved certificate (or the previous run); ltv_max_pct: an LTV above this % (None:
+    only the facility's own cap, through ``ltv_exceeded``); rotation_slowdown_days: days of stock
+    up by more than this many days;
+    site_concentration_pct / category_concentration_pct / sku_concentration_pct: one site, one
+    category or one SKU holding more than this % of eligible stock."""
 
     collateral_change_pct: Decimal = Decimal(20)
     ltv_max_pct: Decimal | None = None
     rotation_slowdown_days: Decimal = Decimal(15)
     site_concentration_pct: Decimal = Decimal(60)
     category_concentration_pct: Decimal = Decimal(70)
+    sku_concentration_pct: Decimal = Decimal(50)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,11 @@ class RunFigures:
     days_of_stock: Decimal | None = None
     eligible_by_site: dict[str, Decimal] = field(default_factory=dict)
     eligible_by_category: dict[str, Decimal] = field(default_factory=dict)
+    # The SKU holding the most eligible stock and that amount (the engine's
+    # ``eligibility.largest_sku``); None when nothing is eligible or the result predates it.
+    largest_sku: tuple[str, Decimal] | None = None
+    # The eligible stock the SKU's share is taken of (the result's own total).
+    sku_basis: Decimal | None = None
     jumps: tuple[dict[str, Any], ...] = ()
     as_of: str = ""
 
@@ -125,8 +136,12 @@ def figures_from_result(
 ) -> RunFigures:
     """A run's figures from its stored result (``result_to_dict``) and key figures. The eligible
     stock per site and per category is summed from the result's groups (category × warehouse);
-    lines without a site count under ""."""
+    lines without a site count under "". The largest SKU is the one the engine stored."""
     result = result or {}
+    eligibility = result.get("eligibility") or {}
+    top = eligibility.get("largest_sku") or {}
+    top_amount = _decimal(top.get("eligible"))
+    largest_sku = (str(top.get("sku") or ""), top_amount) if top_amount is not None else None
     ltv = (result.get("financing") or {}).get("ltv") or {}
     by_site: dict[str, Decimal] = {}
     by_category: dict[str, Decimal] = {}
@@ -145,6 +160,8 @@ def figures_from_result(
         days_of_stock=_decimal((result.get("working_capital") or {}).get("days_of_stock")),
         eligible_by_site=by_site,
         eligible_by_category=by_category,
+        largest_sku=largest_sku,
+        sku_basis=_decimal(eligibility.get("eligible")),
         jumps=tuple(jumps or ()),
         as_of=as_of,
     )
@@ -165,10 +182,34 @@ def _moved_beyond(previous: Decimal | None, current: Decimal | None, threshold_p
     return {"previous": _s(previous), "current": _s(current), "change_pct": _s(change), "beyond": beyond}
 
 
-def collateral_change(current: RunFigures, previous: RunFigures | None, thresholds: Thresholds) -> Evaluation:
-    """Eligible stock or financing moved by more than ``collateral_change_pct`` from the previous run."""
+# What the collateral change is measured against (``details["basis"]``).
+BASIS_CERTIFICATE = "certificate"
+BASIS_PREVIOUS_RUN = "previous_run"
+
+
+@dataclass(frozen=True)
+class CertifiedFigures:
+    """The last approved borrowing base certificate: its number and the figures of its run."""
+
+    number: int
+    figures: RunFigures
+
+
+def collateral_change(
+    current: RunFigures,
+    previous: RunFigures | None,
+    thresholds: Thresholds,
+    certificate: CertifiedFigures | None = None,
+) -> Evaluation:
+    """Eligible stock or financing moved by more than ``collateral_change_pct`` from the last
+    approved certificate's figures; without one, from the previous run (``basis`` says which)."""
     threshold = thresholds.collateral_change_pct
     details: dict[str, Any] = {"threshold_pct": _s(threshold), "comparison": "abs_change_pct_gt"}
+    if certificate is not None:
+        details.update({"basis": BASIS_CERTIFICATE, "certificate_number": certificate.number})
+        previous = certificate.figures
+    else:
+        details["basis"] = BASIS_PREVIOUS_RUN
     active = False
     if previous is not None:
         details["previous_as_of"] = previous.as_of
@@ -237,6 +278,21 @@ def category_concentration(current: RunFigures, thresholds: Thresholds) -> Evalu
     )
 
 
+def sku_concentration(current: RunFigures, thresholds: Thresholds) -> Evaluation:
+    """The largest SKU's eligible stock strictly above ``sku_concentration_pct`` % of the run's
+    eligible stock (exact: SKU × 100 > threshold × eligible). A result stored before the engine
+    computed the largest SKU decides nothing (``details["computed"]`` false)."""
+    threshold = thresholds.sku_concentration_pct
+    if current.largest_sku is None:
+        details = {"threshold_pct": _s(threshold), "comparison": "share_pct_gt", "computed": False}
+        return Evaluation(SKU_CONCENTRATION, False, details)
+    sku, amount = current.largest_sku
+    total = current.sku_basis if current.sku_basis is not None else current.eligible
+    evaluation = _concentration(SKU_CONCENTRATION, {sku: amount}, total, threshold)
+    evaluation.details["computed"] = True
+    return evaluation
+
+
 def book_value_jump(current: RunFigures, jump_threshold_pct: Decimal | None = None) -> Evaluation:
     """The run's jumps (``valuation.engine.jumps``, against the firm's jump threshold)."""
     details = {"jumps": list(current.jumps), "threshold_pct": _s(jump_threshold_pct), "comparison": "abs_change_pct_gt"}
@@ -257,14 +313,17 @@ def evaluate(
     appraisal_expiry: date | None,
     today: date,
     jump_threshold_pct: Decimal | None = None,
+    certificate: CertifiedFigures | None = None,
 ) -> list[Evaluation]:
-    """One evaluation per kind a valuation decides (``RUN_KINDS``), in that order."""
+    """One evaluation per kind a valuation decides (``RUN_KINDS``), in that order. The collateral
+    change is measured against ``certificate`` when there is one, else against ``previous``."""
     return [
-        collateral_change(current, previous, thresholds),
+        collateral_change(current, previous, thresholds, certificate),
         ltv_above_cap(current, thresholds),
         rotation_slowdown(current, previous, thresholds),
         site_concentration(current, thresholds),
         category_concentration(current, thresholds),
+        sku_concentration(current, thresholds),
         book_value_jump(current, jump_threshold_pct),
         expired_appraisal(appraisal_expiry, today),
     ]

@@ -67,6 +67,14 @@ class DiscountOutcome:
 
 
 @dataclass(frozen=True)
+class SkuAmount:
+    """One SKU's eligible stock, summed over its lines and sites (``concentration.largest_sku``)."""
+
+    sku: str
+    eligible: Decimal
+
+
+@dataclass(frozen=True)
 class Eligibility:
     """Eligible and ineligible stock, by reason × category × warehouse (``groups``)."""
 
@@ -78,6 +86,9 @@ class Eligibility:
     groups: tuple[GroupAmounts, ...]
     rules: tuple[RuleOutcome, ...] = ()
     discounts: tuple[DiscountOutcome, ...] = ()
+    # The SKU holding the most eligible stock (None: nothing eligible, or a result stored before
+    # it was computed).
+    largest_sku: SkuAmount | None = None
 
     def by_category(self) -> tuple[GroupAmounts, ...]:
         """The groups summed over warehouses (warehouse ``"*"``)."""

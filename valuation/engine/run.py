@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from valuation.engine.concentration import largest_sku
 from valuation.engine.criteria import CriteriaOutcome, run_criteria
 from valuation.engine.levers import criteria_levers, waterfall_levers
 from valuation.engine.lines import CATEGORIES, Lines, prepare_lines
@@ -162,6 +163,9 @@ def valuate(
         nrv_by_class[klass] = nrv_by_class.get(klass, 0) + nrv_by_setting[code]
     financing = compute_financing(eligible_total, int(eligible_nrv.sum()), nrv_by_class, terms)
     eligibility = _eligibility(prepared, outcome, terms, rule_outcomes, discount_outcomes)
+    # The reader keeps every line in order (it refuses a file with a bad line), so the frame's
+    # SKUs line up with the prepared arrays.
+    eligibility = dataclasses.replace(eligibility, largest_sku=largest_sku(lines["sku"], outcome.eligible))
     liquidation = _liquidation(prepared, values.nrv, values.basis, outcome.eligible, eligible_nrv, terms)
     liquidation = dataclasses.replace(
         liquidation,

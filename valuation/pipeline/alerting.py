@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from borrowers.common import audit
@@ -30,6 +30,7 @@ THRESHOLD_FIELDS = (
     "rotation_slowdown_days",
     "site_concentration_pct",
     "category_concentration_pct",
+    "sku_concentration_pct",
 )
 
 
@@ -133,6 +134,44 @@ def _previous_run(run: ValuationRun) -> ValuationRun | None:
     return previous_run(facility=run.facility, upload=run.upload)
 
 
+# The last approved borrowing base certificate. Certificates are the reports floor's, and this floor
+# may not import it; but the reports models declare their relations to ValuationRun, so the ORM
+# reaches them from here by the relation names alone ("reports": ReportVersion.run, and
+# "certification": the client signatory's one-to-one Certification), with no import climbing. The
+# reports floor tells this one when a certificate gets certified (``reports.services.certify``
+# calls ``evaluate_run_safely`` on commit), so the comparison moves to the new certificate at once.
+# "Approved" is the client's signatory's certification: the step after which a certificate is
+# the borrower's statement of its collateral and may be shared with the lender.
+CERTIFICATE_KIND = "borrowing_base_certificate"  # reports.models.ReportKind.BORROWING_BASE_CERTIFICATE
+
+
+def certified_run(facility: Facility) -> tuple[ValuationRun, int] | None:
+    """The run the facility's latest certified borrowing base certificate was issued from, with
+    that certificate's number; None when no certificate of the facility was ever certified."""
+    row = (
+        ValuationRun.objects.filter(
+            reports__facility=facility,
+            reports__kind=CERTIFICATE_KIND,
+            reports__certification__isnull=False,
+        )
+        .annotate(certificate_number=F("reports__number"))
+        .only("id", "as_of", "eligible_value", "financing")
+        .order_by("-reports__issued_at", "-reports__number")
+        .first()
+    )
+    return None if row is None else (row, row.certificate_number)
+
+
+def _certificate_figures(facility: Facility) -> rules.CertifiedFigures | None:
+    found = certified_run(facility)
+    if found is None:
+        return None
+    run, number = found
+    # Only what the collateral change compares: the run's key figures (its result is not read).
+    figures = rules.RunFigures(eligible=run.eligible_value, financing=run.financing, as_of=run.as_of.isoformat())
+    return rules.CertifiedFigures(number=number, figures=figures)
+
+
 def _appraisal_expiry(facility: Facility, today: Any) -> Any:
     # The latest effective appraisal (effective on or before today): its expiry date.
     latest = facility.appraisals.filter(effective_date__lte=today).aggregate(last=Max("effective_date"))["last"]
@@ -165,6 +204,7 @@ def evaluate_run(run_id: int) -> list[Alert]:
         appraisal_expiry=_appraisal_expiry(facility, today),
         today=today,
         jump_threshold_pct=facility.client.firm.jump_threshold_pct,
+        certificate=_certificate_figures(facility),
     )
     touched = []
     for evaluation in evaluations:

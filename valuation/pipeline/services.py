@@ -45,6 +45,7 @@ from facilities.terms import engine_terms, engine_terms_dict
 from valuation.engine import ENGINE_VERSION
 from valuation.engine.errors import EngineInputError, TermsError
 from valuation.engine.fx import ConvertedTooLarge, NoRateError, RateTable, rates_used, valuate_converted
+from valuation.engine.history_figures import history_figures
 from valuation.engine.jumps import Jump, find_jumps
 from valuation.engine.lines import Lines, concat_lines, prepare_lines
 from valuation.engine.serialize import result_to_dict
@@ -910,6 +911,7 @@ def _save_run(
         run.liquidation_value = result.liquidation.liquidation_value
         run.financing = result.financing.financing
         run.availability = result.financing.availability
+        run.history_figures = history_figures(run.result)
         if run.lines_file:
             run.lines_file.delete(save=False)
         if lines_parquet is None:

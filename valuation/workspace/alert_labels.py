@@ -33,11 +33,29 @@ def alert_summary(kind: str, details: dict[str, Any] | None) -> str:
                         "after": formatting.number(move.get("current"), language),
                     }
                 )
-        return _("%(moves)s since %(date)s; alert beyond ±%(threshold)s.") % {
+        values = {
             "moves": "; ".join(parts) or "—",
             "date": d.get("previous_as_of") or "—",
             "threshold": _pct(d.get("threshold_pct"), language),
+            "number": d.get("certificate_number") or "—",
         }
+        if d.get("basis") == rules.BASIS_CERTIFICATE:
+            return (
+                _(
+                    "%(moves)s since borrowing base certificate no. %(number)s (stock of %(date)s), "
+                    "the last approved; alert beyond ±%(threshold)s."
+                )
+                % values
+            )
+        if d.get("basis") == rules.BASIS_PREVIOUS_RUN:
+            return (
+                _(
+                    "%(moves)s since the previous valuation (stock of %(date)s): no borrowing base certificate "
+                    "has been approved yet; alert beyond ±%(threshold)s."
+                )
+                % values
+            )
+        return _("%(moves)s since %(date)s; alert beyond ±%(threshold)s.") % values
     if kind == rules.LTV_ABOVE_CAP:
         return _("LTV %(ltv)s; cap %(cap)s%(exceeded)s; firm maximum %(threshold)s.") % {
             "ltv": _pct(d.get("ltv_pct"), language),
@@ -51,6 +69,16 @@ def alert_summary(kind: str, details: dict[str, Any] | None) -> str:
             "after": formatting.number(d.get("current"), language, 1) if d.get("current") else "—",
             "increase": formatting.number(d.get("increase_days"), language, 1) if d.get("increase_days") else "—",
             "threshold": formatting.number(d.get("threshold_days"), language, 1),
+        }
+    if kind == rules.SKU_CONCENTRATION:
+        if d.get("computed") is False:
+            return _("The largest SKU was not computed for this valuation; alert above %(threshold)s.") % {
+                "threshold": _pct(d.get("threshold_pct"), language)
+            }
+        return _("SKU %(holder)s holds %(share)s of eligible stock; alert above %(threshold)s.") % {
+            "holder": d.get("holder") or _("(none)"),
+            "share": _pct(d.get("share_pct"), language),
+            "threshold": _pct(d.get("threshold_pct"), language),
         }
     if kind in (rules.SITE_CONCENTRATION, rules.CATEGORY_CONCENTRATION):
         return _("%(holder)s holds %(share)s of eligible stock; alert above %(threshold)s.") % {

@@ -8,6 +8,7 @@ WeasyPrint (whose URL fetcher refuses everything anyway). Amounts are formatted 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -80,10 +81,14 @@ def waterfall_bars(result: dict) -> list[WaterfallBar]:
     return bars
 
 
+# The characters XML 1.0 forbids: controls other than tab and newline, and U+FFFE / U+FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
 def _clean(text: str) -> str:
     """Text safe for XML: control characters XML 1.0 forbids are dropped, the rest escaped."""
-    kept = "".join(ch for ch in str(text) if ch in "\t\n" or (ord(ch) >= 32 and ch not in "\ufffe\uffff"))
-    return escape(kept, quote=True)
+    # One regular expression, not a test per character: a history chart cleans hundreds of tips.
+    return escape(_FORBIDDEN.sub("", str(text)), quote=True)
 
 
 def _display_width(text: str) -> int:

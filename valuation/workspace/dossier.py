@@ -30,6 +30,7 @@ from valuation.workspace.gaps import run_gaps
 from valuation.workspace.problem_labels import rule_note_text
 from valuation.workspace.reserve_labels import reserve_rows
 from valuation.workspace.rollforward import dossier_rollforward  # roll-forward (issue 16)
+from valuation.workspace.run_picker import run_options
 
 ZERO = Decimal("0.00")
 # The run list never loads the results: one result can be large, and a facility has many runs.
@@ -304,6 +305,7 @@ def dossier_context(facility: Facility, user: Any, run_id: Any = None) -> dict[s
         "latest_failed": failed[0] if failed else None,
         **terms_summary(facility),
     }
+    context["run_options"] = run_options(runs, chosen, show_figures=context["show"]["figures"])
     context.update(_appraisal_context(facility, chosen, context["show"]))
     # roll-forward (issue 16)
     context.update(dossier_rollforward(facility, user))

@@ -5,10 +5,13 @@ under new terms has an older run that was superseded. Its history keeps, per sto
 ``CURRENT_ORDER`` would make current among that date's runs: the latest upload of the date, and of
 that upload the run finished last. So a recomputed file shows once, with its figures as they stand.
 
-The points are read in ONE query, whatever the number of runs: the key figure fields and four
-paths inside the stored result (the ineligible total and amounts by reason, the LTV, the days of
-stock), extracted by the database (``values()`` with JSON key transforms), never the whole result,
-the lines or the Parquet file. Amounts are exact ``Decimal`` (rounded for display only).
+The points are read in ONE query, whatever the number of runs: the key figure fields and the
+run's ``history_figures`` (the ineligible total and amounts by reason, the LTV, the days of stock,
+stored beside the result when the run completed: a few hundred bytes), never the result, the lines
+or the Parquet file. A run saved without them (``history_figures`` empty) has the same four paths
+read from its result by the database instead (``values()`` with JSON key transforms under a
+``CASE``, so a run that has its figures never makes the database open its result). Amounts are
+exact ``Decimal`` (rounded for display only).
 """
 
 from __future__ import annotations
@@ -19,15 +22,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db.models import Case, JSONField, QuerySet, TextField, When
+from django.db.models.fields.json import KT, KeyTransform
 
 from borrowers.common import access
 from borrowers.common.labels import reason_label
 from valuation.models import CURRENT_ORDER, RunStatus, UploadStatus, ValuationRun
 
 ZERO = Decimal("0.00")
-# What a point reads: the key figures and four paths inside the stored result.
+# What a point reads: the key figures and the stored history figures.
 FIELDS = (
     "id",
     "upload_id",
@@ -38,10 +41,12 @@ FIELDS = (
     "liquidation_value",
     "financing",
     "availability",
-    "result__eligibility__by_reason",
+    "history_figures",
 )
-# Scalars inside the result, read as text (the result stores amounts as exact decimal strings; a
-# JSON read of them could turn one into a float on some databases).
+# Without stored history figures: the reasons inside the result, and its scalars read as text (the
+# result stores amounts as exact decimal strings; a JSON read of them could turn one into a float
+# on some databases).
+REASONS_PATH = ("eligibility", "by_reason")
 TEXT_PATHS = {
     "ineligible_text": "result__eligibility__ineligible",
     "ltv_text": "result__financing__ltv__ltv_pct",
@@ -142,6 +147,15 @@ def current_per_date(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def point(row: dict[str, Any]) -> HistoryPoint:
+    stored = row.get("history_figures")
+    if isinstance(stored, dict):
+        row = {
+            **row,
+            "reasons_json": stored.get("by_reason"),
+            "ineligible_text": stored.get("ineligible"),
+            "ltv_text": stored.get("ltv_pct"),
+            "days_text": stored.get("days_of_stock"),
+        }
     ineligible = _dec(row.get("ineligible_text"))
     book, eligible = _dec(row.get("book_value")), _dec(row.get("eligible_value"))
     if ineligible is None and book is not None and eligible is not None:
@@ -153,7 +167,7 @@ def point(row: dict[str, Any]) -> HistoryPoint:
         book_value=book,
         eligible=eligible,
         ineligible=ineligible,
-        by_reason=_reasons(row.get("result__eligibility__by_reason")),
+        by_reason=_reasons(row.get("reasons_json")),
         liquidation_value=_dec(row.get("liquidation_value")),
         financing=_dec(row.get("financing")),
         availability=_dec(row.get("availability")),
@@ -169,9 +183,18 @@ def history(runs: QuerySet[ValuationRun], *, until: dt.date | None = None) -> li
     queryset = runs.filter(status=RunStatus.DONE, upload__status=UploadStatus.ACCEPTED)
     if until is not None:
         queryset = queryset.filter(as_of__lte=until)
-    texts = {name: KT(path) for name, path in TEXT_PATHS.items()}
-    rows = queryset.annotate(**texts).order_by(*CURRENT_ORDER).values(*FIELDS, *texts)
+    rows = queryset.annotate(**_fallbacks()).order_by(*CURRENT_ORDER).values(*FIELDS, *_fallbacks())
     return [point(row) for row in current_per_date(rows)]
+
+
+def _fallbacks() -> dict[str, Case]:
+    """The result's paths, read only for a run without stored history figures (else NULL)."""
+    missing = {"history_figures__isnull": True}
+    reasons = KeyTransform(REASONS_PATH[1], KeyTransform(REASONS_PATH[0], "result"))
+    return {
+        "reasons_json": Case(When(**missing, then=reasons), output_field=JSONField()),
+        **{name: Case(When(**missing, then=KT(path)), output_field=TextField()) for name, path in TEXT_PATHS.items()},
+    }
 
 
 def facility_history(facility: Any, user: Any, *, until: dt.date | None = None) -> list[HistoryPoint]:
@@ -206,21 +229,27 @@ def history_context(
     the parts the reader may see; ``links`` makes each period open its run."""
     from django.urls import reverse
 
-    from valuation.workspace.history_charts import figures_line_svg, ineligible_bars_svg
+    from valuation.workspace.history_charts import figures_line_svg, history_table_body, ineligible_bars_svg
 
     if limit is not None:
         points = points[-limit:]
     reasons = reasons_in(points) if show_ineligibles else []
+    # One reverse() for every period: the run's link with a stand-in id, then each run's own id.
+    stand_in = "2147483647"
+    prefix, _sep, suffix = (
+        reverse("valuation:run-detail", args=[stand_in]).partition(stand_in) if links else ("", "", "")
+    )
     rows = [
         HistoryRow(
             point=p,
             reasons=tuple(p.reason_amount(code) for code, _label in reasons),
-            href=reverse("valuation:run-detail", args=[p.run_id]) if links else "",
+            href=f"{prefix}{int(p.run_id)}{suffix}" if links else "",
         )
         for p in reversed(points)
     ]
     return {
         "history_rows": rows,
+        "history_body": history_table_body(rows, show_figures=show_figures, show_ineligibles=show_ineligibles),
         "history_reasons": reasons,
         "history_show_figures": show_figures,
         "history_show_ineligibles": show_ineligibles,
@@ -255,7 +284,7 @@ def run_point(run: ValuationRun) -> HistoryPoint:
             "liquidation_value": run.liquidation_value,
             "financing": run.financing,
             "availability": run.availability,
-            "result__eligibility__by_reason": (result.get("eligibility") or {}).get("by_reason"),
+            "reasons_json": (result.get("eligibility") or {}).get("by_reason"),
             "ineligible_text": (result.get("eligibility") or {}).get("ineligible"),
             "ltv_text": ((result.get("financing") or {}).get("ltv") or {}).get("ltv_pct"),
             "days_text": (result.get("working_capital") or {}).get("days_of_stock"),
