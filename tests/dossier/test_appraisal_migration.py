@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.migration_targets import back_to
+
 
 @pytest.mark.django_db(transaction=True)
 def test_nolv_json_becomes_an_appraisal_and_wrong_keys_are_recorded_not_applied():
@@ -15,9 +17,8 @@ def test_nolv_json_becomes_an_appraisal_and_wrong_keys_are_recorded_not_applied(
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "facilities"]
-    before = [*others, ("facilities", "0006_appraisals")]
-    after = [*others, ("facilities", "0008_remove_facility_nolv_appraisal")]
+    before = back_to(executor, ("facilities", "0006_appraisals"))
+    after = back_to(executor, ("facilities", "0008_remove_facility_nolv_appraisal"))
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     firm = old.get_model("borrowers", "Firm").objects.create(name="F")
@@ -46,3 +47,5 @@ def test_nolv_json_becomes_an_appraisal_and_wrong_keys_are_recorded_not_applied(
         dt.timedelta(days=1)
     )
     assert not Appraisal.objects.filter(facility_id=untouched.pk).exists()
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -23,7 +23,7 @@ from valuation.engine.history_figures import history_figures
 from valuation.models import RunStatus, ValuationRun
 from valuation.workspace import history
 
-MIGRATION = importlib.import_module("valuation.migrations.0009_run_history_figures")
+MIGRATION = importlib.import_module("valuation.migrations.0011_run_history_figures")
 
 
 def stored_result(*, ineligible: str, reasons: dict[str, str], ltv: str | None, days: str | None) -> dict:

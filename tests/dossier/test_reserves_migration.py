@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.migration_targets import back_to
+
 BEFORE = ("facilities", "0004_complete_stored_terms")
 AFTER = ("facilities", "0005_named_reserves_and_average_drawn")
 
@@ -17,9 +19,8 @@ def test_the_old_reserves_figure_is_carried_over_into_other_with_a_reason():
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "facilities"]
-    executor.migrate([*others, BEFORE])
-    old = executor.loader.project_state([*others, BEFORE]).apps
+    executor.migrate(back_to(executor, BEFORE))
+    old = executor.loader.project_state(back_to(executor, BEFORE)).apps
     firm = old.get_model("borrowers", "Firm").objects.create(name="F")
     client = old.get_model("borrowers", "ClientCompany").objects.create(firm=firm, legal_name="C", currency="EUR")
     lender = old.get_model("facilities", "Lender").objects.create(firm=firm, name="L")
@@ -30,8 +31,8 @@ def test_the_old_reserves_figure_is_carried_over_into_other_with_a_reason():
     none = Facility.objects.create(client=client, lender=lender, name="B", structure="borrowing_base")
 
     executor = MigrationExecutor(connection)
-    executor.migrate([*others, AFTER])
-    new = executor.loader.project_state([*others, AFTER]).apps.get_model("facilities", "Facility")
+    executor.migrate(back_to(executor, AFTER))
+    new = executor.loader.project_state(back_to(executor, AFTER)).apps.get_model("facilities", "Facility")
     migrated = new.objects.get(pk=kept.pk)
     assert migrated.other_reserve == Decimal("250000.55")
     assert migrated.other_reserve_reason == "Carried over from the former single reserves figure."
@@ -45,8 +46,8 @@ def test_the_old_reserves_figure_is_carried_over_into_other_with_a_reason():
     assert (untouched.other_reserve, untouched.other_reserve_reason) == (0, "")
 
     executor = MigrationExecutor(connection)
-    executor.migrate([*others, BEFORE])
-    back = executor.loader.project_state([*others, BEFORE]).apps.get_model("facilities", "Facility")
+    executor.migrate(back_to(executor, BEFORE))
+    back = executor.loader.project_state(back_to(executor, BEFORE)).apps.get_model("facilities", "Facility")
     assert back.objects.get(pk=kept.pk).reserves == Decimal("250000.55")
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
