@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.migration_targets import back_to
 from tests.pipeline.conftest import AS_OF, GOOD_CSV, GOOD_LINES, GOOD_ROWS, HEADER
 from valuation.imports.currencies import currency_code, foreign_currency_problem, line_currencies
 from valuation.imports.formats import category_totals, choose_format, header_signature, merge_choices
@@ -252,10 +253,10 @@ def test_per_client_mappings_become_the_mapping_of_the_last_file_s_format():
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    # Every other app stays where it is (its latest migration); only valuation goes back.
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "valuation"]
-    before = [*others, ("valuation", "0003_stockline_composite_pk")]
-    after = [*others, ("valuation", "0004_mapping_per_format")]
+    # Valuation goes back; every other app only as far as it needs (its later migrations may need
+    # valuation's).
+    before = back_to(executor, ("valuation", "0003_stockline_composite_pk"))
+    after = back_to(executor, ("valuation", "0004_mapping_per_format"))
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     firm = old.get_model("borrowers", "Firm").objects.create(name="F")

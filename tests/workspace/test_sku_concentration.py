@@ -172,3 +172,13 @@ def test_the_largest_sku_is_the_largest_sum_by_trimmed_code(items):
         assert found is None
     else:
         assert found == SkuAmount(min(c for c, v in sums.items() if v == top), D(top) / 100)
+
+
+def test_a_sku_column_in_arrow_chunks_is_read_as_one():
+    """A column stored in slices comes back as chunked Arrow strings: the codes of every chunk
+    are summed together (B: 300.00 + 200.00 across two chunks beats A's 400.00)."""
+    import pyarrow as pa
+
+    chunked = pa.chunked_array([["A", "B"], ["B", "C"]], type=pa.large_string())
+    skus = pd.Series(pd.arrays.ArrowExtensionArray(chunked))
+    assert largest_sku(skus, np.array([40_000, 30_000, 20_000, 10_000])) == SkuAmount(sku="B", eligible=D("500.00"))

@@ -19,8 +19,12 @@ from valuation.engine.result import SkuAmount
 
 def _text(series: pd.Series) -> pa.Array:
     if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
-        return pa.array(series, type=pa.large_string(), from_pandas=True)
-    return pa.array(series.astype("string"), type=pa.large_string(), from_pandas=True)
+        array = pa.array(series, type=pa.large_string(), from_pandas=True)
+    else:
+        array = pa.array(series.astype("string"), type=pa.large_string(), from_pandas=True)
+    # An Arrow-backed column stored in slices comes back in chunks: one array, so that its
+    # dictionary encoding below has one set of codes.
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _exact_sums(codes: np.ndarray, cents: np.ndarray, size: int) -> np.ndarray:
