@@ -458,3 +458,18 @@ class DeliverablePeriod(models.Model):
     @property
     def facility(self) -> Facility:
         return self.deliverable.facility
+
+
+# ------------------------------------------------------------------------------------ covenants
+# The covenant models live in their own module (facilities/covenant_models.py); imported here so
+# Django registers them with the app.
+from facilities.covenant_models import (  # noqa: E402, F401
+    Covenant,
+    CovenantDirection,
+    CovenantFrequency,
+    CovenantMetric,
+    CovenantRevision,
+    FinancialStatement,
+    StatementLine,
+    StatementSource,
+)

@@ -45,6 +45,9 @@ KINDS = (
 )
 # The kinds a valuation decides: after each run, each of them is raised or resolved.
 RUN_KINDS = KINDS[:-1]
+# covenants (issue 16): raised and resolved by valuation/pipeline/covenants.py after each test.
+COVENANT_BREACH = "covenant_breach"
+KINDS = (*KINDS, COVENANT_BREACH)
 
 ZERO = Decimal(0)
 
