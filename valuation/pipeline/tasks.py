@@ -95,3 +95,26 @@ def sweep_calendars() -> dict[str, int]:
 def revalue_stale(client_id: int | None = None, firm_id: int | None = None, facility_id: int | None = None) -> int:
     """Queue the valuations an edit made stale (``services.revalue_stale``); each is its own job."""
     return len(services.revalue_stale(client_id=client_id, firm_id=firm_id, facility_id=facility_id))
+
+
+# ------------------------------------------------------------------------------------ covenants
+
+
+@shared_task(
+    name="valuation.test_covenants", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
+)
+def test_covenants(facility_id: int) -> int:
+    """A covenant or a financial statement was saved: test the facility's covenants again."""
+    from valuation.pipeline import covenants
+
+    return len(covenants.test_facility(facility_id))
+
+
+@shared_task(
+    name="valuation.sweep_covenant_waivers", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
+)
+def sweep_covenant_waivers() -> int:
+    """Daily: the facilities whose covenant waiver expired yesterday follow their alert again."""
+    from valuation.pipeline import covenants
+
+    return covenants.sweep_expired_waivers()
