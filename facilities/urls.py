@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities import calendar_views, views
+from facilities import calendar_views, covenant_views, views
 
 app_name = "facilities"
 urlpatterns = [
@@ -31,5 +31,15 @@ urlpatterns = [
         "facilities/<int:pk>/calendar/<int:deliverable_pk>/receive/",
         calendar_views.period_receive,
         name="period-receive",
+    ),
+    # covenants (issue 16): the covenant form and the financial statements (facilities/covenant_views.py).
+    path("facilities/<int:pk>/covenants/new/", covenant_views.covenant_edit, name="covenant-create"),
+    path("facilities/<int:pk>/covenants/<int:covenant_pk>/edit/", covenant_views.covenant_edit, name="covenant-edit"),
+    path("facilities/<int:pk>/statements/", covenant_views.statement_list, name="statement-list"),
+    path("facilities/<int:pk>/statements/new/", covenant_views.statement_edit, name="statement-create"),
+    path(
+        "facilities/<int:pk>/statements/<int:statement_pk>/edit/",
+        covenant_views.statement_edit,
+        name="statement-edit",
     ),
 ]

@@ -2,7 +2,7 @@ from django.urls import path
 
 from valuation import views
 from valuation.rates import views as rate_views
-from valuation.workspace import alert_views, bank_views, line_compare_views, portfolio_views
+from valuation.workspace import alert_views, bank_views, covenant_views, line_compare_views, portfolio_views
 from valuation.workspace import views as workspace
 
 app_name = "valuation"
@@ -47,4 +47,11 @@ urlpatterns = [
     path("alerts/<int:pk>/resolve/", alert_views.alert_resolve, name="alert-resolve"),
     path("alerts/thresholds/", alert_views.alert_thresholds, name="alert-thresholds"),
     path("bank/portfolio/", portfolio_views.bank_portfolio, name="bank-portfolio"),
+    # covenants (issue 16): the advisor's covenant page, the bank's waiver.
+    path("facilities/<int:pk>/covenants/", covenant_views.facility_covenants, name="facility-covenants"),
+    path(
+        "bank/facilities/<int:pk>/covenants/tests/<int:test_pk>/waive/",
+        covenant_views.bank_covenant_waive,
+        name="bank-covenant-waive",
+    ),
 ]
