@@ -2,8 +2,8 @@
 
 ``save_covenant`` keeps a revision of the covenant's terms at every save that changes them (the
 history of its threshold) and ``save_statement`` stores a period's named amounts; both then ask
-the valuation floor, by task name, to test the facility's covenants again
-(``valuation.test_covenants``): this floor cannot import the tests.
+the valuation floor, by task name, to test (``valuation.test_covenants``): this floor cannot
+import the tests.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ def clean_covenant(covenant: Covenant) -> None:
         covenant.direction = implied
 
 
-def _test_again(facility_id: int) -> None:
-    queueing.send_named_on_commit("valuation.test_covenants", facility_id=facility_id)
+def _test_again(facility_id: int, statement_id: int | None = None) -> None:
+    queueing.send_named_on_commit("valuation.test_covenants", facility_id=facility_id, statement_id=statement_id)
 
 
 @transaction.atomic
@@ -67,18 +67,17 @@ def save_covenant(*, by: User, covenant: Covenant) -> Covenant:
     clean_covenant(covenant)
     covenant.formula = covenant.formula.strip()
     creating = covenant.pk is None
-    before = None
-    if not creating:
-        stored = Covenant.objects.select_for_update().get(pk=covenant.pk)
-        before = audit.snapshot(stored, exclude=("facility",))
+    stored = None if creating else Covenant.objects.select_for_update().get(pk=covenant.pk)
+    before = audit.snapshot(stored, exclude=("facility",)) if stored else None
     covenant.save()
-    after = audit.snapshot(covenant, exclude=("facility",))
-    revised = creating or any(before.get(f) != after.get(f) for f in REVISED_FIELDS)  # type: ignore[union-attr]
+    # Snapshot the row as stored, so a threshold typed "65" compares equal to the stored 65.0000.
+    after = audit.snapshot(Covenant.objects.get(pk=covenant.pk), exclude=("facility",))
+    revised = stored is None or any(getattr(stored, f) != getattr(covenant, f) for f in REVISED_FIELDS)
     if revised:
         CovenantRevision.objects.create(
             covenant=covenant, changed_by=by, **{field: getattr(covenant, field) for field in REVISED_FIELDS}
         )
-    if creating or before != after:
+    if before != after:
         audit.record(
             actor=by,
             action="create-covenant" if creating else "update-covenant",
@@ -154,7 +153,7 @@ def save_statement(
         before=before,
         after=after,
     )
-    _test_again(facility.pk)
+    _test_again(facility.pk, statement.pk)
     return statement
 
 

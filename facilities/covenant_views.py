@@ -87,7 +87,9 @@ def statement_edit(request: HttpRequest, pk: int, statement_pk: int | None = Non
         else None
     )
     post = request.method == "POST"
-    form = StatementForm(request.POST if post else None, request.FILES if post else None, facility=facility, statement=statement)
+    form = StatementForm(
+        request.POST if post else None, request.FILES if post else None, facility=facility, statement=statement
+    )
     if post and form.is_valid():
         try:
             covenant_services.save_statement(

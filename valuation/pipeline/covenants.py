@@ -55,8 +55,11 @@ def _record(
     run: ValuationRun | None = None,
     statement: FinancialStatement | None = None,
     details: dict[str, Any],
-) -> CovenantTest:
+    keep_existing: bool = False,
+) -> CovenantTest | None:
     test_date = calendar.period_covering(covenant.frequency, as_of)
+    if keep_existing and CovenantTest.objects.filter(covenant=covenant, test_date=test_date).exists():
+        return None  # a saved covenant is tested on what has no test yet; past tests stand
     test, _created = CovenantTest.objects.update_or_create(
         covenant=covenant,
         test_date=test_date,
@@ -77,11 +80,13 @@ def _record(
     return test
 
 
-def _test_on_run(covenants: list[Covenant], run: ValuationRun) -> list[CovenantTest]:
+def _test_on_run(covenants: list[Covenant], run: ValuationRun, *, keep_existing: bool = False) -> list[CovenantTest]:
     tests = []
     for covenant in covenants:
         value = rules.run_metric(covenant.metric, run.result, availability=run.availability)
-        tests.append(_record(covenant, as_of=run.as_of, value=value, run=run, details={"currency": run.currency}))
+        details = {"currency": run.currency}
+        test = _record(covenant, as_of=run.as_of, value=value, run=run, details=details, keep_existing=keep_existing)
+        tests += [test] if test else []
     return tests
 
 
@@ -96,7 +101,9 @@ def _latest_statement_of_period(covenant: Covenant, day: dt.date) -> FinancialSt
     )
 
 
-def _test_on_statement(covenants: list[Covenant], statement: FinancialStatement) -> list[CovenantTest]:
+def _test_on_statement(
+    covenants: list[Covenant], statement: FinancialStatement, *, keep_existing: bool = False
+) -> list[CovenantTest]:
     tests = []
     inputs = statement.inputs()
     for covenant in covenants:
@@ -110,9 +117,15 @@ def _test_on_statement(covenants: list[Covenant], statement: FinancialStatement)
             "missing": list(outcome.missing),
             "division_by_zero": outcome.division_by_zero,
         }
-        tests.append(
-            _record(covenant, as_of=statement.period_end, value=outcome.value, statement=statement, details=details)
+        test = _record(
+            covenant,
+            as_of=statement.period_end,
+            value=outcome.value,
+            statement=statement,
+            details=details,
+            keep_existing=keep_existing,
         )
+        tests += [test] if test else []
     return tests
 
 
@@ -153,8 +166,9 @@ def test_statement(statement_id: int) -> list[CovenantTest]:
 
 @transaction.atomic
 def test_facility(facility_id: int) -> list[CovenantTest]:
-    """After a covenant or a statement is saved: test the run covenants on the current run and
-    the statement covenants on the latest statement, then follow the alert."""
+    """After a covenant is saved: test the run covenants on the current run and the statement
+    covenants on the latest statement where the period has no test yet (a change of terms never
+    rewrites a test already made), then follow the alert."""
     from valuation.pipeline.services import current_run
 
     facility = Facility.objects.select_related("client").filter(pk=facility_id).first()
@@ -163,10 +177,10 @@ def test_facility(facility_id: int) -> list[CovenantTest]:
     tests: list[CovenantTest] = []
     run = current_run(facility)
     if run is not None:
-        tests += _test_on_run(_active(facility, from_runs=True), run)
+        tests += _test_on_run(_active(facility, from_runs=True), run, keep_existing=True)
     statement = FinancialStatement.objects.filter(facility=facility).order_by("-period_end").first()
     if statement is not None:
-        tests += _test_on_statement(_active(facility, from_runs=False), statement)
+        tests += _test_on_statement(_active(facility, from_runs=False), statement, keep_existing=True)
     refresh_alert(facility)
     return tests
 

@@ -103,10 +103,12 @@ def revalue_stale(client_id: int | None = None, firm_id: int | None = None, faci
 @shared_task(
     name="valuation.test_covenants", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
 )
-def test_covenants(facility_id: int) -> int:
-    """A covenant or a financial statement was saved: test the facility's covenants again."""
+def test_covenants(facility_id: int, statement_id: int | None = None) -> int:
+    """A financial statement was saved: test it; a covenant was saved: test what has no test yet."""
     from valuation.pipeline import covenants
 
+    if statement_id is not None:
+        return len(covenants.test_statement(statement_id))
     return len(covenants.test_facility(facility_id))
 
 
