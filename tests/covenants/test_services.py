@@ -217,7 +217,7 @@ def test_statement_lines_are_checked(world):
 
 
 def test_a_statement_file_of_name_amount_rows():
-    content = "name;amount\ntotal_debt;6000000.00\nTangible_Net_Worth;1 500 000,00\n".encode()
+    content = b"name;amount\ntotal_debt;6000000.00\nTangible_Net_Worth;1 500 000,00\n"
     with pytest.raises(ValidationError):
         covenant_services.read_statement_file(content)  # "1 500 000,00": a comma decimal is refused
     rows = covenant_services.read_statement_file(b"name;amount\ntotal_debt;6000000.00\nTangible_Net_Worth;1500000\n")

@@ -11,7 +11,7 @@ from tests.foundation.matrix_helpers import (
     api,
     everyone,
 )
-from tests.foundation.routes_facilities import appraisal_of_x, deliverable_of_x
+from tests.foundation.routes_facilities import appraisal_of_x, covenant_of_x, deliverable_of_x
 from tests.foundation.routes_valuation import _rate_a  # the world has no rate: made once
 
 # The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
@@ -96,4 +96,8 @@ ROUTES: Routes = {
     "audit-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     # The access log is the firm's advisors'; those who only read the report are told 403.
     "report-access-log": (lambda w: {"pk": w.report_x.pk}, api(advisor_a=200, client_user_x=403, bank_shared=403)),
+    # covenants (issue 16): the facility's advisors and the bank following it read them.
+    "facility-covenants": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200, bank_shared=200)),
+    "facility-covenant-detail": (covenant_of_x, api(advisor_a=200, bank_shared=200)),
+    "facility-covenant-tests": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200, bank_shared=200)),
 }

@@ -41,6 +41,30 @@ def deliverable_of_x(w: Any) -> dict[str, Any]:
     return {"pk": w.facility_x.pk, "deliverable_pk": deliverable.pk}
 
 
+def covenant_of_x(w: Any) -> dict[str, Any]:
+    """A maximum-LTV covenant of the world's facility (covenants, issue 16)."""
+    from decimal import Decimal
+
+    from facilities.models import Covenant
+
+    covenant, _created = Covenant.objects.get_or_create(
+        facility=w.facility_x, metric="ltv", defaults={"direction": "max", "threshold": Decimal("70")}
+    )
+    return {"pk": w.facility_x.pk, "covenant_pk": covenant.pk}
+
+
+def statement_of_x(w: Any) -> dict[str, Any]:
+    """A financial statement of the world's facility (covenants, issue 16)."""
+    from decimal import Decimal
+
+    from facilities.models import FinancialStatement, StatementLine
+
+    statement, created = FinancialStatement.objects.get_or_create(facility=w.facility_x, period_end=date(2025, 12, 31))
+    if created:
+        StatementLine.objects.create(statement=statement, name="tangible_net_worth", amount=Decimal("1500000"))
+    return {"pk": w.facility_x.pk, "statement_pk": statement.pk}
+
+
 ROUTES: Routes = {
     "facilities:lender-list": (lambda w: {}, pages(**ADVISORS)),
     "facilities:lender-edit": (lambda w: {"pk": w.lender_a.pk}, pages(advisor_a=200)),
@@ -82,4 +106,11 @@ ROUTES: Routes = {
     "facilities:deliverable-delete": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
     "facilities:period-waive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
     "facilities:period-receive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
+    # covenants (issue 16): the advisors define them; the client's users and its advisors enter
+    # the financial statements; banks see the covenants on their own page, never these.
+    "facilities:covenant-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:covenant-edit": (covenant_of_x, pages(advisor_a=200)),
+    "facilities:statement-list": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "facilities:statement-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "facilities:statement-edit": (statement_of_x, pages(advisor_a=200, client_user_x=200)),
 }

@@ -105,7 +105,8 @@ class CovenantView:
 
     @property
     def threshold(self) -> str:
-        return f"{direction_sign(self.covenant.direction)} {figure(self.covenant.metric, self.covenant.threshold, self.currency)}"
+        covenant = self.covenant
+        return f"{direction_sign(covenant.direction)} {figure(covenant.metric, covenant.threshold, self.currency)}"
 
 
 def _source(test: CovenantTest, *, links: bool) -> tuple[str, str]:
