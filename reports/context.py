@@ -30,6 +30,8 @@ from borrowers.common.labels import (
     warning_text,
 )
 from valuation.engine.money import to_decimal
+from valuation.workspace.covenants import frozen_covenants
+from valuation.workspace.covenants import report_rows as covenant_report_rows
 from valuation.workspace.history import HistoryPoint, reasons_in, report_history
 from valuation.workspace.history_charts import figures_line_svg
 from valuation.workspace.problem_labels import rule_note_text
@@ -146,6 +148,8 @@ def build_context(
             "appraisal": frozen_appraisal(facility, run.as_of),
             # The last periods up to this run, frozen at issue: a re-render shows the same history.
             "history": [point.as_json() for point in report_history(run)],
+            # covenants (issue 16): the active covenants and their last tests up to this run.
+            "covenants": frozen_covenants(facility, run.as_of, issued_on),
         },
     )
 
@@ -405,6 +409,8 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "hide_levers": "levers" in (frozen.get("omitted") or ()),
         "appraisal": _appraisal_presentation(frozen),
         **_history_presentation(frozen),
+        # covenants (issue 16): empty when the facility had none at issue.
+        "covenants": covenant_report_rows((frozen.get("extra") or {}).get("covenants"), currency),
         "sub_categories": [] if "appraisal" in (frozen.get("omitted") or ()) else _sub_category_rows(result),
     }
 

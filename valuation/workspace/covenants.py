@@ -156,3 +156,73 @@ def counts(views: list[CovenantView]) -> dict[str, int]:
         if view.covenant.active and view.latest and view.latest.state in out:
             out[view.latest.state] += 1
     return out
+
+
+# ------------------------------------------------------------------------------------ the report
+
+REPORT_TESTS = 6  # the tests per covenant a report shows, newest first
+
+
+def frozen_covenants(facility: Facility, as_of: dt.date, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The facility's active covenants and their last tests of figures up to ``as_of``, with
+    their state on ``today`` (the day of issue), as exact strings: a report freezes them so a
+    re-render shows them as issued. Empty when the facility has no active covenant."""
+    frozen = []
+    for row in services.covenant_rows(facility, today=today, until=as_of):
+        covenant = row.covenant
+        if not covenant.active:
+            continue
+        frozen.append(
+            {
+                "label": covenant.label,
+                "metric": covenant.metric,
+                "direction": covenant.direction,
+                "threshold": str(covenant.threshold),
+                "frequency": covenant.frequency,
+                "headroom_pct": str(covenant.headroom_pct),
+                "formula": covenant.formula,
+                "tests": [
+                    {
+                        "test_date": test.test_date.isoformat(),
+                        "as_of": test.as_of.isoformat(),
+                        "value": None if test.value is None else str(test.value),
+                        "threshold": str(test.threshold),
+                        "direction": test.direction,
+                        "state": test.state,  # type: ignore[attr-defined]
+                        "source": "run" if test.run_id else "statement",
+                    }
+                    for test in row.tests[:REPORT_TESTS]
+                ],
+            }
+        )
+    return frozen
+
+
+def _d(text: Any) -> Decimal | None:
+    return None if text in (None, "") else Decimal(str(text))
+
+
+def report_rows(frozen: list[dict[str, Any]] | None, currency: str) -> list[dict[str, Any]]:
+    """The frozen covenants as the PDF shows them (call under the report's language)."""
+    rows = []
+    for item in frozen or []:
+        metric = item.get("metric", "")
+        tests = []
+        for test in item.get("tests") or []:
+            state = test.get("state") or ""
+            tests.append(
+                {
+                    "test_date": dt.date.fromisoformat(test["test_date"]),
+                    "value": figure(metric, _d(test.get("value")), currency),
+                    "threshold": f"{direction_sign(test.get('direction', ''))} "
+                    f"{figure(metric, _d(test.get('threshold')), currency)}",
+                    "state": state,
+                    "state_label": str(STATE_LABELS.get(state, state)),
+                    "source": _("Valuation") if test.get("source") == "run" else _("Financial statements"),
+                }
+            )
+        threshold = f"{direction_sign(item.get('direction', ''))} {figure(metric, _d(item.get('threshold')), currency)}"
+        rows.append(
+            {"label": item.get("label", ""), "threshold": threshold, "formula": item.get("formula", ""), "tests": tests}
+        )
+    return rows
