@@ -350,8 +350,17 @@ def covenant_rows(
 
 def state_counts(facilities: Any, today: dt.date | None = None) -> dict[str, int]:
     """How many active covenants of ``facilities`` are breached and at risk on their latest test."""
-    today = today or timezone.localdate()
     counts = {str(CovenantState.BREACHED): 0, str(CovenantState.AT_RISK): 0}
+    for per_state in counts_per_facility(facilities, today).values():
+        for state, n in per_state.items():
+            counts[state] += n
+    return counts
+
+
+def counts_per_facility(facilities: Any, today: dt.date | None = None) -> dict[int, dict[str, int]]:
+    """Per facility id (only those with any): its active covenants breached and at risk on their
+    latest test, today. One query."""
+    today = today or timezone.localdate()
     latest: dict[int, CovenantTest] = {}
     tests = (
         CovenantTest.objects.filter(facility__in=facilities, covenant__active=True)
@@ -360,8 +369,12 @@ def state_counts(facilities: Any, today: dt.date | None = None) -> dict[str, int
     )
     for test in tests:
         latest.setdefault(test.covenant_id, test)
+    out: dict[int, dict[str, int]] = {}
     for test in latest.values():
         state = state_of(test, today)
-        if state in counts:
-            counts[state] += 1
-    return counts
+        if state in (CovenantState.BREACHED, CovenantState.AT_RISK):
+            per_state = out.setdefault(
+                test.facility_id, {str(CovenantState.BREACHED): 0, str(CovenantState.AT_RISK): 0}
+            )
+            per_state[state] += 1
+    return out
