@@ -28,7 +28,9 @@ class CovenantSerializer(serializers.ModelSerializer):
         help_text="Implied by every metric but a formula (min: at least, max: at most).",
     )
     threshold = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=True)
-    headroom_pct = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, coerce_to_string=True)
+    headroom_pct = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, max_value=100, required=False, coerce_to_string=True
+    )
 
     class Meta:
         model = Covenant

@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from borrowers.models import AuditEvent
+from borrowers.models import AuditEvent, Notification
 from facilities import covenant_services
 from facilities.models import Covenant, CovenantRevision
 from valuation.models import Alert, CovenantTest, CovenantWaiver
@@ -44,6 +44,10 @@ def test_a_completed_valuation_tests_the_run_covenants_and_a_breach_raises_the_a
     assert CovenantTest.objects.get(covenant=days, test_date=dt.date(2026, 11, 30)).raw_state == "not_testable"
     alert = _breach_alert(world)
     assert alert is not None and alert.run == run
+    # Opened, it is notified to the facility's advisors and the bank following it.
+    told = Notification.objects.filter(kind="alert_raised", subject_key=f"alert:{alert.pk}:opened")
+    assert set(told.values_list("user__email", flat=True)) >= {world.advisor_a.email, world.bank_shared.email}
+    assert "Minimum availability (2026-12-31): 3,757,906.65" in told.first().body
     assert alert.details["breaches"][0]["value"] == "3757906.6500000000"
     assert alert.details["breaches"][0]["test_date"] == "2026-12-31"
 
@@ -222,3 +226,15 @@ def test_a_statement_file_of_name_amount_rows():
         covenant_services.read_statement_file(content)  # "1 500 000,00": a comma decimal is refused
     rows = covenant_services.read_statement_file(b"name;amount\ntotal_debt;6000000.00\nTangible_Net_Worth;1500000\n")
     assert rows == {"total_debt": D("6000000.00"), "tangible_net_worth": D("1500000")}
+
+
+def test_the_alert_says_which_covenant_is_breached(world, add_covenant, enter_statement):
+    from django.utils import translation
+
+    from valuation.workspace.alert_labels import alert_summary
+
+    _breached_test(world, add_covenant, enter_statement)
+    alert = _breach_alert(world)
+    with translation.override("en"):
+        text = alert_summary(alert.kind, alert.details)
+    assert text == "Covenant breached: Minimum tangible net worth at 2025-12-31: 1,500,000.00 against ≥ 2,000,000.00."

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from borrowers.common import access, audit
+from borrowers.common import access, audit, formatting
 from borrowers.models import User
 from facilities import calendar
 from facilities.models import Covenant, Facility, FinancialStatement
@@ -243,6 +243,13 @@ def refresh_alert(facility: Facility, today: dt.date | None = None) -> None:
             for test in breached
         ]
     }
+    # The notification's body (monitoring.notify_alert_opened reads "summary").
+    details["summary"] = "; ".join(
+        f"{test.covenant} ({test.test_date.isoformat()}): "
+        f"{'—' if test.value is None else formatting.number(test.value)} "
+        f"{'≥' if test.direction == rules.MIN else '≤'} {formatting.number(test.threshold)} ✗"
+        for test in breached
+    )
     run = next((t.run for t in breached if t.run_id), None)
     alerting.raise_or_resolve(facility, alert_rules.COVENANT_BREACH, bool(breached), details, run=run)
 

@@ -69,4 +69,19 @@ def alert_summary(kind: str, details: dict[str, Any] | None) -> str:
         return _("The appraisal expired on %(date)s.") % {"date": d.get("expiry_date") or "—"}
     if kind == rules.LATE_DELIVERABLE:
         return str(d.get("summary") or _("A deliverable is late."))
+    # covenants (issue 16)
+    if kind == rules.COVENANT_BREACH:
+        breaches = d.get("breaches") or []
+        parts = [
+            _("%(covenant)s at %(date)s: %(value)s against %(sign)s %(threshold)s")
+            % {
+                "covenant": b.get("covenant") or "—",
+                "date": b.get("test_date") or "—",
+                "value": formatting.number(b.get("value"), language, 2) if b.get("value") else "—",
+                "sign": "≥" if b.get("direction") == "min" else "≤",
+                "threshold": formatting.number(b.get("threshold"), language, 2),
+            }
+            for b in breaches
+        ]
+        return _("Covenant breached: %(tests)s.") % {"tests": "; ".join(parts) or "—"}
     return ""
