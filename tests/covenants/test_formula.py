@@ -69,3 +69,31 @@ def test_a_missing_input_is_named():
 def test_anything_else_is_refused(text):
     with pytest.raises(c.FormulaError):
         c.evaluate_formula(text, {"total_debt": D(1), "x": D(1)})
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab_ 0123456789.+-*/()%<>=,'\"[]{}:;!~^&|@eE", max_size=40))
+def test_any_text_gives_a_value_not_testable_or_a_formula_error(text):
+    """Whatever is typed, the evaluator answers a Decimal, None or a FormulaError: never another
+    exception, never code run."""
+    try:
+        out = c.evaluate_formula(text, {"a": D("2"), "b": D("0"), "e": D("1")})
+    except c.FormulaError:
+        return
+    assert out.value is None or isinstance(out.value, D)
+
+
+def test_large_literals_stay_exact():
+    """1e400 (infinite as a float) is read as the decimal 10^400; 10^20 × 10^20 = 10^40."""
+    assert c.evaluate_formula("1e400 * 2", {}).value == D("2e400")
+    assert c.evaluate_formula("100000000000000000000 * 100000000000000000000", {}).value == D(10) ** 40
+
+
+def test_a_number_is_read_as_written():
+    """1.00000000000000000001 would be 1.0 as a float; read as written it is exact."""
+    assert c.evaluate_formula("1.00000000000000000001 - 1", {}).value == D("0.00000000000000000001")
+    assert c.evaluate_formula("1_000 / 8", {}).value == D("125")

@@ -238,3 +238,16 @@ def test_the_alert_says_which_covenant_is_breached(world, add_covenant, enter_st
     with translation.override("en"):
         text = alert_summary(alert.kind, alert.details)
     assert text == "Covenant breached: Minimum tangible net worth at 2025-12-31: 1,500,000.00 against ≥ 2,000,000.00."
+
+
+def test_a_figure_too_large_to_keep_is_not_testable(world, add_covenant, enter_statement):
+    """1e400 × a is a valid formula but no figure a test can hold: not testable, never a crash;
+    a long quotient (1 ÷ 3) is kept to 10 places after being compared exactly."""
+    huge = add_covenant("formula", "1", formula="1e400 * a", direction="max", headroom_pct=D("0"))
+    third = add_covenant("formula", "0.3333333333", formula="a / 3", direction="max", headroom_pct=D("0"))
+    enter_statement(dt.date(2026, 3, 31), a="1")
+    test = CovenantTest.objects.get(covenant=huge)
+    assert test.value is None and test.raw_state == "not_testable" and test.details["out_of_range"]
+    # 0.33333…(28 digits) > 0.3333333333: breached, though it is stored as 0.3333333333.
+    test = CovenantTest.objects.get(covenant=third)
+    assert (test.value, test.raw_state) == (D("0.3333333333"), "breached")

@@ -196,15 +196,16 @@ class FormulaValue:
     division_by_zero: bool = False
 
 
-def _number(node: ast.Constant) -> Decimal:
-    # The literal as written (repr of a float literal is its shortest exact spelling, "0.1" not
-    # 0.1000000000000000055…): a number typed in a formula is decimal, never binary.
-    return Decimal(repr(node.value))
+def _number(node: ast.Constant, source: str) -> Decimal:
+    # The literal as written in the formula, never through a binary float: "0.1" is 0.1 exactly.
+    segment = ast.get_source_segment(source, node)
+    return Decimal(segment) if segment else Decimal(repr(node.value))
 
 
 def evaluate_formula(text: str, inputs: dict[str, Decimal]) -> FormulaValue:
     """The formula over ``inputs`` in exact Decimal arithmetic (28 significant digits for a
     quotient). A missing input or a division by zero leaves it not testable (value None)."""
+    source = text.strip()
     tree = parse_formula(text)
     missing = tuple(name for name in formula_names(text) if name not in inputs)
     if missing:
@@ -212,7 +213,7 @@ def evaluate_formula(text: str, inputs: dict[str, Decimal]) -> FormulaValue:
 
     def walk(node: ast.expr) -> Decimal:
         if isinstance(node, ast.Constant):
-            return _number(node)
+            return _number(node, source)
         if isinstance(node, ast.Name):
             return inputs[node.id]
         if isinstance(node, ast.UnaryOp):
@@ -234,9 +235,13 @@ def evaluate_formula(text: str, inputs: dict[str, Decimal]) -> FormulaValue:
     with localcontext() as context:
         context.prec = 28
         try:
-            return FormulaValue(walk(tree))
+            value = walk(tree)
         except (DivisionByZero, InvalidOperation):
             return FormulaValue(None, division_by_zero=True)
+        except ArithmeticError:  # an overflow: no figure to test
+            return FormulaValue(None)
+    # A literal too large for a float (1e400 reads as infinity) gives no figure either.
+    return FormulaValue(value if value.is_finite() else None)
 
 
 def statement_metric(metric: str, inputs: dict[str, Decimal], formula: str = "") -> FormulaValue:

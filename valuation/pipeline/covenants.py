@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -37,6 +37,9 @@ from valuation.pipeline import alerting
 log = logging.getLogger("stockpledge.covenants")
 
 MAX_WAIVER_DAYS = 3 * 366  # a waiver lasts at most about three years
+# CovenantTest.value holds 30 digits, 10 of them decimals.
+VALUE_LIMIT = Decimal(10) ** 20
+VALUE_PLACES = Decimal("1e-10")
 
 
 def _state(value: Decimal | None, covenant: Covenant) -> str:
@@ -58,6 +61,11 @@ def _record(
     keep_existing: bool = False,
 ) -> CovenantTest | None:
     test_date = calendar.period_covering(covenant.frequency, as_of)
+    if value is not None and abs(value) >= VALUE_LIMIT:
+        # A figure the test record cannot hold (a formula's 1e400) is not a figure to rely on.
+        value, details = None, {**details, "out_of_range": True}
+    state = _state(value, covenant)  # on the exact figure, before it is stored to 10 places
+    stored = None if value is None else value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP)
     if keep_existing and CovenantTest.objects.filter(covenant=covenant, test_date=test_date).exists():
         return None  # a saved covenant is tested on what has no test yet; past tests stand
     test, _created = CovenantTest.objects.update_or_create(
@@ -66,11 +74,11 @@ def _record(
         defaults={
             "facility_id": covenant.facility_id,
             "as_of": as_of,
-            "value": value,
+            "value": stored,
             "threshold": covenant.threshold,
             "direction": covenant.direction,
             "headroom_pct": covenant.headroom_pct,
-            "raw_state": _state(value, covenant),
+            "raw_state": state,
             "run": run,
             "statement": statement,
             "details": details,

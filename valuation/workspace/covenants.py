@@ -87,6 +87,8 @@ class CovenantTestView:
             return _("Missing input: %(names)s") % {"names": ", ".join(details["missing"])}
         if details.get("division_by_zero"):
             return _("Division by zero")
+        if details.get("out_of_range"):
+            return _("Figure out of range")
         return ""
 
 
