@@ -92,7 +92,9 @@ class StatementForm(forms.Form):
                 label=name, required=False, initial=existing.get(name), **MONEY
             )
         if statement is not None:
+            # A correction keeps its period: another period end is another statement.
             self.fields["period_end"].initial = statement.period_end
+            self.fields["period_end"].disabled = True
             self.fields["notes"].initial = statement.notes
             others = {k: v for k, v in existing.items() if k not in self.required_names}
             self.fields["other_lines"].initial = "\n".join(f"{k};{v}" for k, v in sorted(others.items()))

@@ -210,3 +210,23 @@ def test_the_dashboard_counts_breached_and_at_risk_covenants(client, world):
     assert reverse("valuation:facility-covenants", args=[world.facility_x.pk]) in html
     client.force_login(world.advisor_b)  # another firm: nothing of firm A's
     assert "No covenant is breached or at risk." in client.get(reverse("valuation:dashboard")).content.decode()
+
+
+def test_a_correction_keeps_its_period(client, world, django_capture_on_commit_callbacks):
+    client.force_login(world.client_user_x)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("facilities:statement-create", args=[world.facility_x.pk]),
+            {"period_end": "2025-12-31", "other_lines": "tangible_net_worth;1500000"},
+        )
+    statement = FinancialStatement.objects.get()
+    edit = reverse("facilities:statement-edit", args=[world.facility_x.pk, statement.pk])
+    assert "tangible_net_worth;1500000.00" in client.get(edit).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(edit, {"period_end": "2024-06-30", "other_lines": "tangible_net_worth;1600000"})
+    assert ok.status_code == 302
+    statement = FinancialStatement.objects.get()  # still one, at its own period end
+    assert statement.period_end == dt.date(2025, 12, 31) and statement.inputs() == {"tangible_net_worth": D("1600000")}
+    # Another client's user does not reach it.
+    client.force_login(world.client_user_y)
+    assert client.get(edit).status_code == 404
