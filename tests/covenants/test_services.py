@@ -62,6 +62,18 @@ def test_inside_the_headroom_is_at_risk_and_raises_no_alert(world, add_covenant,
     assert services.state_counts([world.facility_x]) == {"breached": 0, "at_risk": 1}
 
 
+def test_pledge_cover_from_a_valuation(world, add_covenant, upload_csv):
+    """Facility X commits to a guarantee of 5,000,000.00: pledge cover = mobilisable (eligible)
+    7,515,813.30 ÷ 5,000,000.00 × 100 = 150.316266 %. At least 150 % with 10 % headroom (margin
+    15 points, at risk below 165 %): at risk."""
+    world.facility_x.pledged_guarantee = D("5000000.00")
+    world.facility_x.save()
+    covenant = add_covenant("pledge_cover", "150", headroom_pct=D("10"))
+    upload_csv(world)
+    test = CovenantTest.objects.get(covenant=covenant, as_of=dt.date(2026, 11, 15))
+    assert (test.value, test.raw_state) == (D("150.316266"), "at_risk")
+
+
 def test_a_statement_tests_the_statement_covenants_and_a_correction_resolves_the_alert(
     world, add_covenant, enter_statement
 ):

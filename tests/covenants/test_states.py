@@ -91,9 +91,12 @@ def test_an_unknown_direction_is_refused():
 
 
 def test_run_metrics_from_a_stored_result():
-    """Pledge cover = liquidation value 2,400,000 ÷ outstanding 1,500,000 × 100 = 160 %."""
+    """Pledge cover = mobilisable 2,400,000 ÷ committed guarantee 1,500,000 × 100 = 160 %."""
     result = {
-        "financing": {"outstanding": "1500000.00", "ltv": {"ltv_pct": "66.67", "liquidation_value": "2400000.00"}},
+        "financing": {
+            "ltv": {"ltv_pct": "66.67"},
+            "pledge": {"mobilisable": "2400000.00", "committed_guarantee": "1500000.00"},
+        },
         "working_capital": {"days_of_stock": "95.5"},
     }
     assert c.run_metric(c.PLEDGE_COVER, result, availability=None) == D("160")
@@ -102,9 +105,10 @@ def test_run_metrics_from_a_stored_result():
     assert c.run_metric(c.AVAILABILITY, result, availability=D("12.34")) == D("12.34")
 
 
-def test_pledge_cover_with_nothing_outstanding_is_not_testable():
-    result = {"financing": {"outstanding": "0.00", "ltv": {"liquidation_value": "2400000.00"}}}
-    assert c.run_metric(c.PLEDGE_COVER, result, availability=None) is None
+def test_pledge_cover_without_a_committed_guarantee_is_not_testable():
+    no_clause = {"financing": {"pledge": {"mobilisable": "2400000.00", "committed_guarantee": None}}}
+    assert c.run_metric(c.PLEDGE_COVER, no_clause, availability=None) is None
+    assert c.run_metric(c.PLEDGE_COVER, {"financing": {"pledge": None}}, availability=None) is None
     assert c.run_metric(c.LTV, {}, availability=None) is None
 
 

@@ -33,7 +33,7 @@ DIRECTIONS = (MIN, MAX)
 # from the financial statements the client enters for a period.
 AVAILABILITY = "availability"  # financing − outstanding, in the facility's currency
 LTV = "ltv"  # financing ÷ liquidation value of eligible stock, %
-PLEDGE_COVER = "pledge_cover"  # liquidation value of eligible stock ÷ outstanding, %
+PLEDGE_COVER = "pledge_cover"  # mobilisable stock ÷ committed guarantee of a pledge, %
 DAYS_OF_STOCK = "days_of_stock"  # day basis ÷ rotation, days
 DEBT_TO_TNW = "debt_to_tnw"  # total debt ÷ tangible net worth (a ratio, 3 means 3:1)
 TANGIBLE_NET_WORTH = "tangible_net_worth"  # in the statements' currency
@@ -122,8 +122,9 @@ def _dec(value: Any) -> Decimal | None:
 def run_metric(metric: str, result: dict[str, Any] | None, *, availability: Decimal | None) -> Decimal | None:
     """A run metric from the run's stored result (``result_to_dict``) and its key figure
     ``availability``: availability as stored; LTV % and days of stock as the engine gave them;
-    pledge cover = liquidation value of eligible stock ÷ outstanding × 100, exact (None when
-    nothing is outstanding: a cover of nothing cannot be tested)."""
+    pledge cover = mobilisable stock ÷ committed guarantee × 100, exact (the dashboard's
+    "pledge cover", unrounded; None for a facility that is not a pledge or has no committed
+    guarantee: there is no cover to test)."""
     result = result or {}
     financing = result.get("financing") or {}
     if metric == AVAILABILITY:
@@ -133,11 +134,12 @@ def run_metric(metric: str, result: dict[str, Any] | None, *, availability: Deci
     if metric == DAYS_OF_STOCK:
         return _dec((result.get("working_capital") or {}).get("days_of_stock"))
     if metric == PLEDGE_COVER:
-        value = _dec((financing.get("ltv") or {}).get("liquidation_value"))
-        outstanding = _dec(financing.get("outstanding"))
-        if value is None or outstanding is None or outstanding <= 0:
+        pledge = financing.get("pledge") or {}
+        mobilisable = _dec(pledge.get("mobilisable"))
+        committed = _dec(pledge.get("committed_guarantee"))
+        if mobilisable is None or committed is None or committed <= 0:
             return None
-        return value * HUNDRED / outstanding
+        return mobilisable * HUNDRED / committed
     raise ValueError(f"not a run metric: {metric!r}")
 
 
