@@ -84,6 +84,10 @@ GATES: dict[str, str | None] = {
     # A person's own notifications and preferences (only their own rows: tests/ui/test_notifications.py).
     "borrowers:notification-list": None,
     "borrowers:notification-preferences": None,
+    # covenants (issue 16): the client's own financial statements, which it enters; no valuation figure.
+    "facilities:statement-list": None,
+    "facilities:statement-create": None,
+    "facilities:statement-edit": None,
 }
 
 SWITCHES = {
