@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.dossier.migration_plan import others_compatible_with
+
 BEFORE = ("facilities", "0004_complete_stored_terms")
 AFTER = ("facilities", "0005_named_reserves_and_average_drawn")
 
@@ -17,7 +19,7 @@ def test_the_old_reserves_figure_is_carried_over_into_other_with_a_reason():
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "facilities"]
+    others = others_compatible_with(executor, BEFORE)
     executor.migrate([*others, BEFORE])
     old = executor.loader.project_state([*others, BEFORE]).apps
     firm = old.get_model("borrowers", "Firm").objects.create(name="F")
