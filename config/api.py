@@ -17,9 +17,11 @@ from borrowers.api import (
 from facilities.api import AppraisalViewSet, FacilityViewSet, LenderViewSet
 from facilities.calendar_api import FacilityCalendarView
 from facilities.credit_file_api import CreditDocumentViewSet
+from facilities.covenant_api import FacilityCovenantDetailView, FacilityCovenantsView
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 from valuation.rates.api import EcbImportView, ExchangeRateViewSet
+from valuation.workspace.covenant_api import FacilityCovenantTestsView
 
 
 # The API speaks JSON only, so a format suffix ("/api/runs/1.json") selects nothing: without the
@@ -57,5 +59,13 @@ urlpatterns = [
     path("facilities/<int:pk>/calendar/", FacilityCalendarView.as_view(), name="facility-calendar"),
     # roll-forward (issue 16): a facility's periods, and a period's inputs entered.
     path("", include("valuation.workspace.rollforward_api")),
+    # covenants (issue 16)
+    path("facilities/<int:pk>/covenants/", FacilityCovenantsView.as_view(), name="facility-covenants"),
+    path("facilities/<int:pk>/covenants/tests/", FacilityCovenantTestsView.as_view(), name="facility-covenant-tests"),
+    path(
+        "facilities/<int:pk>/covenants/<int:covenant_pk>/",
+        FacilityCovenantDetailView.as_view(),
+        name="facility-covenant-detail",
+    ),
     path("", include(router.urls)),
 ]

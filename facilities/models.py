@@ -599,3 +599,16 @@ class CreditDocument(models.Model):
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None
+# ------------------------------------------------------------------------------------ covenants
+# The covenant models live in their own module (facilities/covenant_models.py); imported here so
+# Django registers them with the app.
+from facilities.covenant_models import (  # noqa: E402, F401
+    Covenant,
+    CovenantDirection,
+    CovenantFrequency,
+    CovenantMetric,
+    CovenantRevision,
+    FinancialStatement,
+    StatementLine,
+    StatementSource,
+)

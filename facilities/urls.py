@@ -1,6 +1,7 @@
 from django.urls import path
 
 from facilities import calendar_views, credit_file_views, views
+from facilities import calendar_views, covenant_views, views
 
 app_name = "facilities"
 urlpatterns = [
@@ -38,4 +39,14 @@ urlpatterns = [
     path("credit-file/<int:pk>/edit/", credit_file_views.document_edit, name="credit-document-edit"),
     path("credit-file/<int:pk>/renew/", credit_file_views.document_renew, name="credit-document-renew"),
     path("credit-file/<int:pk>/download/", credit_file_views.document_download, name="credit-document-download"),
+    # covenants (issue 16): the covenant form and the financial statements (facilities/covenant_views.py).
+    path("facilities/<int:pk>/covenants/new/", covenant_views.covenant_edit, name="covenant-create"),
+    path("facilities/<int:pk>/covenants/<int:covenant_pk>/edit/", covenant_views.covenant_edit, name="covenant-edit"),
+    path("facilities/<int:pk>/statements/", covenant_views.statement_list, name="statement-list"),
+    path("facilities/<int:pk>/statements/new/", covenant_views.statement_edit, name="statement-create"),
+    path(
+        "facilities/<int:pk>/statements/<int:statement_pk>/edit/",
+        covenant_views.statement_edit,
+        name="statement-edit",
+    ),
 ]

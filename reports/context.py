@@ -31,6 +31,8 @@ from borrowers.common.labels import (
 )
 from reports.rollforward import frozen_rollforward, rollforward_presentation  # roll-forward (issue 16)
 from valuation.engine.money import to_decimal
+from valuation.workspace.covenants import frozen_covenants
+from valuation.workspace.covenants import report_rows as covenant_report_rows
 from valuation.workspace.history import HistoryPoint, reasons_in, report_history
 from valuation.workspace.history_charts import figures_line_svg
 from valuation.workspace.problem_labels import rule_note_text
@@ -149,6 +151,8 @@ def build_context(
             "history": [point.as_json() for point in report_history(run)],
             # roll-forward (issue 16): the last periods up to this run, frozen at issue.
             "rollforward": frozen_rollforward(run),
+            # covenants (issue 16): the active covenants and their last tests up to this run.
+            "covenants": frozen_covenants(facility, run.as_of, issued_on),
         },
     )
 
@@ -409,6 +413,8 @@ def presentation(frozen: dict[str, Any]) -> dict[str, Any]:
         "appraisal": _appraisal_presentation(frozen),
         **_history_presentation(frozen),
         **rollforward_presentation(frozen),  # roll-forward (issue 16)
+        # covenants (issue 16): empty when the facility had none at issue.
+        "covenants": covenant_report_rows((frozen.get("extra") or {}).get("covenants"), currency),
         "sub_categories": [] if "appraisal" in (frozen.get("omitted") or ()) else _sub_category_rows(result),
     }
 

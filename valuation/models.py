@@ -329,6 +329,8 @@ class AlertKind(models.TextChoices):
     # --- end of the credit file
     # roll-forward (issue 16)
     ROLLFORWARD_UNRECONCILED = "rollforward_unreconciled", _("Roll-forward unreconciled")
+    # covenants (issue 16): raised by valuation/pipeline/covenants.py
+    COVENANT_BREACH = "covenant_breach", _("Covenant breached")
 
 
 class AlertState(models.TextChoices):
@@ -512,3 +514,75 @@ class RollforwardPeriod(models.Model):
 
 
 # -------------------------------------------------------------------- end of roll-forward (issue 16)
+# ------------------------------------------------------------------------------------ covenants
+# A covenant's tests: each names the run or the financial statement tested (the covenant and the
+# statements are the facility's, facilities/covenant_models.py); the state is decided by the pure
+# valuation.engine.covenants, the workflows are valuation/pipeline/covenants.py.
+
+
+class CovenantState(models.TextChoices):
+    # The same codes as valuation.engine.covenants.State.
+    MET = "met", _("Met")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    WAIVED = "waived", _("Waived")
+    NOT_TESTABLE = "not_testable", _("Not testable")
+
+
+class CovenantTest(models.Model):
+    """One covenant tested at one test date (the end of its test period): the value, the terms
+    in force when it was tested, its state before any waiver, and its source."""
+
+    covenant = models.ForeignKey("facilities.Covenant", on_delete=models.CASCADE, related_name="tests")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="covenant_tests")
+    test_date = models.DateField(_("test date"))
+    as_of = models.DateField(_("figures at"))
+    value = models.DecimalField(_("value"), max_digits=30, decimal_places=10, null=True, blank=True)
+    threshold = models.DecimalField(_("threshold"), max_digits=20, decimal_places=4)
+    direction = models.CharField(_("direction"), max_length=3)
+    headroom_pct = models.DecimalField(_("at-risk headroom (%)"), max_digits=6, decimal_places=2)
+    # Met, at risk, breached or not testable: the state before any waiver (a waiver's expiry is
+    # read on the day the state is shown, so "waived" is never stored).
+    raw_state = models.CharField(_("state"), max_length=15, choices=CovenantState.choices)
+    run = models.ForeignKey(
+        ValuationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="covenant_tests"
+    )
+    statement = models.ForeignKey(
+        "facilities.FinancialStatement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="covenant_tests",
+    )
+    details = models.JSONField(default=dict, blank=True)
+    tested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["covenant", "-test_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["covenant", "test_date"], name="one_test_per_covenant_and_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.covenant} · {self.test_date.isoformat()} ({self.raw_state})"
+
+
+class CovenantWaiver(models.Model):
+    """A bank's waiver of a breached or at-risk test, with its reason and expiry; the latest
+    waiver of a test is the one in force (until its expiry date, included)."""
+
+    test = models.ForeignKey(CovenantTest, on_delete=models.CASCADE, related_name="waivers")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500)
+    expires_on = models.DateField(_("expires on"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["test", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"waiver of {self.test_id} until {self.expires_on.isoformat()}"
+
+    @property
+    def facility(self):  # type: ignore[no-untyped-def]
+        return self.test.facility

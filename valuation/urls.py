@@ -9,6 +9,7 @@ from valuation.workspace import (
     portfolio_views,
     rollforward_views,  # roll-forward (issue 16)
 )
+from valuation.workspace import alert_views, bank_views, covenant_views, line_compare_views, portfolio_views
 from valuation.workspace import views as workspace
 
 app_name = "valuation"
@@ -71,4 +72,11 @@ urlpatterns = [
         name="facility-rollforward-tolerance",
     ),
     # end of roll-forward (issue 16)
+    # covenants (issue 16): the advisor's covenant page, the bank's waiver.
+    path("facilities/<int:pk>/covenants/", covenant_views.facility_covenants, name="facility-covenants"),
+    path(
+        "bank/facilities/<int:pk>/covenants/tests/<int:test_pk>/waive/",
+        covenant_views.bank_covenant_waive,
+        name="bank-covenant-waive",
+    ),
 ]

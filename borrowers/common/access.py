@@ -327,6 +327,73 @@ def _borrower_certificate_lines(user: Any, action: Action) -> Q | None:
     return None
 
 
+# ------------------------------------------------------------------ covenants (issue 16)
+# The facility's covenants are kept by its advisors and read by the bank following it; the client
+# enters its financial statements (the covenants' inputs) and never sees the covenants' pages.
+# Only a bank following the facility may waive a test ("change" on a test is the waiver).
+
+
+@rule("facilities.Covenant")
+def _covenants(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _bank_user(user) and action == "view":
+        return Q(facility__in=facilities_shared_with_bank(user))
+    return None
+
+
+@rule("facilities.CovenantRevision")
+def _covenant_revisions(user: Any, action: Action) -> Q | None:
+    if action != "view":
+        return None  # the history is written by the services, never edited
+    if _firm_advisor(user):
+        return Q(covenant__facility__client__firm_id=user.firm_id)
+    if _bank_user(user):
+        return Q(covenant__facility__in=facilities_shared_with_bank(user))
+    return None
+
+
+@rule("facilities.FinancialStatement")
+def _statements(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _client_user(user):
+        return Q(facility__client_id=user.client_id)
+    return None
+
+
+@rule("facilities.StatementLine")
+def _statement_lines(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(statement__facility__client__firm_id=user.firm_id)
+    if _client_user(user):
+        return Q(statement__facility__client_id=user.client_id)
+    return None
+
+
+@rule("valuation.CovenantTest")
+def _covenant_tests(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user) and action == "view":
+        return Q(facility__client__firm_id=user.firm_id)
+    if _bank_user(user):
+        return Q(facility__in=facilities_shared_with_bank(user))
+    return None
+
+
+@rule("valuation.CovenantWaiver")
+def _covenant_waivers(user: Any, action: Action) -> Q | None:
+    if action != "view":
+        return None  # a waiver is given through its test (valuation.pipeline.covenants.waive_test)
+    if _firm_advisor(user):
+        return Q(test__facility__client__firm_id=user.firm_id)
+    if _bank_user(user):
+        return Q(test__facility__in=facilities_shared_with_bank(user))
+    return None
+
+
+# ------------------------------------------------------------------ end of covenants (issue 16)
+
+
 # ------------------------------------------------------------------ what a role sees of a valuation
 
 Part = Literal["figures", "waterfall", "ineligibles", "detail"]

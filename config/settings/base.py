@@ -149,6 +149,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-calendars": {"task": "valuation.sweep_calendars", "schedule": 6 * 3600.0},
     # The daily digest of notifications (borrowers.common.notify), for those who chose it.
     "send-daily-digests": {"task": "borrowers.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    # covenants (issue 16): a waiver that expired lets its breach raise the alert again.
+    "sweep-covenant-waivers": {"task": "valuation.sweep_covenant_waivers", "schedule": crontab(hour=0, minute=30)},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -12,6 +12,7 @@ from tests.foundation.matrix_helpers import (
     everyone,
 )
 from tests.foundation.routes_facilities import appraisal_of_x, credit_document_of_x, deliverable_of_x
+from tests.foundation.routes_facilities import appraisal_of_x, covenant_of_x, deliverable_of_x
 from tests.foundation.routes_valuation import _rate_a  # the world has no rate: made once
 
 # The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
@@ -107,4 +108,8 @@ ROUTES: Routes = {
     "credit-document-detail": (credit_document_of_x, api(advisor_a=200, client_user_x=200, bank_shared=200)),
     "credit-document-download": (credit_document_of_x, api(advisor_a=200, client_user_x=200, bank_shared=200)),
     # --- end of the credit file
+    # covenants (issue 16): the facility's advisors and the bank following it read them.
+    "facility-covenants": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200, bank_shared=200)),
+    "facility-covenant-detail": (covenant_of_x, api(advisor_a=200, bank_shared=200)),
+    "facility-covenant-tests": (lambda w: {"pk": w.facility_x.pk}, api(advisor_a=200, bank_shared=200)),
 }

@@ -71,6 +71,28 @@ def credit_document_of_x(w: Any, *, visible_to_client: bool = True) -> dict[str,
 
 
 # --- end of the credit file
+def covenant_of_x(w: Any) -> dict[str, Any]:
+    """A maximum-LTV covenant of the world's facility (covenants, issue 16)."""
+    from decimal import Decimal
+
+    from facilities.models import Covenant
+
+    covenant, _created = Covenant.objects.get_or_create(
+        facility=w.facility_x, metric="ltv", defaults={"direction": "max", "threshold": Decimal("70")}
+    )
+    return {"pk": w.facility_x.pk, "covenant_pk": covenant.pk}
+
+
+def statement_of_x(w: Any) -> dict[str, Any]:
+    """A financial statement of the world's facility (covenants, issue 16)."""
+    from decimal import Decimal
+
+    from facilities.models import FinancialStatement, StatementLine
+
+    statement, created = FinancialStatement.objects.get_or_create(facility=w.facility_x, period_end=date(2025, 12, 31))
+    if created:
+        StatementLine.objects.create(statement=statement, name="tangible_net_worth", amount=Decimal("1500000"))
+    return {"pk": w.facility_x.pk, "statement_pk": statement.pk}
 
 
 ROUTES: Routes = {
@@ -129,4 +151,11 @@ ROUTES: Routes = {
         pages(advisor_a=200, client_user_x=200, bank_shared=200),
     ),
     # --- end of the credit file
+    # covenants (issue 16): the advisors define them; the client's users and its advisors enter
+    # the financial statements; banks see the covenants on their own page, never these.
+    "facilities:covenant-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:covenant-edit": (covenant_of_x, pages(advisor_a=200)),
+    "facilities:statement-list": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "facilities:statement-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
+    "facilities:statement-edit": (statement_of_x, pages(advisor_a=200, client_user_x=200)),
 }

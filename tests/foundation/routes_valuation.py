@@ -33,6 +33,29 @@ def _alert_x(w) -> dict:
     return {"pk": alert.pk}
 
 
+def _covenant_test_of_x(w) -> dict:
+    """A breached test of a covenant of the world's facility, on its run (covenants, issue 16)."""
+    from tests.foundation.routes_facilities import covenant_of_x
+    from valuation.models import CovenantTest
+
+    kwargs = covenant_of_x(w)
+    test, _created = CovenantTest.objects.get_or_create(
+        covenant_id=kwargs["covenant_pk"],
+        test_date=w.run_x.as_of,
+        defaults={
+            "facility": w.facility_x,
+            "as_of": w.run_x.as_of,
+            "value": Decimal("80"),
+            "threshold": Decimal("70"),
+            "direction": "max",
+            "headroom_pct": Decimal("10"),
+            "raw_state": "breached",
+            "run": w.run_x,
+        },
+    )
+    return {"pk": w.facility_x.pk, "test_pk": test.pk}
+
+
 ROUTES: Routes = {
     "valuation:upload-list": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
     "valuation:upload-create": (lambda w: {"client_pk": w.client_x.pk}, pages(advisor_a=200, client_user_x=200)),
@@ -75,4 +98,11 @@ ROUTES: Routes = {
         pages(advisor_a=405),
     ),  # POST only, the facility's advisors only
     # end of roll-forward (issue 16)
+    # covenants (issue 16): the advisor's covenant page; the bank's waiver is POST-only (405 on a
+    # GET for anyone logged in, before any facility is looked at).
+    "valuation:facility-covenants": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "valuation:bank-covenant-waive": (
+        _covenant_test_of_x,
+        pages(advisor_a=405, advisor_b=405, client_user_x=405, client_user_y=405, bank_shared=405, bank_unshared=405),
+    ),
 }

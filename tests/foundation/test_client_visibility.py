@@ -102,6 +102,10 @@ GATES: dict[str, str | None] = {
     # unreconciled amount only under the key-figures switch (tests/rollforward/test_pages.py).
     "valuation:facility-rollforward": None,
     "facility-rollforward": None,
+    # covenants (issue 16): the client's own financial statements, which it enters; no valuation figure.
+    "facilities:statement-list": None,
+    "facilities:statement-create": None,
+    "facilities:statement-edit": None,
 }
 
 SWITCHES = {

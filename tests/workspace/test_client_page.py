@@ -130,13 +130,14 @@ def test_client_page_query_count_is_constant(client, world, django_assert_max_nu
         audit.record(actor=world.advisor_a, action="update", instance=world.client_x, after={"n": i})
     client.force_login(world.advisor_a)
     # + 1: the reporting calendar's "what is due next" (the deliverables; none here); + 1: the
-    # unread-notifications badge.
-    with django_assert_max_num_queries(13):
+    # unread-notifications badge; + 1: the financial statements' links (covenants).
+    with django_assert_max_num_queries(14):
         response = client.get(_url(world))
     assert response.status_code == 200
     client.force_login(world.client_user_x)
-    # the same two, + 1 for the links to send the borrower's own certificate (its facilities).
-    with django_assert_max_num_queries(11):
+    # the same three (with the financial statements' link), + 1 for the links to send the
+    # borrower's own certificate (its facilities).
+    with django_assert_max_num_queries(12):
         assert client.get(_url(world)).status_code == 200
 
 

@@ -108,8 +108,8 @@ def test_dashboard_query_count_is_constant(client, world, portfolio, django_asse
     firm (its reporting currency); the rate table only when a run is in another currency."""
     client.force_login(world.advisor_a)
     # + 1: the late deliverables panel (the deliverables; their closed periods when there are some);
-    # + 1: the unread-notifications badge.
-    with django_assert_max_num_queries(8):
+    # + 1: the unread-notifications badge; + 1: the covenant panel (the latest tests; none here).
+    with django_assert_max_num_queries(9):
         response = client.get(URL)
     assert response.status_code == 200
     assert len(_client_names(response.content.decode())) == 182  # 60×3 + Xylo + Yarn
@@ -156,7 +156,8 @@ def test_dashboard_sorts_and_totals_in_the_reporting_currency(client, world, dja
     totals = dashboard.dashboard_totals(rows, currency="EUR")
     assert totals.values["financing"] == Decimal("2400000.00") and totals.excluded == 1
     client.force_login(world.advisor_a)
-    with django_assert_max_num_queries(10):  # + 1: the late deliverables panel, + 1: the badge
+    # + 1: the late deliverables panel, + 1: the badge, + 1: the covenant panel
+    with django_assert_max_num_queries(11):
         html = client.get(URL).content.decode()
     assert "Total in EUR" in html and "€2,400,000.00" in html
     assert "1 facility has no rate into EUR" in html

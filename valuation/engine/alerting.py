@@ -58,6 +58,9 @@ KINDS = (*KINDS, DOCUMENT_EXPIRING, DOCUMENT_EXPIRED)
 # roll-forward (issue 16): raised and resolved by valuation.pipeline.rollforward, never by ``evaluate``.
 ROLLFORWARD_UNRECONCILED = "rollforward_unreconciled"
 KINDS = (*KINDS, ROLLFORWARD_UNRECONCILED)
+# covenants (issue 16): raised and resolved by valuation/pipeline/covenants.py after each test.
+COVENANT_BREACH = "covenant_breach"
+KINDS = (*KINDS, COVENANT_BREACH)
 
 ZERO = Decimal(0)
 

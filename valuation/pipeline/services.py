@@ -62,7 +62,7 @@ from valuation.imports.mapping import ColumnMapping
 from valuation.imports.reader import StockFileReader, preview_stock_file
 from valuation.imports.report import ImportRejected
 from valuation.models import ClientMapping, RunStatus, StockUpload, UploadFingerprint, UploadStatus, ValuationRun
-from valuation.pipeline import alerting
+from valuation.pipeline import alerting, covenants
 from valuation.pipeline.files import local_path
 from valuation.pipeline.storage import delete_lines, line_writer
 from valuation.rates.services import max_rate_age_days, rate_table
@@ -924,6 +924,8 @@ def _save_run(
     if run.status == RunStatus.DONE:
         # Raise or resolve the facility's alerts once the run (and its upload's acceptance) is committed.
         transaction.on_commit(partial(alerting.evaluate_run_safely, run.pk))
+        # covenants (issue 16): test the facility's run covenants on it, after the alerts.
+        transaction.on_commit(partial(covenants.test_run_safely, run.pk))
     return run
 
 

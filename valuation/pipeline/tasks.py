@@ -109,3 +109,28 @@ def check_credit_documents(client_id: int | None = None) -> dict[str, int]:
 def revalue_stale(client_id: int | None = None, firm_id: int | None = None, facility_id: int | None = None) -> int:
     """Queue the valuations an edit made stale (``services.revalue_stale``); each is its own job."""
     return len(services.revalue_stale(client_id=client_id, firm_id=firm_id, facility_id=facility_id))
+
+
+# ------------------------------------------------------------------------------------ covenants
+
+
+@shared_task(
+    name="valuation.test_covenants", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
+)
+def test_covenants(facility_id: int, statement_id: int | None = None) -> int:
+    """A financial statement was saved: test it; a covenant was saved: test what has no test yet."""
+    from valuation.pipeline import covenants
+
+    if statement_id is not None:
+        return len(covenants.test_statement(statement_id))
+    return len(covenants.test_facility(facility_id))
+
+
+@shared_task(
+    name="valuation.sweep_covenant_waivers", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3
+)
+def sweep_covenant_waivers() -> int:
+    """Daily: the facilities whose covenant waiver expired yesterday follow their alert again."""
+    from valuation.pipeline import covenants
+
+    return covenants.sweep_expired_waivers()

@@ -118,4 +118,19 @@ def alert_summary(kind: str, details: dict[str, Any] | None) -> str:
             "expected": formatting.number(d.get("expected"), language, 2) if d.get("expected") else "—",
             "allowed": formatting.number(d.get("allowed"), language, 2) if d.get("allowed") else "—",
         }
+    # covenants (issue 16)
+    if kind == rules.COVENANT_BREACH:
+        breaches = d.get("breaches") or []
+        parts = [
+            _("%(covenant)s at %(date)s: %(value)s against %(sign)s %(threshold)s")
+            % {
+                "covenant": b.get("covenant") or "—",
+                "date": b.get("test_date") or "—",
+                "value": formatting.number(b.get("value"), language, 2) if b.get("value") else "—",
+                "sign": "≥" if b.get("direction") == "min" else "≤",
+                "threshold": formatting.number(b.get("threshold"), language, 2),
+            }
+            for b in breaches
+        ]
+        return _("Covenant breached: %(tests)s.") % {"tests": "; ".join(parts) or "—"}
     return ""

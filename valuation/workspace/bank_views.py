@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from borrowers.common import access
 from valuation.models import ValuationRun
-from valuation.workspace import history
+from valuation.workspace import covenants, history
 from valuation.workspace.rollforward import bank_rollforward  # roll-forward (issue 16)
 
 
@@ -44,4 +44,7 @@ def bank_facility(request: HttpRequest, pk: int) -> HttpResponse:
         else "",
     }
     context.update(bank_rollforward(facility, request.user, until))  # roll-forward (issue 16)
+    # covenants (issue 16): the facility's covenants, tests up to what was shared, with the waiver.
+    context["covenants"] = covenants.covenant_views(facility, until=until, links=False) if until else []
+    context["can_waive"] = True
     return render(request, "valuation/bank_facility.html", context)
