@@ -16,8 +16,8 @@ from borrowers.api import (
 )
 from facilities.api import AppraisalViewSet, FacilityViewSet, LenderViewSet
 from facilities.calendar_api import FacilityCalendarView
-from facilities.credit_file_api import CreditDocumentViewSet
 from facilities.covenant_api import FacilityCovenantDetailView, FacilityCovenantsView
+from facilities.credit_file_api import CreditDocumentViewSet
 from reports.api import ReportViewSet
 from valuation.api import RunViewSet, UploadViewSet
 from valuation.rates.api import EcbImportView, ExchangeRateViewSet

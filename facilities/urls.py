@@ -1,7 +1,6 @@
 from django.urls import path
 
-from facilities import calendar_views, credit_file_views, views
-from facilities import calendar_views, covenant_views, views
+from facilities import calendar_views, covenant_views, credit_file_views, views
 
 app_name = "facilities"
 urlpatterns = [

@@ -5,11 +5,11 @@ from valuation.rates import views as rate_views
 from valuation.workspace import (
     alert_views,
     bank_views,
+    covenant_views,
     line_compare_views,
     portfolio_views,
     rollforward_views,  # roll-forward (issue 16)
 )
-from valuation.workspace import alert_views, bank_views, covenant_views, line_compare_views, portfolio_views
 from valuation.workspace import views as workspace
 
 app_name = "valuation"

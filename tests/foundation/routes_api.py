@@ -11,8 +11,7 @@ from tests.foundation.matrix_helpers import (
     api,
     everyone,
 )
-from tests.foundation.routes_facilities import appraisal_of_x, credit_document_of_x, deliverable_of_x
-from tests.foundation.routes_facilities import appraisal_of_x, covenant_of_x, deliverable_of_x
+from tests.foundation.routes_facilities import appraisal_of_x, covenant_of_x, credit_document_of_x, deliverable_of_x
 from tests.foundation.routes_valuation import _rate_a  # the world has no rate: made once
 
 # The report of the world is ready but has no PDF file: those who see it are told 409 (not ready).
