@@ -1,6 +1,7 @@
 from django.urls import path
 
 from valuation import views
+from valuation.field_exams import views as exam_views
 from valuation.rates import views as rate_views
 from valuation.workspace import alert_views, bank_views, line_compare_views, portfolio_views
 from valuation.workspace import views as workspace
@@ -47,4 +48,15 @@ urlpatterns = [
     path("alerts/<int:pk>/resolve/", alert_views.alert_resolve, name="alert-resolve"),
     path("alerts/thresholds/", alert_views.alert_thresholds, name="alert-thresholds"),
     path("bank/portfolio/", portfolio_views.bank_portfolio, name="bank-portfolio"),
+    # -- field exams (issue 16)
+    path("field-exams/", exam_views.exam_list, name="exam-list"),
+    path("field-exams/facilities/<int:pk>/plan/", exam_views.exam_plan, name="exam-plan"),
+    path("field-exams/<int:pk>/", exam_views.exam_detail, name="exam-detail"),
+    path("field-exams/<int:pk>/lines/<int:line_pk>/", exam_views.exam_count, name="exam-count"),
+    path("field-exams/<int:pk>/submit/", exam_views.exam_submit, name="exam-submit"),
+    path("field-exams/<int:pk>/accept/", exam_views.exam_accept, name="exam-accept"),
+    path("field-exams/<int:pk>/reject/", exam_views.exam_reject, name="exam-reject"),
+    path("field-exams/findings/<int:pk>/decide/", exam_views.finding_decide, name="exam-finding-decide"),
+    path("field-exams/photos/<int:pk>/", exam_views.exam_photo, name="exam-photo"),
+    # -- end of field exams
 ]
