@@ -29,7 +29,12 @@ D = Decimal
 #   row 2  B   30 units, no cost = 300.00 (10.00 each)
 #   row 3  C   15 units at 10.00 = 150.00
 #   row 4  D   50 units at 1.00  =  50.00
-LINES = [(1, "A", "100", "500.00", "5"), (2, "B", "30", "300.00", None), (3, "C", "15", "150.00", "10"), (4, "D", "50", "50.00", "1")]
+LINES = [
+    (1, "A", "100", "500.00", "5"),
+    (2, "B", "30", "300.00", None),
+    (3, "C", "15", "150.00", "10"),
+    (4, "D", "50", "50.00", "1"),
+]
 
 
 @pytest.fixture
@@ -72,7 +77,9 @@ def test_an_advisor_invites_a_controller_to_chosen_facilities(world: World):
     assert response.status_code == 302, response.content.decode()[:2000]
     invitation = Invitation.objects.get(email="new-counter@audit.test")
     assert list(invitation.facilities.all()) == [world.facility_x]
-    user = borrower_services.accept_invitation(invitation=invitation, first_name="Ana", last_name="Count", password=PASSWORD)
+    user = borrower_services.accept_invitation(
+        invitation=invitation, first_name="Ana", last_name="Count", password=PASSWORD
+    )
     assert user.role == Role.CONTROLLER and user.firm_id == world.firm_a.pk
     assert user.control_firm == ControlFirm.objects.get(firm=world.firm_a, name="Audit Stock")
     assert list(ControllerAssignment.objects.filter(user=user).values_list("facility_id", flat=True)) == [
@@ -115,7 +122,10 @@ def test_value_sample_snapshots_the_largest_lines(stock: World):
     """70 % of 1,000 is reached by A (500) + B (300)."""
     exam = _plan(stock, method="value_coverage", coverage_pct=D("70"))
     lines = list(exam.lines.order_by("position"))
-    assert [(line.row, line.sku, line.recorded_value) for line in lines] == [(1, "A", D("500.00")), (2, "B", D("300.00"))]
+    assert [(line.row, line.sku, line.recorded_value) for line in lines] == [
+        (1, "A", D("500.00")),
+        (2, "B", D("300.00")),
+    ]
     assert exam.upload_id == stock.upload_x.pk and exam.run_id == stock.run_x.pk
     assert AuditEvent.objects.filter(action="plan-field-exam", object_id=str(exam.pk)).exists()
 
@@ -304,7 +314,12 @@ def test_the_count_page_uploads_a_photo(stock: World):
     url = reverse("valuation:exam-count", args=[exam.pk, line.pk])
     response = client.post(
         url,
-        {"what": "photo", "image": SimpleUploadedFile("p.jpg", image_bytes("JPEG")), "latitude": "45.1", "longitude": "4.2"},
+        {
+            "what": "photo",
+            "image": SimpleUploadedFile("p.jpg", image_bytes("JPEG")),
+            "latitude": "45.1",
+            "longitude": "4.2",
+        },
     )
     assert response.status_code == 302
     photo = line.photos.get()
