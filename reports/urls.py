@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import field_exam_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("reports/<int:pk>/decision/", views.report_decide, name="report-decide"),
     path("reports/<int:pk>/certify/", views.report_certify, name="report-certify"),
     path("runs/<int:run_pk>/issue-report/", views.report_issue, name="report-issue"),
+    # -- field exams (issue 16)
+    path("field-exams/<int:pk>/pdf/", field_exam_views.exam_pdf, name="exam-pdf"),
 ]

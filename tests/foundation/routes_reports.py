@@ -40,6 +40,12 @@ def _certificate(w: World) -> dict[str, Any]:
     return {"pk": report.pk}
 
 
+def _field_exam(w: World) -> dict[str, int]:
+    from tests.field_exams.helpers import make_exam
+
+    return {"pk": make_exam(w).pk}
+
+
 ROUTES: Routes = {
     "reports:report-list": (lambda w: {}, pages(**ALL_LOGGED_IN)),
     "reports:report-detail": (lambda w: {"pk": w.report_x.pk}, pages(**READERS)),
@@ -54,4 +60,6 @@ ROUTES: Routes = {
     "reports:report-withdraw-client": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-comment": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-decide": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
+    # -- field exams (issue 16): the exam's PDF, to whoever sees the exam.
+    "reports:exam-pdf": (_field_exam, pages(advisor_a=200, controller=200)),
 }
