@@ -109,7 +109,7 @@ class InvitationForm(forms.ModelForm):
 
     # Field exams: a controller's control firm may be named here when it is not listed yet.
     new_control_firm = forms.CharField(
-        label=_("new control firm"),
+        label=_("New control firm"),
         max_length=200,
         required=False,
         help_text=_("A stock controller of a control firm not listed yet: its name."),

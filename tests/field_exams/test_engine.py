@@ -14,6 +14,7 @@ from valuation.engine.field_exam import (
     RecordedLine,
     SampleError,
     counted_value,
+    line_variance,
     sample_by_value,
     sample_chosen,
     sample_random,
@@ -109,9 +110,16 @@ def test_variance_rounds_up_to_a_thousandth_and_caps_at_100():
     assert variance([CountedLine(D("1"), D("10.00"), D("100"), unit_cost=D("10"))]).pct == D("100")
 
 
-def test_counted_value_rounds_half_up_to_the_cent():
-    """3 × 0.3350 = 1.005 → 1.01."""
-    assert counted_value(CountedLine(D("3"), D("1.01"), D("3"), unit_cost=D("0.3350"))) == D("1.01")
+def test_the_variance_values_the_difference_half_up_to_the_cent():
+    """3 more than recorded at 0.3350 = 1.005 → 1.01, on top of the recorded 2.00."""
+    line = CountedLine(D("5"), D("2.00"), D("8"), unit_cost=D("0.3350"))
+    assert line_variance(line) == D("1.01")
+    assert counted_value(line) == D("3.01")
+
+
+def test_a_count_equal_to_the_record_has_no_variance_even_when_the_book_value_was_rounded():
+    """0.001 × 5.0000 = 0.005, which the file booked as 0.00: counted as recorded, nothing differs."""
+    assert line_variance(CountedLine(D("0.001"), D("0.00"), D("0.001"), unit_cost=D("5"))) == 0
 
 
 def test_nothing_recorded_gives_no_percentage():
@@ -124,6 +132,7 @@ costs = st.decimals(min_value=D("0.0001"), max_value=10000, places=4, allow_nan=
 
 
 def _recorded(quantity: Decimal, cost: Decimal) -> Decimal:
+    # Deliberately rounded half-even, unlike the engine: a file's own rounding must not show as variance.
     return (quantity * cost).quantize(D("0.01"))
 
 

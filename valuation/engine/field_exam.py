@@ -11,10 +11,12 @@ Sampling (docs/domain.md, "Field exams"):
 - chosen: the rows the controller names (unknown rows are refused).
 
 Variance (DOMAIN.md, "Record accuracy: the variance between test counts and records, as a
-percentage of the whole"): each counted line is valued at its recorded unit cost
-(``unit_cost``, or recorded value ÷ recorded quantity when the file gave none), rounded half-up to
-the cent; its variance is counted value − recorded value. The exam's variance is the *gross*
-absolute variance — Σ |counted value − recorded value| — as a percentage of the sampled recorded
+percentage of the whole"): each counted line's variance is (counted − recorded quantity) × its
+recorded unit cost (``unit_cost``, or recorded value ÷ recorded quantity when the file gave none),
+rounded half-up to the cent; its counted value is recorded value + variance. Valuing the
+difference rather than the whole count means a count equal to the record never shows a variance,
+even when the file's book value was rounded otherwise than quantity × unit cost. The exam's
+variance is the *gross* absolute variance — Σ |variance| — as a percentage of the sampled recorded
 value, rounded *up* to 0.001 % and capped at 100 %: a surplus on one line never hides a shortage
 on another, and rounding never makes the discount smaller.
 """
@@ -139,14 +141,16 @@ def unit_cost_of(line: CountedLine) -> Decimal:
     return line.recorded_value / line.recorded_quantity
 
 
-def counted_value(line: CountedLine) -> Decimal:
-    """Counted quantity × recorded unit cost, rounded half-up to the cent."""
-    return (line.counted_quantity * unit_cost_of(line)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def line_variance(line: CountedLine) -> Decimal:
-    """Counted value − recorded value (negative: stock missing against the records)."""
-    return counted_value(line) - line.recorded_value
+    """(Counted − recorded quantity) × recorded unit cost, rounded half-up to the cent (negative:
+    stock missing against the records; zero whenever the count equals the record)."""
+    difference = line.counted_quantity - line.recorded_quantity
+    return (difference * unit_cost_of(line)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def counted_value(line: CountedLine) -> Decimal:
+    """What the count is worth at the recorded unit cost: recorded value + the line's variance."""
+    return line.recorded_value + line_variance(line)
 
 
 def variance(lines: Sequence[CountedLine]) -> Variance:

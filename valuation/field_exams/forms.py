@@ -17,26 +17,26 @@ _QUANTITY = {"inputmode": "decimal", "autocomplete": "off", "class": "big-input"
 
 
 class PlanForm(forms.Form):
-    counted_on = forms.DateField(label=_("count date"), widget=forms.DateInput(attrs={"type": "date"}))
-    method = forms.ChoiceField(label=_("sample"), choices=SampleMethod.choices, widget=forms.RadioSelect)
+    counted_on = forms.DateField(label=_("Count date"), widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label=_("Sample"), choices=SampleMethod.choices, widget=forms.RadioSelect)
     coverage_pct = forms.DecimalField(
-        label=_("value covered (%)"),
+        label=_("Value covered (%)"),
         required=False,
         min_value=Decimal("0.001"),
         max_value=Decimal("100"),
         decimal_places=3,
         help_text=_("Largest values: the lines that together make up this share of the stock's value."),
     )
-    top_n = forms.IntegerField(label=_("number of lines"), required=False, min_value=1, max_value=500)
+    top_n = forms.IntegerField(label=_("Number of lines"), required=False, min_value=1, max_value=500)
     seed = forms.IntegerField(
-        label=_("random seed"),
+        label=_("Random seed"),
         required=False,
         min_value=0,
         max_value=2**53,
         help_text=_("Random: blank draws a new seed; the seed is kept, so the sample can be drawn again."),
     )
     skus = forms.CharField(
-        label=_("chosen lines (SKUs)"),
+        label=_("Chosen lines (SKUs)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Lines chosen by hand: their SKUs, separated by commas or new lines."),
@@ -61,30 +61,30 @@ class PlanForm(forms.Form):
 
 class CountForm(forms.Form):
     counted_quantity = forms.DecimalField(
-        label=_("counted quantity"),
+        label=_("Counted quantity"),
         min_value=Decimal("0"),
         max_digits=18,
         decimal_places=3,
         widget=forms.TextInput(attrs=_QUANTITY),
     )
-    note = forms.CharField(label=_("note"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
 class FindingForm(forms.Form):
-    kind = forms.ChoiceField(label=_("finding"), choices=FindingKind.choices)
+    kind = forms.ChoiceField(label=_("Finding"), choices=FindingKind.choices)
     amount = forms.DecimalField(
-        label=_("amount"),
+        label=_("Amount"),
         min_value=Decimal("0"),
         max_digits=18,
         decimal_places=2,
         widget=forms.TextInput(attrs=_QUANTITY),
     )
-    note = forms.CharField(label=_("note"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
 class PhotoForm(forms.Form):
     image = forms.FileField(
-        label=_("photo"),
+        label=_("Photo"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"}),
     )
     latitude = forms.DecimalField(
@@ -96,10 +96,10 @@ class PhotoForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(label=_("note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FindingDecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("decision"), choices=[c for c in FindingDecision.choices if c[0] != FindingDecision.PENDING]
+        label=_("Decision"), choices=[c for c in FindingDecision.choices if c[0] != FindingDecision.PENDING]
     )
