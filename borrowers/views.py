@@ -144,7 +144,12 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Invitation sent."))
             return redirect("borrowers:invitation-list")
-    invitations = access.scope(Invitation.objects.select_related("client", "lender", "invited_by"), request.user)
+    invitations = access.scope(
+        Invitation.objects.select_related("client", "lender", "invited_by", "control_firm").prefetch_related(
+            "facilities__client"
+        ),
+        request.user,
+    )
     return render(request, "borrowers/invitation_list.html", {"form": form, "invitations": invitations[:200]})
 
 

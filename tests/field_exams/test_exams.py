@@ -336,3 +336,15 @@ def test_the_other_controller_cannot_count(stock: World):
     client.force_login(stock.controller_unassigned)
     url = reverse("valuation:exam-count", args=[exam.pk, line.pk])
     assert client.post(url, {"what": "count", "counted_quantity": "1"}).status_code == 404
+
+
+def test_the_discount_basis_naming_the_exam_reads_in_french():
+    from django.utils import translation
+
+    from valuation.workspace.problem_labels import rule_note_text
+
+    basis = "count variance 2.5 % × total stock 4,000,000.00 (field exam FE-7 of 2026-10-31; typed figure 3 %)"
+    with translation.override("fr"):
+        text = rule_note_text(basis, currency="EUR")
+    assert "FE-7" in text and "2026-10-31" in text
+    assert "2,5" in text and "4 000 000,00" in text.replace("\u202f", " ").replace("\xa0", " ")
