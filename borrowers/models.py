@@ -545,6 +545,9 @@ class NotificationKind(models.TextChoices):
     BANK_COMMENT = "bank_comment", _("Comment from a lender")
     BANK_DECISION = "bank_decision", _("Decision from a lender")
     CERTIFICATE_WAITING = "certificate_waiting", _("Certificate waiting for certification")
+    # Field exams (issue 16): counts handed in (to the advisors), a decision (to the controller).
+    FIELD_EXAM_SUBMITTED = "field_exam_submitted", _("Field exam submitted")
+    FIELD_EXAM_DECIDED = "field_exam_decided", _("Field exam decided")
 
 
 class Notification(models.Model):

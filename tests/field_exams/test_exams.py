@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from borrowers import services as borrower_services
 from borrowers.common.errors import DomainError
-from borrowers.models import AuditEvent, ControlFirm, Invitation, Role, User
+from borrowers.models import AuditEvent, ControlFirm, Invitation, Notification, Role, User
 from facilities.models import ControllerAssignment
 from facilities.terms import engine_terms_dict
 from tests.conftest import PASSWORD, World
@@ -201,6 +201,12 @@ def test_accepted_variance_replaces_the_typed_one_in_the_next_valuation(stock: W
     assert queued.status == RunStatus.QUEUED
     assert AuditEvent.objects.filter(action="apply-field-exam", object_id=str(facility.pk)).exists()
     assert AuditEvent.objects.filter(action="accept-field-exam", object_id=str(exam.pk)).exists()
+    # The advisors were told of the submission, the controller of the decision.
+    assert Notification.objects.filter(user=stock.advisor_a, kind="field_exam_submitted").count() == 1
+    assert not Notification.objects.filter(user=stock.advisor_b, kind="field_exam_submitted").exists()
+    assert Notification.objects.get(user=stock.controller, kind="field_exam_decided").url == reverse(
+        "valuation:exam-detail", args=[exam.pk]
+    )
 
 
 def test_the_record_accuracy_discount_names_the_exam():

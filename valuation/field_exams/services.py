@@ -18,12 +18,13 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from borrowers.common import access, audit
+from borrowers.common import access, audit, notify
 from borrowers.common.errors import DomainError
-from borrowers.models import User
+from borrowers.models import NotificationKind, User
 from facilities.models import Facility
 from valuation.engine import field_exam as engine
 from valuation.models import (
@@ -279,7 +280,26 @@ def submit_exam(*, exam: FieldExam, by: User) -> FieldExam:
         instance=exam,
         after={"variance_pct": str(outcome.pct), "gross_variance": str(outcome.gross_variance)},
     )
+    notify.notify(
+        users=notify.firm_advisors(exam.facility.client.firm_id),
+        kind=NotificationKind.FIELD_EXAM_SUBMITTED,
+        title=_("Field exam %(ref)s submitted for %(facility)s") % {"ref": exam.reference, "facility": exam.facility},
+        body=_("Count variance %(pct)s %%: accept or reject it.") % {"pct": outcome.pct},
+        url=reverse("valuation:exam-detail", args=[exam.pk]),
+        subject_key=f"field-exam:{exam.pk}:submitted",
+    )
     return exam
+
+
+def _tell_controller(exam: FieldExam) -> None:
+    notify.notify(
+        users=[exam.controller],
+        kind=NotificationKind.FIELD_EXAM_DECIDED,
+        title=_("Field exam %(ref)s: %(status)s") % {"ref": exam.reference, "status": exam.get_status_display()},
+        body=exam.decision_note,
+        url=reverse("valuation:exam-detail", args=[exam.pk]),
+        subject_key=f"field-exam:{exam.pk}:{exam.status}",
+    )
 
 
 def _decider(exam: FieldExam, by: User) -> None:
@@ -351,6 +371,7 @@ def accept_exam(*, exam: FieldExam, by: User, note: str = "") -> FieldExam:
         after={"status": exam.status, "variance_pct": str(exam.variance_pct), "note": exam.decision_note},
     )
     _apply_to_facility(exam.facility, by)
+    _tell_controller(exam)
     return exam
 
 
@@ -375,6 +396,7 @@ def reject_exam(*, exam: FieldExam, by: User, note: str) -> FieldExam:
         before={"status": ExamStatus.SUBMITTED},
         after={"status": exam.status, "note": exam.decision_note},
     )
+    _tell_controller(exam)
     return exam
 
 
