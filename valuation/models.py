@@ -599,6 +599,8 @@ class FieldExamPhoto(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
     )
+    # When the camera says it took the picture (EXIF DateTimeOriginal or DateTime), if it does.
+    exif_taken_at = models.DateTimeField(_("taken at (camera)"), null=True, blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:

@@ -422,7 +422,7 @@ def advisor_required(view):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ field exams (issue 16)
 # A stock controller sees the facilities it is assigned to (for its exam pages only: ``scope``
 # gives it no facility, so the dossier, reports and every other page stay 404), their sites, and
-# the exams of those facilities. The advisors of the firm see and decide every exam.
+# its own exams of those facilities. The advisors of the firm see and decide every exam.
 
 
 def facilities_assigned_to(user: Any) -> QuerySet:
@@ -454,15 +454,14 @@ def _controller_assignments(user: Any, action: Action) -> Q | None:
 
 def _exam_rule(path: str) -> Rule:
     """The rule of an exam, or of a row under it at ``path`` ("line__exam__"): the firm's advisors
-    see and decide; a controller sees the exams of its assigned facilities and changes (counts,
-    findings, photos) only the exams it is the controller of."""
+    see and decide; a controller sees and works (counts, findings, photos) its own exams, and only
+    while it is still assigned to their facility (an assignment withdrawn closes them)."""
 
     def exam_rule(user: Any, action: Action) -> Q | None:
         if _firm_advisor(user):
             return Q(**{f"{path}facility__client__firm_id": user.firm_id})
         if _controller(user):
-            assigned = Q(**{f"{path}facility__in": facilities_assigned_to(user)})
-            return assigned if action == "view" else assigned & Q(**{f"{path}controller_id": user.pk})
+            return Q(**{f"{path}facility__in": facilities_assigned_to(user), f"{path}controller_id": user.pk})
         return None
 
     return exam_rule

@@ -354,3 +354,38 @@ def test_the_discount_basis_naming_the_exam_reads_in_french():
         text = rule_note_text(basis, currency="EUR")
     assert "FE-7" in text and "2026-10-31" in text
     assert "2,5" in text and "4 000 000,00" in text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_the_cameras_date_is_kept_when_the_exif_gives_one(stock: World):
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[306] = "2026:11:20 10:30:00"  # DateTime
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="JPEG", exif=exif)
+    exam = _plan(stock, method="top_n", top_n=1)
+    photo = services.add_photo(
+        line=exam.lines.get(), by=stock.controller, image=SimpleUploadedFile("c.jpg", buffer.getvalue())
+    )
+    from django.utils import timezone
+
+    local = timezone.localtime(photo.exif_taken_at)
+    assert (local.date().isoformat(), local.hour, local.minute) == ("2026-11-20", 10, 30)
+    assert photo.latitude is None
+
+
+def test_a_controller_sees_only_its_own_exams(stock: World):
+    """Another controller assigned to the same facility sees its own exams, not this one."""
+    from borrowers.common import access
+    from facilities.models import ControllerAssignment
+    from valuation.models import FieldExam
+
+    exam = _plan(stock, method="top_n", top_n=1)
+    colleague = User.objects.create_user("colleague@controle.test", PASSWORD, role=Role.CONTROLLER, firm=stock.firm_a)
+    ControllerAssignment.objects.create(facility=stock.facility_x, user=colleague)
+    assert not access.scope(FieldExam.objects.all(), colleague).exists()
+    assert list(access.scope(FieldExam.objects.all(), stock.controller)) == [exam]
+    ControllerAssignment.objects.filter(user=stock.controller).delete()
+    assert not access.scope(FieldExam.objects.all(), stock.controller).exists()

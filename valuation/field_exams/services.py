@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -184,8 +184,12 @@ def add_finding(*, line: FieldExamLine, by: User, kind: str, amount: Decimal, no
     return finding
 
 
-def _image_format(upload: UploadedFile) -> str | None:
-    """JPEG or PNG as read from the content (never the name or the browser's type), else None."""
+EXIF_DATE_TIME, EXIF_IFD, EXIF_DATE_TIME_ORIGINAL = 306, 0x8769, 36867
+
+
+def _image_format(upload: UploadedFile) -> tuple[str | None, datetime | None]:
+    """JPEG or PNG as read from the content (never the name or the browser's type), else None;
+    and the camera's date when the EXIF data gives one (read as local time, as cameras write it)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -193,11 +197,23 @@ def _image_format(upload: UploadedFile) -> str | None:
         with Image.open(upload) as image:
             kind = image.format
             image.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            exif = image.getexif()
+            stamp = exif.get_ifd(EXIF_IFD).get(EXIF_DATE_TIME_ORIGINAL) or exif.get(EXIF_DATE_TIME)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return None
+        return None, None
     finally:
         upload.seek(0)
-    return kind if kind in PHOTO_TYPES else None
+    if kind not in PHOTO_TYPES:
+        return None, None
+    taken = None
+    if isinstance(stamp, str):
+        try:
+            taken = timezone.make_aware(datetime.strptime(stamp.strip("\x00 "), "%Y:%m:%d %H:%M:%S"))
+        except ValueError:
+            taken = None  # a camera's odd date is left out, never a reason to refuse the photo
+    return kind, taken
 
 
 @transaction.atomic
@@ -216,7 +232,7 @@ def add_photo(
         raise DomainError(
             _("The photo is larger than %(mb)s MB.") % {"mb": photo_max_bytes() // (1024 * 1024)}, field="image"
         )
-    kind = _image_format(image)
+    kind, camera_time = _image_format(image)
     if kind is None:
         raise DomainError(_("Send a JPEG or PNG photo."), field="image")
     if (latitude is None) != (longitude is None):
@@ -227,6 +243,7 @@ def add_photo(
         size=image.size,
         latitude=latitude,
         longitude=longitude,
+        exif_taken_at=camera_time,
         uploaded_by=by,
     )
     extension = "jpg" if kind == "JPEG" else "png"
@@ -333,12 +350,16 @@ def _apply_to_facility(facility: Facility, by: User) -> bool:
     exam = applied_exam(facility)
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     fields = ("exam_count_variance_pct", "exam_counted_on", "exam_reference", "exam_findings_reserve")
-    before = {name: audit._json_safe(getattr(facility, name)) for name in fields}
+
+    def state() -> dict[str, str | None]:
+        return {name: None if getattr(facility, name) is None else str(getattr(facility, name)) for name in fields}
+
+    before = state()
     facility.exam_count_variance_pct = exam.variance_pct if exam else None
     facility.exam_counted_on = exam.counted_on if exam else None
     facility.exam_reference = exam.reference if exam else ""
     facility.exam_findings_reserve = findings_reserve(exam)
-    after = {name: audit._json_safe(getattr(facility, name)) for name in fields}
+    after = state()
     if before == after:
         return False
     facility.save(update_fields=[*fields, "updated_at"])
