@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities import calendar_views, views
+from facilities import calendar_views, controller_views, views
 
 app_name = "facilities"
 urlpatterns = [
@@ -32,4 +32,7 @@ urlpatterns = [
         calendar_views.period_receive,
         name="period-receive",
     ),
+    # Field exams (issue 16): a facility's stock controllers (facilities/controller_views.py).
+    path("facilities/<int:pk>/controllers/", controller_views.facility_controllers, name="facility-controllers"),
+    path("controller-assignments/<int:pk>/withdraw/", controller_views.controller_withdraw, name="controller-withdraw"),
 ]

@@ -389,3 +389,22 @@ def test_a_controller_sees_only_its_own_exams(stock: World):
     assert list(access.scope(FieldExam.objects.all(), stock.controller)) == [exam]
     ControllerAssignment.objects.filter(user=stock.controller).delete()
     assert not access.scope(FieldExam.objects.all(), stock.controller).exists()
+
+
+def test_an_advisor_assigns_and_withdraws_an_existing_controller(world: World):
+    client = Client()
+    client.force_login(world.advisor_a)
+    url = reverse("facilities:facility-controllers", args=[world.facility_x.pk])
+    assert client.post(url, {"user": world.controller_unassigned.pk}).status_code == 302
+    assignment = ControllerAssignment.objects.get(facility=world.facility_x, user=world.controller_unassigned)
+    assert AuditEvent.objects.filter(action="assign-controller", object_id=str(world.facility_x.pk)).exists()
+    # Only controllers of the firm can be chosen: a client user is refused by the form.
+    refused = client.post(url, {"user": world.client_user_x.pk})
+    assert refused.status_code == 200 and not ControllerAssignment.objects.filter(user=world.client_user_x).exists()
+    withdraw = reverse("facilities:controller-withdraw", args=[assignment.pk])
+    other = Client()
+    other.force_login(world.advisor_b)
+    assert other.post(withdraw).status_code == 404
+    assert client.post(withdraw).status_code == 302
+    assert not ControllerAssignment.objects.filter(pk=assignment.pk).exists()
+    assert AuditEvent.objects.filter(action="withdraw-controller", object_id=str(world.facility_x.pk)).exists()

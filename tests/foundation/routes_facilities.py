@@ -82,4 +82,10 @@ ROUTES: Routes = {
     "facilities:deliverable-delete": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
     "facilities:period-waive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
     "facilities:period-receive": (deliverable_of_x, pages(advisor_a=405, advisor_b=405)),
+    # -- field exams (issue 16): the firm's advisors keep a facility's stock controllers.
+    "facilities:facility-controllers": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:controller-withdraw": (
+        lambda w: {"pk": w.facility_x.controller_assignments.get().pk},
+        pages(advisor_a=405, advisor_b=405),  # POST only
+    ),
 }
