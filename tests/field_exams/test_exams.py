@@ -408,3 +408,15 @@ def test_an_advisor_assigns_and_withdraws_an_existing_controller(world: World):
     assert client.post(withdraw).status_code == 302
     assert not ControllerAssignment.objects.filter(pk=assignment.pk).exists()
     assert AuditEvent.objects.filter(action="withdraw-controller", object_id=str(world.facility_x.pk)).exists()
+
+
+def test_a_decompression_bomb_is_refused_not_a_500(stock: World, monkeypatch):
+    """An image whose pixel count is far above Pillow's limit is refused with the field's message."""
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)  # 64 × 64 = 4,096 pixels: > 2 × 10, a "bomb"
+    exam = _plan(stock, method="top_n", top_n=1)
+    with pytest.raises(DomainError, match="JPEG or PNG"):
+        services.add_photo(
+            line=exam.lines.get(), by=stock.controller, image=SimpleUploadedFile("b.png", image_bytes("PNG", (64, 64)))
+        )

@@ -27,7 +27,13 @@ class PlanForm(forms.Form):
         decimal_places=3,
         help_text=_("Largest values: the lines that together make up this share of the stock's value."),
     )
-    top_n = forms.IntegerField(label=_("Number of lines"), required=False, min_value=1, max_value=500)
+    top_n = forms.IntegerField(
+        label=_("Number of lines"),
+        required=False,
+        min_value=1,
+        max_value=500,
+        help_text=_("The N largest values, or N lines at random."),
+    )
     seed = forms.IntegerField(
         label=_("Random seed"),
         required=False,

@@ -201,7 +201,8 @@ def _image_format(upload: UploadedFile) -> tuple[str | None, datetime | None]:
         with Image.open(upload) as image:
             exif = image.getexif()
             stamp = exif.get_ifd(EXIF_IFD).get(EXIF_DATE_TIME_ORIGINAL) or exif.get(EXIF_DATE_TIME)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        # Not an image, a broken one, or one whose pixel count would exhaust memory when opened.
         return None, None
     finally:
         upload.seek(0)
