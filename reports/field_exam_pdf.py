@@ -30,7 +30,7 @@ def exam_context(exam: FieldExam) -> dict[str, Any]:
         "photos": [photo for line in lines for photo in line.photos.all()],
         "findings_reserve": services.findings_reserve(exam),
         "typed_variance": services.typed_variance(exam.facility),
-        "currency": exam.facility.currency,
+        "currency": exam.currency,
         "branding": {"firm_name": firm.name, "logo": firm.logo.name if firm.logo else ""},
         "issued_on": timezone.localdate(),
     }

@@ -474,6 +474,8 @@ class FieldExam(models.Model):
     run = models.ForeignKey(ValuationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     controller = models.ForeignKey(User, on_delete=models.PROTECT, related_name="field_exams")
     counted_on = models.DateField(_("count date"))
+    # The currency of the sampled lines' values (one per exam: plan_exam refuses a mixed sample).
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
     method = models.CharField(_("sample"), max_length=20, choices=SampleMethod.choices)
     coverage_pct = models.DecimalField(_("value covered (%)"), max_digits=7, decimal_places=3, null=True, blank=True)
     top_n = models.PositiveIntegerField(_("number of lines"), null=True, blank=True)

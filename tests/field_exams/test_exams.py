@@ -420,3 +420,13 @@ def test_a_decompression_bomb_is_refused_not_a_500(stock: World, monkeypatch):
         services.add_photo(
             line=exam.lines.get(), by=stock.controller, image=SimpleUploadedFile("b.png", image_bytes("PNG", (64, 64)))
         )
+
+
+def test_a_sample_mixing_currencies_is_refused(stock: World):
+    from valuation.models import StockLine
+
+    StockLine.objects.filter(upload=stock.upload_x, row=2).update(currency="USD")
+    with pytest.raises(DomainError, match="EUR, USD"):
+        _plan(stock, method="top_n", top_n=2)
+    exam = _plan(stock, method="chosen", skus=("A", "C"))
+    assert exam.currency == "EUR"

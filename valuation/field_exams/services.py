@@ -111,14 +111,28 @@ def plan_exam(*, facility: Facility, by: User, counted_on: date, sample: SampleR
     if sample.method == SampleMethod.CHOSEN and sample.skus:
         sample = SampleRequest(method=sample.method, rows=(*sample.rows, *_rows_of(lines, sample.skus)))
     rows = _draw(recorded, sample)
+    if not rows:
+        raise DomainError(_("The sample is empty: the stock file has no line of positive value to draw."))
     if len(rows) > MAX_SAMPLE_LINES:
         raise DomainError(
             _("The sample holds %(n)s lines, more than the %(max)s a controller can count: take a smaller one.")
             % {"n": len(rows), "max": MAX_SAMPLE_LINES},
             field="coverage_pct" if sample.method == SampleMethod.VALUE_COVERAGE else "method",
         )
+    # Values are added up across the sample: they must be in one currency (the file's, for lines
+    # that name none). A mixed sample is refused rather than summed wrongly.
+    by_row = {line.row: line for line in lines.filter(row__in=rows)}
+    file_currency = run.upload.file_currency
+    currencies = sorted({by_row[row].currency or file_currency for row in rows})
+    if len(currencies) > 1:
+        raise DomainError(
+            _("The sample mixes currencies (%(currencies)s): choose lines of one currency.")
+            % {"currencies": ", ".join(currencies)},
+            field="method",
+        )
     exam = FieldExam.objects.create(
         facility=facility,
+        currency=currencies[0],
         upload_id=run.upload_id,
         run=run,
         controller=by,
@@ -128,7 +142,6 @@ def plan_exam(*, facility: Facility, by: User, counted_on: date, sample: SampleR
         top_n=sample.top_n if sample.method == SampleMethod.TOP_N else sample.size,
         seed=sample.seed,
     )
-    by_row = {line.row: line for line in lines.filter(row__in=rows)}
     FieldExamLine.objects.bulk_create(
         FieldExamLine(
             exam=exam,

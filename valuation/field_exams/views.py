@@ -105,7 +105,7 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "typed_variance": services.typed_variance(exam.facility),
         "decision_form": DecisionForm(),
         "finding_decision_form": FindingDecisionForm(),
-        "currency": exam.facility.currency,
+        "currency": exam.currency,
     }
     return render(request, "valuation/field_exams/exam_detail.html", context)
 
@@ -169,7 +169,7 @@ def exam_count(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         "index": index + 1,
         "total": len(siblings),
         "can_count": exam.status == ExamStatus.COUNTING and exam.controller_id == request.user.pk,
-        "currency": exam.facility.currency,
+        "currency": exam.currency,
     }
     return render(request, "valuation/field_exams/exam_count.html", context)
 
