@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
         ('borrowers', '0007_notifications'),
-        ('facilities', '0010_field_exam_assignments'),
+        ('facilities', '0001_initial'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('facilities', '0010_field_exam_assignments'),
+        ('facilities', '0001_initial'),
         ('valuation', '0007_alerts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
