@@ -30,6 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items += [(_("My company"), reverse("valuation:client-detail", args=[user.client_id]))]
     elif user.is_bank_user:
         items += [(_("Portfolio"), reverse("valuation:bank-portfolio"))]
+    # Field exams: the controller's one section; the advisors decide the exams there too.
+    if user.is_controller or user.is_advisor:
+        items.append((_("Field exams"), reverse("valuation:exam-list")))
     if user.is_advisor or user.is_client_user or user.is_bank_user:
         items.append((_("Reports"), reverse("reports:report-list")))
     # The entry the page sits under (longest matching prefix; "/" only for itself) is marked current.

@@ -12,6 +12,7 @@ from borrowers.models import (
     CLIENT_FACT_FIELDS,
     WAREHOUSE_FIELDS,
     ClientCompany,
+    ControlFirm,
     Firm,
     Invitation,
     Role,
@@ -104,7 +105,15 @@ class StockCategoryForm(forms.ModelForm):
 class InvitationForm(forms.ModelForm):
     class Meta:
         model = Invitation
-        fields = ["email", "role", "client", "lender"]
+        fields = ["email", "role", "client", "lender", "control_firm", "facilities"]
+
+    # Field exams: a controller's control firm may be named here when it is not listed yet.
+    new_control_firm = forms.CharField(
+        label=_("New control firm"),
+        max_length=200,
+        required=False,
+        help_text=_("A stock controller of a control firm not listed yet: its name."),
+    )
 
     def __init__(self, *args: Any, inviter: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,8 +121,21 @@ class InvitationForm(forms.ModelForm):
         self.fields["client"].queryset = ClientCompany.objects.visible_to(inviter)
         lender = self.fields["lender"]
         lender.queryset = lender.queryset.filter(firm_id=inviter.firm_id)  # type: ignore[attr-defined]
+        # Field exams: the control firms and facilities of the inviter's firm only.
+        self.fields["control_firm"].queryset = ControlFirm.objects.filter(firm_id=inviter.firm_id)
+        self.fields["control_firm"].help_text = _("Blank for one of your firm's own staff.")
+        facilities = self.fields["facilities"]
+        facilities.queryset = facilities.queryset.filter(  # type: ignore[attr-defined]
+            client__firm_id=inviter.firm_id
+        ).select_related("client")
+        facilities.help_text = _("A stock controller: the facilities it counts stock for.")
+        facilities.required = False
         if not inviter.is_firm_admin:
-            self.fields["role"].choices = [(Role.CLIENT, Role.CLIENT.label), (Role.BANK, Role.BANK.label)]
+            self.fields["role"].choices = [
+                (Role.CLIENT, Role.CLIENT.label),
+                (Role.BANK, Role.BANK.label),
+                (Role.CONTROLLER, Role.CONTROLLER.label),
+            ]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -128,6 +150,14 @@ class InvitationForm(forms.ModelForm):
             self.add_error("client", _("Choose the company this client user belongs to."))
         if role == Role.BANK and lender is None:
             self.add_error("lender", _("Choose the lender this bank user belongs to."))
+        if role == Role.CONTROLLER:
+            if not data.get("facilities"):
+                self.add_error("facilities", _("Choose the facilities this stock controller is assigned to."))
+            if data.get("control_firm") and (data.get("new_control_firm") or "").strip():
+                self.add_error("new_control_firm", _("Choose a listed control firm or name a new one, not both."))
+        else:
+            data["control_firm"], data["new_control_firm"] = None, ""
+            data["facilities"] = []
         if role == Role.ADVISOR:
             data["client"] = data["lender"] = None
         elif role == Role.CLIENT:

@@ -62,6 +62,30 @@ class Role(models.TextChoices):
     ADVISOR = "advisor", _("Advisor")
     CLIENT = "client", _("Client user")
     BANK = "bank", _("Bank partner")
+    # Field exams (issue 16): a stock controller counts sampled lines on the facilities it is assigned to.
+    CONTROLLER = "controller", _("Stock controller")
+
+
+# ------------------------------------------------------------------ field exams: control firms
+
+
+class ControlFirm(models.Model):
+    """A stock-control firm (a trusted third party) an advisory firm works with; its staff are
+    controller users. A firm's own staff may be controllers too, with no control firm."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="control_firms")
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("control firm")
+        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="unique_control_firm_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ------------------------------------------------------------------ end of field exams
 
 
 class UserManager(BaseUserManager["User"]):
@@ -108,6 +132,15 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
+    # Field exams: the control firm of a controller user (blank: one of the advisory firm's own staff).
+    control_firm = models.ForeignKey(
+        ControlFirm,
+        verbose_name=_("control firm"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
     is_firm_admin = models.BooleanField(_("firm administrator"), default=False)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
 
@@ -126,6 +159,7 @@ class User(AbstractUser):
                     models.Q(role="advisor", firm__isnull=False, client__isnull=True, lender__isnull=True)
                     | models.Q(role="client", firm__isnull=False, client__isnull=False, lender__isnull=True)
                     | models.Q(role="bank", firm__isnull=False, client__isnull=True, lender__isnull=False)
+                    | models.Q(role="controller", firm__isnull=False, client__isnull=True, lender__isnull=True)
                     | models.Q(is_superuser=True)
                 ),
             )
@@ -156,6 +190,10 @@ class User(AbstractUser):
     @property
     def is_bank_user(self) -> bool:
         return self.role == Role.BANK and self.lender_id is not None
+
+    @property
+    def is_controller(self) -> bool:
+        return self.role == Role.CONTROLLER and self.firm_id is not None
 
 
 class BusinessModel(models.TextChoices):
@@ -378,6 +416,11 @@ class Invitation(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     client = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, null=True, blank=True)
     lender = models.ForeignKey("facilities.Lender", on_delete=models.CASCADE, null=True, blank=True)
+    # Field exams: a controller's control firm and the facilities it is assigned to on acceptance.
+    control_firm = models.ForeignKey(ControlFirm, on_delete=models.CASCADE, null=True, blank=True)
+    facilities = models.ManyToManyField(
+        "facilities.Facility", verbose_name=_("facilities"), blank=True, related_name="controller_invitations"
+    )
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -502,6 +545,9 @@ class NotificationKind(models.TextChoices):
     BANK_COMMENT = "bank_comment", _("Comment from a lender")
     BANK_DECISION = "bank_decision", _("Decision from a lender")
     CERTIFICATE_WAITING = "certificate_waiting", _("Certificate waiting for certification")
+    # Field exams (issue 16): counts handed in (to the advisors), a decision (to the controller).
+    FIELD_EXAM_SUBMITTED = "field_exam_submitted", _("Field exam submitted")
+    FIELD_EXAM_DECIDED = "field_exam_decided", _("Field exam decided")
 
 
 class Notification(models.Model):

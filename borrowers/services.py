@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from borrowers.common import audit, queueing
 from borrowers.common.errors import DomainError
-from borrowers.models import Invitation, Role, User
+from borrowers.models import ControlFirm, Invitation, Role, User
 
 
 @transaction.atomic
@@ -66,15 +66,49 @@ def valuation_inputs_changed(instance: Model) -> None:
 
 
 @transaction.atomic
-def invite(*, by: User, email: str, role: str, client: Any = None, lender: Any = None, base_url: str) -> Invitation:
-    """Create an expiring invitation and e-mail its link (sent once the transaction commits)."""
+def invite(
+    *,
+    by: User,
+    email: str,
+    role: str,
+    client: Any = None,
+    lender: Any = None,
+    base_url: str,
+    control_firm: ControlFirm | None = None,
+    new_control_firm: str = "",
+    facilities: Any = (),
+) -> Invitation:
+    """Create an expiring invitation and e-mail its link (sent once the transaction commits). A
+    stock controller is invited to specific facilities of the firm, as a member of a control firm
+    (an existing one, or one named here) or as one of the firm's own staff."""
     if not by.is_advisor:
         raise DomainError(_("Only advisors can invite users."))
     if role == Role.ADVISOR and not by.is_firm_admin:
         raise DomainError(_("Only a firm administrator can invite advisors."), field="role")
+    facilities = list(facilities or ())
+    if role == Role.CONTROLLER:
+        if not facilities:
+            raise DomainError(_("Choose the facilities this stock controller is assigned to."), field="facilities")
+        if any(f.client.firm_id != by.firm_id for f in facilities) or (
+            control_firm is not None and control_firm.firm_id != by.firm_id
+        ):
+            raise DomainError(_("Choose facilities and a control firm of your own firm."), field="facilities")
+        if new_control_firm.strip():
+            control_firm, _created = ControlFirm.objects.get_or_create(
+                firm_id=by.firm_id, name=new_control_firm.strip()
+            )
+    else:
+        control_firm, facilities = None, []
     invitation = Invitation.objects.create(
-        firm_id=by.firm_id, email=email.lower(), role=role, client=client, lender=lender, invited_by=by
+        firm_id=by.firm_id,
+        email=email.lower(),
+        role=role,
+        client=client,
+        lender=lender,
+        control_firm=control_firm,
+        invited_by=by,
     )
+    invitation.facilities.set(facilities)
     audit.record(actor=by, action="invite", instance=invitation, after=audit.snapshot(invitation, exclude=("token",)))
     link = base_url.rstrip("/") + reverse("accept-invitation", args=[invitation.token])
     firm_name = by.firm.name if by.firm else "StockPledge"
@@ -110,7 +144,12 @@ def accept_invitation(*, invitation: Invitation, first_name: str, last_name: str
         firm_id=invitation.firm_id,
         client=invitation.client,
         lender=invitation.lender,
+        control_firm=invitation.control_firm,
     )
+    if invitation.role == Role.CONTROLLER:
+        # Field exams: the controller is assigned to the facilities it was invited to.
+        for facility in invitation.facilities.all():
+            facility.controller_assignments.create(user=user, assigned_by=invitation.invited_by)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit.record(actor=user, action="accept-invitation", instance=invitation)

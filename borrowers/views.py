@@ -43,6 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("valuation:client-detail", pk=user.client_id)
     if user.is_bank_user:
         return redirect("reports:report-list")
+    if user.is_controller:
+        return redirect("valuation:exam-list")
     return render(request, "borrowers/no_role.html")
 
 
@@ -133,13 +135,21 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 client=form.cleaned_data.get("client"),
                 lender=form.cleaned_data.get("lender"),
                 base_url=request.build_absolute_uri("/"),
+                control_firm=form.cleaned_data.get("control_firm"),
+                new_control_firm=form.cleaned_data.get("new_control_firm") or "",
+                facilities=form.cleaned_data.get("facilities") or (),
             )
         except DomainError as error:
             error.add_to(form)
         else:
             messages.success(request, _("Invitation sent."))
             return redirect("borrowers:invitation-list")
-    invitations = access.scope(Invitation.objects.select_related("client", "lender", "invited_by"), request.user)
+    invitations = access.scope(
+        Invitation.objects.select_related("client", "lender", "invited_by", "control_firm").prefetch_related(
+            "facilities__client"
+        ),
+        request.user,
+    )
     return render(request, "borrowers/invitation_list.html", {"form": form, "invitations": invitations[:200]})
 
 

@@ -262,6 +262,15 @@ class TermsEditorForm(forms.Form):
         )
         self.fields["count_variance_pct"] = _pct_field(_("Count variance (%)"))
         self.fields["count_variance_pct"].initial = criteria["count_variance_pct"]
+        # Field exams: while an accepted exam applies, its measured figure replaces this one.
+        if getattr(facility, "exam_count_variance_pct", None) is not None:
+            self.fields["count_variance_pct"].help_text = _(
+                "Replaced by the variance measured by field exam %(ref)s of %(date)s (%(pct)s %%) in the valuations."
+            ) % {
+                "ref": facility.exam_reference,
+                "date": f"{facility.exam_counted_on:%Y-%m-%d}",
+                "pct": format(facility.exam_count_variance_pct.normalize(), "f"),
+            }
         self.fields["physical_controls_pct"] = _pct_field(_("Physical controls discount (%)"))
         self.fields["physical_controls_pct"].initial = criteria["physical_controls_pct"]
         self.fields["physical_controls_reason"] = forms.CharField(

@@ -232,6 +232,18 @@ class Facility(models.Model):
         default=Decimal("0.5"),
         help_text=_("An unreconciled amount up to this share of the reported closing stock is accepted."),
     )
+    # -- field exams (issue 16). Written only by valuation.field_exams.services when an advisor
+    # accepts an exam (this floor cannot point at the exam itself): the measured count variance
+    # replaces the typed one in the terms (facilities.terms), with the exam named in the run's inputs.
+    exam_count_variance_pct = models.DecimalField(
+        _("measured count variance (%)"), max_digits=7, decimal_places=3, null=True, blank=True, editable=False
+    )
+    exam_counted_on = models.DateField(_("field exam date"), null=True, blank=True, editable=False)
+    exam_reference = models.CharField(_("field exam"), max_length=100, blank=True, editable=False)
+    exam_findings_reserve = models.DecimalField(
+        _("field exam findings reserve"), **MONEY, default=Decimal("0"), editable=False
+    )
+    # -- end of field exams
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -612,3 +624,30 @@ from facilities.covenant_models import (  # noqa: E402, F401
     StatementLine,
     StatementSource,
 )
+
+# ------------------------------------------------------------------------ field exams (issue 16)
+
+
+class ControllerAssignment(models.Model):
+    """A stock controller (a controller user) assigned to a facility: it may plan and count field
+    exams there, and sees nothing else (borrowers.common.access)."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="controller_assignments")
+    user = models.ForeignKey(
+        "borrowers.User", on_delete=models.CASCADE, related_name="controller_assignments", verbose_name=_("controller")
+    )
+    assigned_by = models.ForeignKey(
+        "borrowers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["facility", "user"]
+        verbose_name = _("controller assignment")
+        constraints = [models.UniqueConstraint(fields=["facility", "user"], name="one_assignment_per_controller")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.facility}"
+
+
+# ------------------------------------------------------------------------ end of field exams

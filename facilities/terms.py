@@ -155,6 +155,15 @@ def _fixed_reserves(facility: Any) -> list[dict[str, Any]]:
         reserves.append(
             {"kind": "other", "amount": _text(facility.other_reserve), "reason": facility.other_reserve_reason or ""}
         )
+    # Field exams: the findings of the applied exam that the advisor accepted as a reserve.
+    if getattr(facility, "exam_findings_reserve", None):
+        reserves.append(
+            {
+                "kind": "other",
+                "amount": _text(facility.exam_findings_reserve),
+                "reason": f"field exam {facility.exam_reference} findings",
+            }
+        )
     return reserves
 
 
@@ -198,6 +207,22 @@ def site_terms(client: Any, warehouses: list[Any] | None = None) -> dict[str, An
         "uninsured_locations": sorted(w.code.strip() for w in warehouses if not w.insured),
         "no_dispossession_locations": sorted(w.code.strip() for w in warehouses if not w.dispossession_possible),
     }
+
+
+def _field_exam(facility: Any, terms: dict[str, Any]) -> None:
+    """Field exams (issue 16): the count variance measured by the facility's latest accepted exam
+    replaces the typed figure, even when lower — it is measured on site and accepted by an
+    advisor — and both stay visible: the discount's basis names the exam, its date and the typed
+    figure (docs/domain.md, "Field exams"). The run's stored terms thus record which exam fed it."""
+    measured = getattr(facility, "exam_count_variance_pct", None)
+    if measured is None:
+        return
+    criteria = terms["criteria"]
+    typed = criteria["count_variance_pct"]
+    criteria["count_variance_pct"] = _text(measured)
+    criteria["count_variance_source"] = (
+        f"field exam {facility.exam_reference} of {facility.exam_counted_on:%Y-%m-%d}; typed figure {typed} %"
+    )
 
 
 def engine_terms_dict(facility: Any, *, as_of: date | None = None) -> dict[str, Any]:
@@ -263,6 +288,7 @@ def engine_terms_dict(facility: Any, *, as_of: date | None = None) -> dict[str, 
         if refused:
             terms["excluded_locations"] = refused
     terms["criteria"] = terms_settings.clean_criteria(facility.criteria_settings)
+    _field_exam(facility, terms)
     terms["ltv_caps"] = terms_settings.clean_ltv_caps(facility.ltv_caps)
     terms["ltv_caps_indicative"] = bool(getattr(facility, "ltv_caps_indicative", False))
     _leased_sites(facility, terms, warehouses, defaulted=defaulted)

@@ -173,8 +173,12 @@ def clean_criteria(value: Any) -> dict[str, Any]:
             _unknown_keys(field, _object(field, band), BAND_KEYS)
     if isinstance(data.get("physical_controls_reason"), str):
         data["physical_controls_reason"] = data["physical_controls_reason"].strip()
+    # Field exams: the source of a measured variance is set by engine_terms_dict from the accepted
+    # exam, never stored with the typed settings (nor part of their hash when there is none).
+    data.pop("count_variance_source", None)
     criteria = _engine(field, {"criteria": data}).criteria
     dumped = terms_to_dict(criteria)
+    dumped.pop("count_variance_source", None)
     if dumped["mix_ranges"] is None:
         dumped["mix_ranges"] = terms_to_dict(DEFAULT_MIX_RANGES)
     return dumped

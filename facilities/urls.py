@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities import calendar_views, covenant_views, credit_file_views, views
+from facilities import calendar_views, controller_views, covenant_views, credit_file_views, views
 
 app_name = "facilities"
 urlpatterns = [
@@ -48,4 +48,7 @@ urlpatterns = [
         covenant_views.statement_edit,
         name="statement-edit",
     ),
+    # Field exams (issue 16): a facility's stock controllers (facilities/controller_views.py).
+    path("facilities/<int:pk>/controllers/", controller_views.facility_controllers, name="facility-controllers"),
+    path("controller-assignments/<int:pk>/withdraw/", controller_views.controller_withdraw, name="controller-withdraw"),
 ]

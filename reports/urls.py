@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import certificate_views, views
+from reports import certificate_views, field_exam_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -37,4 +37,6 @@ urlpatterns = [
         certificate_views.bank_certificates,
         name="bank-borrower-certificates",
     ),
+    # -- field exams (issue 16)
+    path("field-exams/<int:pk>/pdf/", field_exam_views.exam_pdf, name="exam-pdf"),
 ]

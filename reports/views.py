@@ -56,6 +56,10 @@ def _log_access(request: HttpRequest, report: ReportVersion, action: str) -> Non
 
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
+    if request.user.is_controller:
+        # Field exams: a stock controller has no reports; the page is closed like any other.
+        access.log_denial(request.user, f"page {request.path}", request.path)
+        raise Http404
     reports = access.scope(REPORTS, request.user)
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     runs = None

@@ -12,8 +12,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from borrowers.models import ClientCompany, Firm, Role, StockCategory, User, Warehouse
-from facilities.models import Facility, Lender, Structure
+from borrowers.models import ClientCompany, ControlFirm, Firm, Role, StockCategory, User, Warehouse
+from facilities.models import ControllerAssignment, Facility, Lender, Structure
 from reports.models import RenderStatus, ReportShare, ReportVersion
 from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
 
@@ -51,12 +51,27 @@ class World:
     client_user_y: User
     bank_shared: User
     bank_unshared: User
+    # Field exams (issue 16): a control firm's controller assigned to facility_x, and a firm A
+    # staff controller assigned to nothing.
+    controller: User
+    controller_unassigned: User
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
 
 
-PERSONAS = ("anonymous", "advisor_a", "advisor_b", "client_user_x", "client_user_y", "bank_shared", "bank_unshared")
+PERSONAS = (
+    "anonymous",
+    "advisor_a",
+    "advisor_b",
+    "client_user_x",
+    "client_user_y",
+    "bank_shared",
+    "bank_unshared",
+    # field exams
+    "controller",
+    "controller_unassigned",
+)
 
 
 def make_user(email: str, role: str, **fields: object) -> User:
@@ -99,6 +114,11 @@ def world(db) -> World:
     client_user_y = make_user("cfo@yarn.test", Role.CLIENT, firm=firm_a, client=client_y)
     bank_shared = make_user("analyst@banque-un.test", Role.BANK, firm=firm_a, lender=lender_a)
     bank_unshared = make_user("analyst@banque-deux.test", Role.BANK, firm=firm_a, lender=lender_a2)
+    # Field exams: a control firm's controller on facility_x, and an unassigned staff controller.
+    control_firm = ControlFirm.objects.create(firm=firm_a, name="Contrôle Stock SAS")
+    controller = make_user("counter@controle.test", Role.CONTROLLER, firm=firm_a, control_firm=control_firm)
+    ControllerAssignment.objects.create(facility=facility_x, user=controller, assigned_by=advisor_a)
+    controller_unassigned = make_user("staff-counter@alpha.test", Role.CONTROLLER, firm=firm_a)
     upload_x = StockUpload(
         client=client_x,
         original_name="stock.csv",
@@ -153,6 +173,8 @@ def world(db) -> World:
         client_user_y,
         bank_shared,
         bank_unshared,
+        controller,
+        controller_unassigned,
     )
 
 

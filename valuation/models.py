@@ -586,3 +586,171 @@ class CovenantWaiver(models.Model):
     @property
     def facility(self):  # type: ignore[no-untyped-def]
         return self.test.facility
+# ------------------------------------------------------------------------ field exams (issue 16)
+# A stock controller's test counts on site (docs/domain.md, "Field exams"): valuation.field_exams
+# holds the services and pages, valuation.engine.field_exam the computation.
+
+
+class ExamStatus(models.TextChoices):
+    COUNTING = "counting", _("Counting")
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class SampleMethod(models.TextChoices):
+    VALUE_COVERAGE = "value_coverage", _("Largest values covering a share of the stock")
+    TOP_N = "top_n", _("The N largest values")
+    RANDOM = "random", _("Random (seeded)")
+    CHOSEN = "chosen", _("Lines chosen by hand")
+
+
+class FieldExam(models.Model):
+    """One field exam of a facility: a sample of the lines of an accepted stock file, counted on
+    site by a controller; once an advisor accepts it, its variance feeds the record-accuracy
+    discount of the facility's valuations."""
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="field_exams")
+    upload = models.ForeignKey(StockUpload, on_delete=models.PROTECT, related_name="field_exams")
+    run = models.ForeignKey(ValuationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    controller = models.ForeignKey(User, on_delete=models.PROTECT, related_name="field_exams")
+    counted_on = models.DateField(_("count date"))
+    # The currency of the sampled lines' values (one per exam: plan_exam refuses a mixed sample).
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    method = models.CharField(_("sample"), max_length=20, choices=SampleMethod.choices)
+    coverage_pct = models.DecimalField(_("value covered (%)"), max_digits=7, decimal_places=3, null=True, blank=True)
+    top_n = models.PositiveIntegerField(_("number of lines"), null=True, blank=True)
+    seed = models.BigIntegerField(_("random seed"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ExamStatus.choices, default=ExamStatus.COUNTING)
+    # The outcome, written when the controller submits (valuation.engine.field_exam.variance).
+    sampled_value = models.DecimalField(_("sampled recorded value"), **MONEY, null=True, blank=True)
+    counted_value = models.DecimalField(_("counted value"), **MONEY, null=True, blank=True)
+    gross_variance = models.DecimalField(_("gross variance"), **MONEY, null=True, blank=True)
+    variance_pct = models.DecimalField(_("count variance (%)"), max_digits=7, decimal_places=3, null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decision_note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-counted_on", "-id"]
+        verbose_name = _("field exam")
+
+    def __str__(self) -> str:
+        return f"{self.reference} – {self.facility}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("valuation:exam-detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return f"FE-{self.pk}"
+
+
+class FieldExamLine(models.Model):
+    """One sampled line: a copy of the stock file's record (so the exam reads the same whatever
+    happens to the file) and the controller's count."""
+
+    exam = models.ForeignKey(FieldExam, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    row = models.IntegerField(_("row"))
+    sku = models.CharField(_("SKU"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    warehouse = models.CharField(_("site"), max_length=50, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    recorded_quantity = models.DecimalField(_("recorded quantity"), max_digits=18, decimal_places=3)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=18, decimal_places=4, null=True, blank=True)
+    recorded_value = models.DecimalField(_("recorded value"), **MONEY)
+    counted_quantity = models.DecimalField(
+        _("counted quantity"),
+        max_digits=18,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    counted_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["exam", "position"]
+        constraints = [models.UniqueConstraint(fields=["exam", "row"], name="one_exam_line_per_row")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} (row {self.row})"
+
+
+class FindingKind(models.TextChoices):
+    DAMAGED = "damaged", _("Damaged")
+    MISSING = "missing", _("Missing")
+    NOT_OWNED = "not_owned", _("Not owned by the client")
+    UNDECLARED_SITE = "undeclared_site", _("At an undeclared site")
+
+
+class FindingDecision(models.TextChoices):
+    PENDING = "pending", _("To decide")
+    RESERVE = "reserve", _("Accepted as a reserve")
+    EXCLUSION = "exclusion", _("Accepted as a line exclusion")
+    REJECTED = "rejected", _("Rejected")
+
+
+class FieldExamFinding(models.Model):
+    """Something the controller found on a sampled line, with the amount at stake; the advisor
+    accepts it as a reserve or a line exclusion, or rejects it."""
+
+    line = models.ForeignKey(FieldExamLine, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(_("finding"), max_length=20, choices=FindingKind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=FindingDecision.choices, default=FindingDecision.PENDING
+    )
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["line", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.line})"
+
+
+class FieldExamPhoto(models.Model):
+    """A photo taken of a counted line, with when and (when the browser gave it) where."""
+
+    line = models.ForeignKey(FieldExamLine, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to="field-exams/%Y/%m/")
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    # When the camera says it took the picture (EXIF DateTimeOriginal or DateTime), if it does.
+    exif_taken_at = models.DateTimeField(_("taken at (camera)"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["line", "taken_at", "id"]
+
+    def __str__(self) -> str:
+        return f"photo of {self.line} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+# ------------------------------------------------------------------------ end of field exams

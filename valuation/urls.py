@@ -1,6 +1,7 @@
 from django.urls import path
 
 from valuation import views
+from valuation.field_exams import views as exam_views
 from valuation.rates import views as rate_views
 from valuation.workspace import (
     alert_views,
@@ -79,4 +80,15 @@ urlpatterns = [
         covenant_views.bank_covenant_waive,
         name="bank-covenant-waive",
     ),
+    # -- field exams (issue 16)
+    path("field-exams/", exam_views.exam_list, name="exam-list"),
+    path("field-exams/facilities/<int:pk>/plan/", exam_views.exam_plan, name="exam-plan"),
+    path("field-exams/<int:pk>/", exam_views.exam_detail, name="exam-detail"),
+    path("field-exams/<int:pk>/lines/<int:line_pk>/", exam_views.exam_count, name="exam-count"),
+    path("field-exams/<int:pk>/submit/", exam_views.exam_submit, name="exam-submit"),
+    path("field-exams/<int:pk>/accept/", exam_views.exam_accept, name="exam-accept"),
+    path("field-exams/<int:pk>/reject/", exam_views.exam_reject, name="exam-reject"),
+    path("field-exams/findings/<int:pk>/decide/", exam_views.finding_decide, name="exam-finding-decide"),
+    path("field-exams/photos/<int:pk>/", exam_views.exam_photo, name="exam-photo"),
+    # -- end of field exams
 ]

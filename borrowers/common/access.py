@@ -47,6 +47,10 @@ def _bank_user(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_bank_user)
 
 
+def _controller(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_controller)
+
+
 @rule("borrowers.Firm")
 def _firms(user: Any, action: Action) -> Q | None:
     if _firm_advisor(user):
@@ -71,6 +75,9 @@ def _warehouses(user: Any, action: Action) -> Q | None:
         return Q(client__firm_id=user.firm_id)
     if _client_user(user) and action == "view":
         return Q(client_id=user.client_id)
+    if _controller(user) and action == "view":
+        # Field exams: the sites of the facilities the controller is assigned to.
+        return Q(client_id__in=facilities_assigned_to(user).values("client_id"))
     return None
 
 
@@ -569,3 +576,75 @@ def advisor_required(view):  # type: ignore[no-untyped-def]
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
+
+
+# ------------------------------------------------------------------ field exams (issue 16)
+# A stock controller sees the facilities it is assigned to (for its exam pages only: ``scope``
+# gives it no facility, so the dossier, reports and every other page stay 404), their sites, and
+# its own exams of those facilities. The advisors of the firm see and decide every exam.
+
+
+def facilities_assigned_to(user: Any) -> QuerySet:
+    """The facilities a controller user is assigned to (within its advisory firm); anyone else
+    gets none. Only the field-exam pages ask this."""
+    Facility = apps.get_model("facilities", "Facility")
+    if user is None or not getattr(user, "is_authenticated", False) or not _controller(user):
+        return Facility.objects.none()
+    return Facility.objects.filter(client__firm_id=user.firm_id, controller_assignments__user_id=user.pk)
+
+
+@rule("borrowers.ControlFirm")
+def _control_firms(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(firm_id=user.firm_id)
+    if _controller(user) and action == "view" and user.control_firm_id:
+        return Q(pk=user.control_firm_id)
+    return None
+
+
+@rule("facilities.ControllerAssignment")
+def _controller_assignments(user: Any, action: Action) -> Q | None:
+    if _firm_advisor(user):
+        return Q(facility__client__firm_id=user.firm_id)
+    if _controller(user) and action == "view":
+        return Q(user_id=user.pk, facility__client__firm_id=user.firm_id)
+    return None
+
+
+def _exam_rule(path: str) -> Rule:
+    """The rule of an exam, or of a row under it at ``path`` ("line__exam__"): the firm's advisors
+    see and decide; a controller sees and works (counts, findings, photos) its own exams, and only
+    while it is still assigned to their facility (an assignment withdrawn closes them)."""
+
+    def exam_rule(user: Any, action: Action) -> Q | None:
+        if _firm_advisor(user):
+            return Q(**{f"{path}facility__client__firm_id": user.firm_id})
+        if _controller(user):
+            return Q(**{f"{path}facility__in": facilities_assigned_to(user), f"{path}controller_id": user.pk})
+        return None
+
+    return exam_rule
+
+
+rule("valuation.FieldExam")(_exam_rule(""))
+rule("valuation.FieldExamLine")(_exam_rule("exam__"))
+rule("valuation.FieldExamFinding")(_exam_rule("line__exam__"))
+rule("valuation.FieldExamPhoto")(_exam_rule("line__exam__"))
+
+
+def controller_required(view):  # type: ignore[no-untyped-def]
+    """Pages only controllers and advisors use (the field exams): anyone else gets 404."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not (request.user.is_advisor or request.user.is_controller):
+            log_denial(request.user, f"page {request.path}", request.path)
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+# ------------------------------------------------------------------ end of field exams

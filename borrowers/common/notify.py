@@ -70,6 +70,7 @@ EMAIL_BY_DEFAULT: dict[str, frozenset[str]] = {
         }
     ),
     Role.BANK: frozenset({K.REPORT_SHARED, K.DELIVERABLE_LATE, K.ALERT_RAISED}),
+    Role.CONTROLLER: frozenset({K.FIELD_EXAM_DECIDED}),
 }
 
 

@@ -166,7 +166,8 @@ class TestClients(APIRouteTests):
 
 class TestWarehouses(APIRouteTests):
     url = "/api/warehouses/"
-    readers = frozenset({"client_user_x"})
+    # The assigned controller reads the sites of its facility (field exams).
+    readers = frozenset({"client_user_x", "controller"})
 
     def obj(self, w):
         return w.warehouse_x

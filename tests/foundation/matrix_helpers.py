@@ -8,7 +8,7 @@ from typing import Any
 from borrowers.models import Invitation
 from tests.conftest import PERSONAS, World
 
-ANON, ADV_A, ADV_B, CX, CY, BANK, BANK_NO = PERSONAS
+ANON, ADV_A, ADV_B, CX, CY, BANK, BANK_NO, CTRL, CTRL_NO = PERSONAS
 
 Expect = dict[str, int | set[int]]
 

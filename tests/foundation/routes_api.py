@@ -24,7 +24,8 @@ ROUTES: Routes = {
     "client-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "client-detail": (lambda w: {"pk": w.client_x.pk}, api(advisor_a=200, client_user_x=200)),
     "warehouse-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
-    "warehouse-detail": (lambda w: {"pk": w.warehouse_x.pk}, api(advisor_a=200, client_user_x=200)),
+    # The assigned controller reads the sites of its facility (field exams), never changes them.
+    "warehouse-detail": (lambda w: {"pk": w.warehouse_x.pk}, api(advisor_a=200, client_user_x=200, controller=200)),
     "lender-list": (lambda w: {}, api(**ALL_LOGGED_IN)),
     "lender-detail": (lambda w: {"pk": w.lender_a.pk}, api(advisor_a=200, bank_shared=200)),
     "facility-list": (lambda w: {}, api(**ALL_LOGGED_IN)),

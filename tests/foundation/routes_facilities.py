@@ -158,4 +158,10 @@ ROUTES: Routes = {
     "facilities:statement-list": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
     "facilities:statement-create": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200, client_user_x=200)),
     "facilities:statement-edit": (statement_of_x, pages(advisor_a=200, client_user_x=200)),
+    # -- field exams (issue 16): the firm's advisors keep a facility's stock controllers.
+    "facilities:facility-controllers": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
+    "facilities:controller-withdraw": (
+        lambda w: {"pk": w.facility_x.controller_assignments.get().pk},
+        pages(advisor_a=405, advisor_b=405),  # POST only
+    ),
 }

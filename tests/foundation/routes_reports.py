@@ -40,8 +40,18 @@ def _certificate(w: World) -> dict[str, Any]:
     return {"pk": report.pk}
 
 
+def _field_exam(w: World) -> dict[str, int]:
+    from tests.field_exams.helpers import make_exam
+
+    return {"pk": make_exam(w).pk}
+
+
 ROUTES: Routes = {
-    "reports:report-list": (lambda w: {}, pages(**ALL_LOGGED_IN)),
+    # Everyone logged in but a stock controller (it has no reports: field exams).
+    "reports:report-list": (
+        lambda w: {},
+        pages(**{p: 200 for p in ALL_LOGGED_IN if p not in ("controller", "controller_unassigned")}),
+    ),
     "reports:report-detail": (lambda w: {"pk": w.report_x.pk}, pages(**READERS)),
     "reports:report-status": (lambda w: {"pk": w.report_x.pk}, pages(**READERS)),
     "reports:report-download": (_with_pdf, pages(**READERS)),
@@ -54,6 +64,8 @@ ROUTES: Routes = {
     "reports:report-withdraw-client": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-comment": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-decide": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
+    # -- field exams (issue 16): the exam's PDF, to whoever sees the exam.
+    "reports:exam-pdf": (_field_exam, pages(advisor_a=200, controller=200)),
 }
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from borrowers.models import ExchangeRate
+from tests.conftest import World
 from tests.foundation.matrix_helpers import (
     ADVISORS,
     Routes,
@@ -105,4 +106,44 @@ ROUTES: Routes = {
         _covenant_test_of_x,
         pages(advisor_a=405, advisor_b=405, client_user_x=405, client_user_y=405, bank_shared=405, bank_unshared=405),
     ),
+    # -- field exams (issue 16): the assigned controller and the firm's advisors; nobody else.
+    "valuation:exam-list": (
+        lambda w: {},
+        pages(advisor_a=200, advisor_b=200, controller=200, controller_unassigned=200),
+    ),
+    "valuation:exam-plan": (lambda w: {"pk": w.facility_x.pk}, pages(controller=200)),
+    "valuation:exam-detail": (lambda w: {"pk": _exam_x(w).pk}, pages(advisor_a=200, controller=200)),
+    "valuation:exam-count": (lambda w: _exam_line_x(w), pages(advisor_a=200, controller=200)),
+    # POST only: a role that may act is told 405 on a GET, anyone else 404.
+    "valuation:exam-submit": (
+        lambda w: {"pk": _exam_x(w).pk},
+        pages(advisor_a=405, advisor_b=405, controller=405, controller_unassigned=405),
+    ),
+    "valuation:exam-accept": (lambda w: {"pk": _exam_x(w).pk}, pages(advisor_a=405, advisor_b=405)),
+    "valuation:exam-reject": (lambda w: {"pk": _exam_x(w).pk}, pages(advisor_a=405, advisor_b=405)),
+    "valuation:exam-finding-decide": (
+        lambda w: {"pk": _exam_x(w).lines.get().findings.get().pk},
+        pages(advisor_a=405, advisor_b=405),
+    ),
+    "valuation:exam-photo": (
+        lambda w: {"pk": _exam_x(w).lines.get().photos.get().pk},
+        pages(advisor_a=200, controller=200),
+    ),
+    # -- end of field exams
 }
+
+
+# -- field exams (issue 16)
+def _exam_x(w: World):  # type: ignore[no-untyped-def]
+    """An exam of facility_x by the assigned controller: one line, one finding, one photo."""
+    from tests.field_exams.helpers import make_exam
+
+    return make_exam(w)
+
+
+def _exam_line_x(w: World) -> dict[str, int]:
+    exam = _exam_x(w)
+    return {"pk": exam.pk, "line_pk": exam.lines.get().pk}
+
+
+# -- end of field exams

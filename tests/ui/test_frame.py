@@ -31,6 +31,7 @@ def test_each_role_sees_its_own_navigation(world: World):
         "Invitations",
         "Audit trail",
         "Firm settings",  # advisor A administers firm A
+        "Field exams",
         "Reports",
     ]
     assert "Firm settings" not in [label for label, _ in nav_of(world.advisor_b, reverse("borrowers:client-list"))]
@@ -41,6 +42,9 @@ def test_each_role_sees_its_own_navigation(world: World):
         "Portfolio",
         "Reports",
     ]
+    # Field exams: a controller has its exams and nothing else.
+    exams = reverse("valuation:exam-list")
+    assert [label for label, _ in nav_of(world.controller, exams)] == ["Home", "Field exams"]
 
 
 def test_the_entry_a_page_sits_under_is_marked_current(world: World):

@@ -239,6 +239,8 @@ def _portfolio(discount: Discount, criteria: CriteriaTerms, total: int) -> Disco
     if discount == Discount.RECORD_ACCURACY:
         pct = criteria.count_variance_pct
         basis = f"count variance {pct} % × total stock {total / 100:,.2f}"
+        if criteria.count_variance_source:
+            basis += f" ({criteria.count_variance_source})"
     else:
         pct = criteria.physical_controls_pct
         reason = criteria.physical_controls_reason.strip()

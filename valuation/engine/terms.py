@@ -340,7 +340,8 @@ class CriteriaTerms:
 
     ``mix_ranges`` None means ``DEFAULT_MIX_RANGES``; ``count_variance_pct`` is the stock
     controller's test-count variance; ``physical_controls_pct`` needs a written
-    ``physical_controls_reason``.
+    ``physical_controls_reason``. ``count_variance_source`` names the accepted field exam that
+    measured the count variance (empty: the figure was typed); the discount's basis shows it.
     """
 
     mix_ranges: dict[BusinessModel, dict[Category, MixRange]] | None = None
@@ -349,6 +350,7 @@ class CriteriaTerms:
     count_variance_pct: Decimal = Decimal(0)
     physical_controls_pct: Decimal = Decimal(0)
     physical_controls_reason: str = ""
+    count_variance_source: str = ""
 
     def ranges_for(self, model: BusinessModel) -> dict[Category, MixRange]:
         """The mix ranges for a business model, falling back on the defaults."""
@@ -864,6 +866,7 @@ _FIELD_KINDS: dict[str, str] = {
     "no_movement_days": "int",
     "obsolete_after_days": "int",
     "physical_controls_reason": "str",
+    "count_variance_source": "str",
     "code": "str",
     "inclusive": "bool",
     "months": "int",

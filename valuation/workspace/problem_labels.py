@@ -441,6 +441,15 @@ _BASES: list[Pattern] = [
         _("borrower turns %(turns)s (cost of sales ÷ average stock) → %(pct)s of stock"),
         ("turns:num", "pct:pct"),
     ),
+    # Field exams: the measured variance names its exam, its date and the typed figure it replaces.
+    (
+        re.compile(
+            rf"count variance {_NUMBER} % × total stock {_NUMBER} "
+            rf"\(field exam (FE-[0-9]+) of ([0-9-]+); typed figure {_NUMBER} %\)$"
+        ),
+        _("count variance %(pct)s × total stock %(total)s (field exam %(exam)s of %(date)s; typed figure %(typed)s)"),
+        ("pct:pct", "total:money", "exam", "date", "typed:pct"),
+    ),
     (
         re.compile(rf"count variance {_NUMBER} % × total stock {_NUMBER}$"),
         _("count variance %(pct)s × total stock %(total)s"),
