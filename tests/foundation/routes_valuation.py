@@ -104,7 +104,8 @@ ROUTES: Routes = {
     "valuation:facility-covenants": (lambda w: {"pk": w.facility_x.pk}, pages(advisor_a=200)),
     "valuation:bank-covenant-waive": (
         _covenant_test_of_x,
-        pages(advisor_a=405, advisor_b=405, client_user_x=405, client_user_y=405, bank_shared=405, bank_unshared=405),
+        # POST only: a GET is refused before anything is looked up, whoever asks.
+        everyone(405, anon=302),
     ),
     # -- field exams (issue 16): the assigned controller and the firm's advisors; nobody else.
     "valuation:exam-list": (

@@ -16,6 +16,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
 from reports import services as report_services
 from reports.models import Certification, RenderStatus, ReportKind, ReportVersion
@@ -122,7 +123,8 @@ def test_without_an_approved_certificate_the_previous_run_is_the_basis_and_the_t
         "change_pct": "25.7",
         "beyond": True,
     }
-    text = alert_summary(alert.kind, alert.details)
+    with translation.override("en"):
+        text = alert_summary(alert.kind, alert.details)
     assert "no borrowing base certificate has been approved yet" in text
     assert "2026-11-15" in text
 
@@ -139,7 +141,8 @@ def test_the_last_approved_certificate_is_the_basis(world, months):
         alerting.run_figures(current), None, THRESHOLDS, alerting._certificate_figures(world.facility_x)
     )
     assert evaluation.details["eligible"]["change_pct"] == "10.0"
-    text = alert_summary("collateral_change", evaluation.details)
+    with translation.override("en"):
+        text = alert_summary("collateral_change", evaluation.details)
     assert "certificate no. 1" in text and "2026-10-31" in text and "the last approved" in text
 
 
