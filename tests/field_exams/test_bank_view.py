@@ -219,3 +219,21 @@ def test_the_stored_result_gives_the_record_accuracy_discount_and_the_terms_the_
     assert record_accuracy_discount({}) is None
     assert typed_figure("field exam FE-3 of 2026-10-31; typed figure 2.5 %") == D("2.5")
     assert typed_figure("") is None
+
+
+def test_the_bank_reads_the_lines_and_findings_of_a_shown_exam_never_its_photos(valued: World):
+    from borrowers.common import access
+    from tests.field_exams.helpers import make_exam
+    from valuation.models import FieldExamFinding, FieldExamLine, FieldExamPhoto
+
+    exam = make_exam(valued)  # one line, one finding, one photo; counted on the shared date
+    bank = valued.bank_shared
+    assert not access.scope(FieldExamLine.objects.all(), bank).exists()  # still counting
+    FieldExam.objects.filter(pk=exam.pk).update(status=ExamStatus.ACCEPTED)
+    assert list(access.scope(FieldExamLine.objects.all(), bank)) == list(exam.lines.all())
+    assert access.scope(FieldExamFinding.objects.all(), bank).count() == 1
+    assert not access.scope(FieldExamPhoto.objects.all(), bank).exists()
+    assert not access.scope(FieldExamLine.objects.all(), valued.bank_unshared).exists()
+    assert not access.scope(FieldExamLine.objects.all(), valued.client_user_x).exists()
+    photo = FieldExamPhoto.objects.get(line__exam=exam)
+    assert _bank(valued).get(reverse("valuation:exam-photo", args=[photo.pk])).status_code == 404
