@@ -611,25 +611,54 @@ def _controller_assignments(user: Any, action: Action) -> Q | None:
     return None
 
 
-def _exam_rule(path: str) -> Rule:
+def _exam_rule(path: str, *, bank: bool = True) -> Rule:
     """The rule of an exam, or of a row under it at ``path`` ("line__exam__"): the firm's advisors
     see and decide; a controller sees and works (counts, findings, photos) its own exams, and only
-    while it is still assigned to their facility (an assignment withdrawn closes them)."""
+    while it is still assigned to their facility (an assignment withdrawn closes them). A bank user
+    reads (``bank``) the accepted exams of the stock dates shared with it (``_bank_exams``)."""
 
     def exam_rule(user: Any, action: Action) -> Q | None:
         if _firm_advisor(user):
             return Q(**{f"{path}facility__client__firm_id": user.firm_id})
         if _controller(user):
             return Q(**{f"{path}facility__in": facilities_assigned_to(user), f"{path}controller_id": user.pk})
+        if bank and _bank_user(user) and action == "view" and user.lender_id:
+            return _bank_exams(user, path)
         return None
 
     return exam_rule
 
 
+# -- field exams for the bank (issue 16, the bank's view of the last exam)
+def _bank_exams(user: Any, path: str) -> Q:
+    """A bank user's exams: accepted ones of a facility it follows, counted on or before the latest
+    stock date a report shared with its lender shows (``bank_shared_until``, as one subquery). A
+    submitted, rejected or still-counting exam, or one newer than what was shared, stays closed."""
+    from django.db.models import Exists, OuterRef
+
+    ValuationRun = apps.get_model("valuation", "ValuationRun")
+    shown = ValuationRun.objects.filter(
+        facility_id=OuterRef(f"{path}facility_id"),
+        as_of__gte=OuterRef(f"{path}counted_on"),
+        reports__facility_id=OuterRef(f"{path}facility_id"),
+        reports__shares__lender_id=user.lender_id,
+        reports__shares__withdrawn_at__isnull=True,
+        reports__render_status="ready",
+    )
+    return Q(
+        Exists(shown),
+        **{f"{path}status": "accepted", f"{path}facility__in": facilities_shared_with_bank(user)},
+    )
+
+
 rule("valuation.FieldExam")(_exam_rule(""))
 rule("valuation.FieldExamLine")(_exam_rule("exam__"))
 rule("valuation.FieldExamFinding")(_exam_rule("line__exam__"))
-rule("valuation.FieldExamPhoto")(_exam_rule("line__exam__"))
+# The photos stay with the firm and its controller: a bank reads the exam's counts and findings
+# (its page, the exam report, whose photo list gives each photo's time and position), never the
+# pictures themselves (people, other owners' goods and the site's inside can be on them).
+rule("valuation.FieldExamPhoto")(_exam_rule("line__exam__", bank=False))
+# -- end of field exams for the bank
 
 
 def controller_required(view):  # type: ignore[no-untyped-def]

@@ -41,9 +41,13 @@ def _certificate(w: World) -> dict[str, Any]:
 
 
 def _field_exam(w: World) -> dict[str, int]:
+    """The world's exam, accepted: counted on the stock date shared with lender A (bank_shared)."""
     from tests.field_exams.helpers import make_exam
+    from valuation.models import ExamStatus, FieldExam
 
-    return {"pk": make_exam(w).pk}
+    exam = make_exam(w)
+    FieldExam.objects.filter(pk=exam.pk).update(status=ExamStatus.ACCEPTED)
+    return {"pk": exam.pk}
 
 
 ROUTES: Routes = {
@@ -64,8 +68,9 @@ ROUTES: Routes = {
     "reports:report-withdraw-client": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-comment": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
     "reports:report-decide": (lambda w: {"pk": w.report_x.pk}, everyone(405, anon=302)),
-    # -- field exams (issue 16): the exam's PDF, to whoever sees the exam.
-    "reports:exam-pdf": (_field_exam, pages(advisor_a=200, controller=200)),
+    # -- field exams (issue 16): the exam's PDF, to whoever sees the exam; an accepted exam of a
+    # shared stock date to the bank too (tests/field_exams/test_bank_view.py: not another one).
+    "reports:exam-pdf": (_field_exam, pages(advisor_a=200, controller=200, bank_shared=200)),
 }
 
 

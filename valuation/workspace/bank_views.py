@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from borrowers.common import access
 from valuation.models import ValuationRun
 from valuation.workspace import covenants, history
+from valuation.workspace.bank_field_exam import bank_field_exam  # the last field exam (issue 16)
 from valuation.workspace.rollforward import bank_rollforward  # roll-forward (issue 16)
 
 
@@ -47,4 +48,6 @@ def bank_facility(request: HttpRequest, pk: int) -> HttpResponse:
     # covenants (issue 16): the facility's covenants, tests up to what was shared, with the waiver.
     context["covenants"] = covenants.covenant_views(facility, until=until, links=False) if until else []
     context["can_waive"] = True
+    # the last field exam (issue 16): its counts and how they changed the valuation.
+    context.update(bank_field_exam(facility, request.user, until))
     return render(request, "valuation/bank_facility.html", context)
