@@ -193,17 +193,17 @@ def ensure_covenants(*, pledge: Facility, advisor: User, client_user: User) -> N
 
 
 def ensure_waiver(*, pledge: Facility, bank_user: User) -> bool:
-    """The bank waives June's leverage breach until six months from today, once. False while the
-    test or the bank's view of the facility (a rendered shared report) is not there yet."""
+    """The bank waives June's leverage breach for 180 days from today, once. False while the test
+    or the bank's view of the facility (a rendered shared report) is not there yet."""
     test = (
         CovenantTest.objects.filter(facility=pledge, covenant__metric=rules.DEBT_TO_TNW, test_date=WAIVED_QUARTER)
         .select_related("facility")
         .first()
     )
-    if test is None or test.raw_state != CovenantState.BREACHED:
+    if test is None:
         return False
-    if test.waivers.exists():
-        return True
+    if test.raw_state != CovenantState.BREACHED or test.waivers.exists():
+        return True  # nothing (more) to waive
     if not access.facilities_shared_with_bank(bank_user).filter(pk=pledge.pk).exists():
         return False
     covenant_tests.waive_test(
