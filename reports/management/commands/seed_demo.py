@@ -42,6 +42,7 @@ LOGINS = {
     Role.ADVISOR: "advisor@demo.stockpledge.test",
     Role.CLIENT: "client@demo.stockpledge.test",
     Role.BANK: "bank@demo.stockpledge.test",
+    Role.CONTROLLER: "controller@demo.stockpledge.test",  # issue 16: made by reports.demo_controls
 }
 
 # What both demo facilities cost: 3-month EURIBOR, the bank's margin and a fee on the undrawn.
@@ -328,9 +329,37 @@ class Command(BaseCommand):
             )
         else:
             self.done()
+        self.load_controls(client)  # issue 16: controller, field exam, covenants, borrower's certificate
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at {self.url}/login/ with:"))
         for role, email in LOGINS.items():
-            self.stdout.write(f"  {role.label:<14} {email:<34} password: {DEMO_PASSWORD}")
+            self.stdout.write(f"  {role.label:<17} {email:<34} password: {DEMO_PASSWORD}")
+
+    # --- bank-grade controls (issue 16): reports/demo_controls.py
+    def load_controls(self, client: ClientCompany) -> None:
+        from reports.demo_controls import load_controls
+
+        self.step("Loading the demo controls (field exam, covenants, borrower's certificate)")
+        waiting = load_controls(
+            client=client,
+            pledge=Facility.objects.get(client=client, name=PLEDGE_FACILITY),
+            borrowing_base=Facility.objects.get(client=client, name=BORROWING_BASE_FACILITY),
+            advisor=User.objects.get(email=LOGINS[Role.ADVISOR]),
+            client_user=User.objects.get(email=LOGINS[Role.CLIENT]),
+            bank_user=User.objects.get(email=LOGINS[Role.BANK]),
+            controller_email=LOGINS[Role.CONTROLLER],
+            password=DEMO_PASSWORD,
+        )
+        if waiting:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"not yet: {'; '.join(waiting)} wait for the worker's valuations. Run `manage.py seed_demo` "
+                    "again once the worker is done."
+                )
+            )
+        else:
+            self.done()
+
+    # --- end of the bank-grade controls
 
     def issue_reports(self, client: ClientCompany, advisor: User) -> list[str]:
         """The financing report of the pledge, shared with its lender, and the borrowing base
