@@ -57,14 +57,19 @@ def test_one_excluded_line_lowers_eligible_stock_by_exactly_its_value():
     assert lines["first_reason"].isna().tolist() == [True, True, False]
     assert lines.loc[3, "first_reason"] == FIELD_EXAM_FINDING
     rule = next(r for r in after.eligibility.rules if r.reason == FIELD_EXAM_FINDING)
-    assert (rule.status, rule.amount, rule.lines, rule.note) == ("applied", D("200.00"), 1, "excluded by FE-3 finding 7")
+    assert (rule.status, rule.amount, rule.lines, rule.note) == (
+        "applied",
+        D("200.00"),
+        1,
+        "excluded by FE-3 finding 7",
+    )
     assert "field exam FE-3 finding 7: SKU B at site W02 excluded: 1 line(s), book value 200.00" in after.warnings
     # Lifting an advisor's exclusion is not the borrower's lever.
     assert FIELD_EXAM_FINDING not in {lever.reason for lever in after.levers}
 
 
 def test_a_finding_without_a_site_excludes_the_sku_everywhere_and_codes_match_loosely():
-    """" b " with no site takes both B lines (300.00 + 200.00 = 500.00); "a" at "w01" takes A."""
+    """ " b " with no site takes both B lines (300.00 + 200.00 = 500.00); "a" at "w01" takes A."""
     assert _value(_exclusion(" b ")).eligibility.eligible == D("500.00")
     assert _value(_exclusion("a", "w01")).eligibility.eligible == D("500.00")
 
@@ -87,9 +92,7 @@ def test_a_line_two_exclusions_and_a_rule_name_is_counted_once():
         book_value=["500.00", "300.00", "200.00"],
         defective=[False, False, True],
     )
-    result = valuate(
-        data, terms(line_exclusions=[_exclusion("B", "W02"), _exclusion("b", "", finding=8)]), as_of=AS_OF
-    )
+    result = valuate(data, terms(line_exclusions=[_exclusion("B", "W02"), _exclusion("b", "", finding=8)]), as_of=AS_OF)
     assert result.eligibility.eligible == D("500.00")
     assert _reasons(result)[FIELD_EXAM_FINDING] == D("500.00")
     assert _reasons(result)["defective"] == D("0.00")
@@ -134,7 +137,9 @@ def test_adding_exclusions_never_raises_eligible_stock_or_financing(rows, exclus
     base = terms(method=method)
     before = valuate(data, base, as_of=AS_OF)
     excluded = [_exclusion(sku, site, finding=i) for i, (sku, site) in enumerate(exclusions, start=1)]
-    after = valuate(data, base.with_changes(line_exclusions=terms(line_exclusions=excluded).line_exclusions), as_of=AS_OF)
+    after = valuate(
+        data, base.with_changes(line_exclusions=terms(line_exclusions=excluded).line_exclusions), as_of=AS_OF
+    )
     assert after.eligibility.eligible <= before.eligibility.eligible
     assert after.financing.financing <= before.financing.financing
     assert after.eligibility.book_value == before.eligibility.book_value
