@@ -117,6 +117,11 @@ def test_an_accepted_exclusion_lowers_the_current_valuation_by_the_line_and_with
     assert [row["row"] for row in page.context["page"].rows] == [3]
     assert ("field_exam_finding", "Excluded after a field exam") in page.context["reasons"]
 
+    # The exam page says what the finding excludes, and offers its withdrawal instead of a new decision.
+    body = client.get(reverse("valuation:exam-detail", args=[exam.pk])).content.decode()
+    assert "Excludes SKU C003 at W02 from eligible stock in every valuation." in body
+    assert reverse("valuation:exam-finding-withdraw", args=[finding.pk]) in body
+    assert reverse("valuation:exam-finding-decide", args=[finding.pk]) not in body
     # An exclusion in force is not re-decided away: it is withdrawn, with a reason.
     with pytest.raises(DomainError, match="withdraw the exclusion first"):
         services.decide_finding(finding=finding, by=world.advisor_a, decision="rejected")
