@@ -484,6 +484,8 @@ def decide_finding(*, finding: FieldExamFinding, by: User, decision: str) -> Fie
     a line exclusion takes the finding's SKU at its site out of eligible stock in every valuation
     from now on, the current one recomputed at once. An exclusion in force is lifted only by
     withdrawing it (``withdraw_exclusion``), with a reason; a withdrawn one may be decided again."""
+    # Locked alone (a row lock cannot take the outer joins of select_related), then read whole:
+    # two advisors deciding the same finding at once are served one after the other.
     finding = FieldExamFinding.objects.select_for_update().get(pk=finding.pk)
     finding = FieldExamFinding.objects.select_related("line__exam__facility__client").get(pk=finding.pk)
     exam = finding.line.exam
