@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facilities', '0013_field_exam_assignments'),
+        ("facilities", "0013_field_exam_assignments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='facility',
-            name='exam_line_exclusions',
-            field=models.JSONField(blank=True, default=list, editable=False, verbose_name='field exam line exclusions'),
+            model_name="facility",
+            name="exam_line_exclusions",
+            field=models.JSONField(blank=True, default=list, editable=False, verbose_name="field exam line exclusions"),
         ),
     ]

@@ -6,26 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('valuation', '0014_alert_kinds_of_issue_16'),
+        ("valuation", "0014_alert_kinds_of_issue_16"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fieldexamfinding',
-            name='withdrawal_note',
-            field=models.CharField(blank=True, max_length=500, verbose_name='why the exclusion was withdrawn'),
+            model_name="fieldexamfinding",
+            name="withdrawal_note",
+            field=models.CharField(blank=True, max_length=500, verbose_name="why the exclusion was withdrawn"),
         ),
         migrations.AddField(
-            model_name='fieldexamfinding',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='exclusion withdrawn at'),
+            model_name="fieldexamfinding",
+            name="withdrawn_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="exclusion withdrawn at"),
         ),
         migrations.AddField(
-            model_name='fieldexamfinding',
-            name='withdrawn_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="fieldexamfinding",
+            name="withdrawn_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]
