@@ -243,6 +243,10 @@ class Facility(models.Model):
     exam_findings_reserve = models.DecimalField(
         _("field exam findings reserve"), **MONEY, default=Decimal("0"), editable=False
     )
+    # The lines advisors excluded after a field exam's finding, in force (not withdrawn), of every
+    # exam of the facility: [{"sku", "site", "finding", "exam", "counted_on", "accepted_on"}], as
+    # valuation.engine.terms.LineExclusion reads them; facilities.terms puts them in the terms.
+    exam_line_exclusions = models.JSONField(_("field exam line exclusions"), default=list, blank=True, editable=False)
     # -- end of field exams
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -611,6 +615,8 @@ class CreditDocument(models.Model):
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None
+
+
 # ------------------------------------------------------------------------------------ covenants
 # The covenant models live in their own module (facilities/covenant_models.py); imported here so
 # Django registers them with the app.

@@ -214,6 +214,7 @@ def _field_exam(facility: Any, terms: dict[str, Any]) -> None:
     replaces the typed figure, even when lower — it is measured on site and accepted by an
     advisor — and both stay visible: the discount's basis names the exam, its date and the typed
     figure (docs/domain.md, "Field exams"). The run's stored terms thus record which exam fed it."""
+    _line_exclusions(facility, terms)
     measured = getattr(facility, "exam_count_variance_pct", None)
     if measured is None:
         return
@@ -223,6 +224,18 @@ def _field_exam(facility: Any, terms: dict[str, Any]) -> None:
     criteria["count_variance_source"] = (
         f"field exam {facility.exam_reference} of {facility.exam_counted_on:%Y-%m-%d}; typed figure {typed} %"
     )
+
+
+def _line_exclusions(facility: Any, terms: dict[str, Any]) -> None:
+    """Field exams: the lines advisors excluded after a finding (written on the facility, in
+    finding order, by valuation.field_exams.services while in force) go into the terms, each
+    naming its exam, its finding and their dates, so the run's stored terms say which finding
+    excluded what. Passed as stored: a damaged entry stops the valuation with its name
+    (engine terms validation) rather than being dropped, which would finance the stock. None: the
+    key is left out, and a facility without exclusions keeps the terms (and runs) it had."""
+    exclusions = getattr(facility, "exam_line_exclusions", None)
+    if exclusions:
+        terms["line_exclusions"] = list(exclusions)
 
 
 def engine_terms_dict(facility: Any, *, as_of: date | None = None) -> dict[str, Any]:

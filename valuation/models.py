@@ -586,6 +586,8 @@ class CovenantWaiver(models.Model):
     @property
     def facility(self):  # type: ignore[no-untyped-def]
         return self.test.facility
+
+
 # ------------------------------------------------------------------------ field exams (issue 16)
 # A stock controller's test counts on site (docs/domain.md, "Field exams"): valuation.field_exams
 # holds the services and pages, valuation.engine.field_exam the computation.
@@ -710,12 +712,22 @@ class FieldExamFinding(models.Model):
     )
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    # An accepted line exclusion stays in force until an advisor withdraws it, saying why
+    # (valuation.field_exams.services.withdraw_exclusion); the decision is kept, for the record.
+    withdrawn_at = models.DateTimeField(_("exclusion withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    withdrawal_note = models.CharField(_("why the exclusion was withdrawn"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["line", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} ({self.line})"
+
+    @property
+    def excludes(self) -> bool:
+        """Whether this finding takes its line out of the facility's valuations now."""
+        return self.decision == FindingDecision.EXCLUSION and self.withdrawn_at is None
 
 
 class FieldExamPhoto(models.Model):

@@ -89,6 +89,7 @@ urlpatterns = [
     path("field-exams/<int:pk>/accept/", exam_views.exam_accept, name="exam-accept"),
     path("field-exams/<int:pk>/reject/", exam_views.exam_reject, name="exam-reject"),
     path("field-exams/findings/<int:pk>/decide/", exam_views.finding_decide, name="exam-finding-decide"),
+    path("field-exams/findings/<int:pk>/withdraw/", exam_views.finding_withdraw, name="exam-finding-withdraw"),
     path("field-exams/photos/<int:pk>/", exam_views.exam_photo, name="exam-photo"),
     # -- end of field exams
 ]

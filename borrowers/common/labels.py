@@ -29,6 +29,8 @@ REASON_LABELS: dict[str, Promise] = {
     "undeclared_site": _("Undeclared site"),
     "uninsured": _("Uninsured site"),
     "dispossession_impossible": _("Dispossession impossible at the site"),
+    # field exams (issue 16): a line an advisor excluded after a finding (valuation.engine.exclusions)
+    "field_exam_finding": _("Excluded after a field exam"),
     "mix": _("Mix above the business model"),
     "turnover": _("Low turnover"),
     "obsolescence": _("Obsolescence"),
@@ -116,6 +118,8 @@ def _field_text(kind: str, raw: str, currency: str, language: str) -> str:
         return formatting.number(Decimal(plain), language)
     if kind == "int":
         return formatting.number(Decimal(plain), language, places=0)
+    if kind == "site":
+        return raw if raw else str(_("every site"))
     if kind == "category":
         return category_label(raw)
     if kind == "categories":
@@ -133,7 +137,7 @@ def translate_pattern(text: str, patterns: list[Pattern], *, currency: str = "EU
         values = {}
         for field, raw in zip(fields, match.groups(), strict=True):
             name, _sep, kind = field.partition(":")
-            values[name] = _field_text(kind, raw, currency, language)
+            values[name] = _field_text(kind, raw or "", currency, language)  # an optional group: ""
         return str(template) % values
     return None
 
@@ -220,6 +224,28 @@ _WARNINGS: list[Pattern] = [
             "%(count)s line(s), book value %(amount)s, not eligible"
         ),
         ("site", "count:int", "amount:money"),
+    ),
+    # field exams' line exclusions (valuation/engine/exclusions.py)
+    (
+        re.compile(
+            rf"field exam (\S+) finding ([0-9]+): SKU (.+) at (?:site (.+)|any site) excluded: ([0-9]+) line\(s\), "
+            rf"book value {_NUMBER}$"
+        ),
+        _(
+            "Field exam %(exam)s, finding %(finding)s: SKU %(sku)s at %(site)s excluded: %(count)s line(s), "
+            "book value %(amount)s"
+        ),
+        ("exam", "finding", "sku", "site:site", "count:int", "amount:money"),
+    ),
+    (
+        re.compile(
+            r"field exam (\S+) finding ([0-9]+): SKU (.+) at (?:site (.+)|any site) is not in the stock file: .*$"
+        ),
+        _(
+            "Field exam %(exam)s, finding %(finding)s: SKU %(sku)s at %(site)s is not in the stock file: "
+            "nothing excluded"
+        ),
+        ("exam", "finding", "sku", "site:site"),
     ),
     (
         re.compile(r"([0-9]+) line\(s\) have no resale price and no category rate: .*$"),

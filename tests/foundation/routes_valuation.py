@@ -126,6 +126,10 @@ ROUTES: Routes = {
         lambda w: {"pk": _exam_x(w).lines.get().findings.get().pk},
         pages(advisor_a=405, advisor_b=405),
     ),
+    "valuation:exam-finding-withdraw": (
+        lambda w: {"pk": _exam_x(w).lines.get().findings.get().pk},
+        pages(advisor_a=405, advisor_b=405),
+    ),  # POST only (line exclusions, issue 16)
     "valuation:exam-photo": (
         lambda w: {"pk": _exam_x(w).lines.get().photos.get().pk},
         pages(advisor_a=200, controller=200),

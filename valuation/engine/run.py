@@ -16,6 +16,7 @@ import pandas as pd
 
 from valuation.engine.concentration import largest_sku
 from valuation.engine.criteria import CriteriaOutcome, run_criteria
+from valuation.engine.exclusions import FIELD_EXAM_FINDING, assess_exclusions, exclusion_warnings
 from valuation.engine.levers import criteria_levers, waterfall_levers
 from valuation.engine.lines import CATEGORIES, Lines, prepare_lines
 from valuation.engine.liquidation import NO_VALUE, NRV_BASES, LineSettings, eligible_share, line_nrv, line_settings
@@ -107,8 +108,18 @@ def valuate(
     # Each line's liquidity class, so the levers can bind their figures by the LTV caps too.
     category_class = [terms.category_setting(category).liquidity_class for category in CATEGORIES]
     line_class = np.array([list(LiquidityClass).index(k) for k in category_class], dtype=np.int64)[prepared.category]
+    # Field exams: lines an advisor excluded after a finding go first, whole, in either method
+    # (valuation.engine.exclusions); the reader keeps every line in order, so the frame's SKUs line
+    # up with the prepared arrays.
+    exclusions = assess_exclusions(lines["sku"], prepared, terms.line_exclusions)
+    if exclusions is not None:
+        warnings += exclusion_warnings(exclusions.matches)
+    first_takes = [] if exclusions is None else [exclusions.take]
     if terms.method == Method.WATERFALL:
         takes, statuses = assess_rules(prepared, terms)
+        takes = first_takes + takes
+        if exclusions is not None:
+            statuses = [exclusions.status, *statuses]
         waterfall = run_waterfall(book, takes)
         outcome = _Outcome(
             tuple(str(r) for r in waterfall.reasons),
@@ -129,7 +140,7 @@ def valuate(
         warnings += _site_warnings(prepared, takes)
     else:
         site_takes, site_statuses = assess_site_rules(prepared, terms)
-        site_part = run_waterfall(book, site_takes)
+        site_part = run_waterfall(book, first_takes + site_takes)
         # The criteria discounts are computed on what the site rules leave: stock at an undeclared,
         # uninsured or non-dispossessable site is not collateral, so no discount basis includes it.
         criteria = run_criteria(dataclasses.replace(prepared, book=site_part.eligible), terms.criteria, terms.borrower)
@@ -162,6 +173,9 @@ def valuate(
         klass = setting.liquidity_class
         nrv_by_class[klass] = nrv_by_class.get(klass, 0) + nrv_by_setting[code]
     financing = compute_financing(eligible_total, int(eligible_nrv.sum()), nrv_by_class, terms)
+    # An advisor's exclusion is not the borrower's to clear: it is lifted by withdrawing it, so
+    # it is offered as no lever.
+    levers = [lever for lever in levers if lever.reason != FIELD_EXAM_FINDING]
     eligibility = _eligibility(prepared, outcome, terms, rule_outcomes, discount_outcomes)
     # The reader keeps every line in order (it refuses a file with a bad line), so the frame's
     # SKUs line up with the prepared arrays.

@@ -390,6 +390,24 @@ class CostTerms:
 
 
 @dataclass(frozen=True)
+class LineExclusion:
+    """A stock line an advisor excluded after a field exam (docs/domain.md, "Field exams"): every
+    line of a file with this ``sku`` at this ``site`` (warehouse code; empty: at any site) is
+    ineligible under the reason ``field_exam_finding`` (``valuation.engine.exclusions``).
+
+    ``finding`` (the finding's id), ``exam`` (its reference, "FE-12"), ``counted_on`` and
+    ``accepted_on`` (ISO dates) say which decision took the stock out; the engine only repeats them.
+    """
+
+    sku: str
+    site: str = ""
+    finding: int = 0
+    exam: str = ""
+    counted_on: str = ""
+    accepted_on: str = ""
+
+
+@dataclass(frozen=True)
 class FacilityTerms:
     """Everything a valuation needs besides the stock lines and the date."""
 
@@ -420,6 +438,8 @@ class FacilityTerms:
     # custodian (read by "dispossession_impossible", for pledges with dispossession only).
     uninsured_locations: tuple[str, ...] = ()
     no_dispossession_locations: tuple[str, ...] = ()
+    # Field exams: the lines an advisor excluded after a finding, taken out before every rule.
+    line_exclusions: tuple[LineExclusion, ...] = ()
 
     def __post_init__(self) -> None:
         validate_terms(self)
@@ -517,6 +537,21 @@ def validate_terms(terms: FacilityTerms) -> None:
         raise TermsError("day_basis", f"must be 360 or 365, got {terms.day_basis!r}")
     if terms.target_days is not None and not (ZERO <= terms.target_days <= Decimal(3650)):
         raise TermsError("target_days", f"must be between 0 and 3650, got {terms.target_days}")
+    _validate_line_exclusions(terms.line_exclusions)
+
+
+def _validate_line_exclusions(exclusions: tuple[LineExclusion, ...]) -> None:
+    if not isinstance(exclusions, tuple):
+        raise TermsError("line_exclusions", "must be a list of excluded lines")
+    for i, exclusion in enumerate(exclusions):
+        name = f"line_exclusions[{i}]"
+        if not isinstance(exclusion, LineExclusion):
+            raise TermsError(name, "must be an excluded line")
+        if not isinstance(exclusion.sku, str) or not exclusion.sku.strip():
+            raise TermsError(f"{name}.sku", "an excluded line names its SKU")
+        for text in ("site", "exam", "counted_on", "accepted_on"):
+            if not isinstance(getattr(exclusion, text), str):
+                raise TermsError(f"{name}.{text}", "must be text")
 
 
 def _validate_choice(name: str, value: object, choices: type[StrEnum]) -> None:
@@ -793,6 +828,9 @@ def _load_top(key: str, value: Any) -> Any:
         "borrower": lambda v: _load_dataclass(key, v, BorrowerFacts),
         "cost": lambda v: _load_dataclass(key, v, CostTerms),
         "day_basis": lambda v: _int(key, v),
+        "line_exclusions": lambda v: tuple(
+            _load_dataclass(f"line_exclusions[{i}]", e, LineExclusion) for i, e in enumerate(_list(key, v))
+        ),
     }
     if key in loaders:
         return loaders[key](value)
@@ -872,6 +910,12 @@ _FIELD_KINDS: dict[str, str] = {
     "months": "int",
     "site": "str",
     "reason": "str",
+    # field exams' line exclusions
+    "sku": "str",
+    "finding": "int",
+    "exam": "str",
+    "counted_on": "str",
+    "accepted_on": "str",
 }
 
 

@@ -109,3 +109,7 @@ class FindingDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[c for c in FindingDecision.choices if c[0] != FindingDecision.PENDING]
     )
+
+
+class WithdrawalForm(forms.Form):
+    note = forms.CharField(label=_("Why"), max_length=500)

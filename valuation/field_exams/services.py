@@ -358,21 +358,63 @@ def findings_reserve(exam: FieldExam | None) -> Decimal:
     return total or Decimal("0")
 
 
+def exclusions_in_force(facility: Facility) -> Any:
+    """The findings of the facility's exams that exclude their line now: accepted as a line
+    exclusion and not withdrawn, whatever became of the exam afterwards (a rejected count does
+    not make stock the funder cannot seize seizable: the exclusion is lifted only by withdrawing
+    it). Oldest finding first."""
+    return (
+        FieldExamFinding.objects.filter(
+            line__exam__facility=facility, decision=FindingDecision.EXCLUSION, withdrawn_at__isnull=True
+        )
+        .select_related("line__exam")
+        .order_by("id")
+    )
+
+
+def line_exclusions(facility: Facility) -> list[dict[str, Any]]:
+    """The exclusions in force as the terms carry them (valuation.engine.terms.LineExclusion):
+    the finding's line by SKU and site (warehouse code, empty when the line had none: then the
+    SKU at every site), with the exam, the finding and their dates for the record."""
+    return [
+        {
+            "sku": finding.line.sku.strip(),
+            "site": finding.line.warehouse.strip(),
+            "finding": finding.pk,
+            "exam": finding.line.exam.reference,
+            "counted_on": finding.line.exam.counted_on.isoformat(),
+            "accepted_on": timezone.localdate(finding.decided_at).isoformat() if finding.decided_at else "",
+        }
+        for finding in exclusions_in_force(facility)
+    ]
+
+
 def _apply_to_facility(facility: Facility, by: User) -> bool:
-    """Write the applied exam's variance and reserve onto the facility's terms (audited) and queue
-    a valuation when they changed; True when they did."""
+    """Write the applied exam's variance and reserve, and the line exclusions in force, onto the
+    facility's terms (audited) and queue a valuation when they changed; True when they did."""
     exam = applied_exam(facility)
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    fields = ("exam_count_variance_pct", "exam_counted_on", "exam_reference", "exam_findings_reserve")
+    fields = (
+        "exam_count_variance_pct",
+        "exam_counted_on",
+        "exam_reference",
+        "exam_findings_reserve",
+        "exam_line_exclusions",
+    )
 
-    def state() -> dict[str, str | None]:
-        return {name: None if getattr(facility, name) is None else str(getattr(facility, name)) for name in fields}
+    def state() -> dict[str, Any]:
+        values: dict[str, Any] = {name: getattr(facility, name) for name in fields}
+        for name in fields[:-1]:
+            values[name] = None if values[name] is None else str(values[name])
+        values["exam_line_exclusions"] = list(values["exam_line_exclusions"] or [])
+        return values
 
     before = state()
     facility.exam_count_variance_pct = exam.variance_pct if exam else None
     facility.exam_counted_on = exam.counted_on if exam else None
     facility.exam_reference = exam.reference if exam else ""
     facility.exam_findings_reserve = findings_reserve(exam)
+    facility.exam_line_exclusions = line_exclusions(facility)
     after = state()
     if before == after:
         return False
@@ -438,7 +480,13 @@ def reject_exam(*, exam: FieldExam, by: User, note: str) -> FieldExam:
 @transaction.atomic
 def decide_finding(*, finding: FieldExamFinding, by: User, decision: str) -> FieldExamFinding:
     """The advisor accepts a finding as a reserve or a line exclusion, or rejects it (audited). A
-    reserve of the applied exam is deducted from the facility's borrowing base (facilities.terms)."""
+    reserve of the applied exam is deducted from the facility's borrowing base (facilities.terms);
+    a line exclusion takes the finding's SKU at its site out of eligible stock in every valuation
+    from now on, the current one recomputed at once. An exclusion in force is lifted only by
+    withdrawing it (``withdraw_exclusion``), with a reason; a withdrawn one may be decided again."""
+    # Locked alone (a row lock cannot take the outer joins of select_related), then read whole:
+    # two advisors deciding the same finding at once are served one after the other.
+    finding = FieldExamFinding.objects.select_for_update().get(pk=finding.pk)
     finding = FieldExamFinding.objects.select_related("line__exam__facility__client").get(pk=finding.pk)
     exam = finding.line.exam
     _decider(exam, by)
@@ -446,23 +494,57 @@ def decide_finding(*, finding: FieldExamFinding, by: User, decision: str) -> Fie
         raise DomainError(_("Findings are decided once the exam is submitted."))
     if decision not in FindingDecision.values or decision == FindingDecision.PENDING:
         raise DomainError(_("Choose a decision."), field="decision")
-    before = finding.decision
+    if finding.excludes:
+        if decision == FindingDecision.EXCLUSION:
+            return finding  # already in force: nothing to record
+        raise DomainError(_("This finding excludes its line: withdraw the exclusion first, saying why."))
+    before = {"finding": finding.pk, "decision": finding.decision}
+    if finding.withdrawn_at is not None:
+        before["withdrawn_at"] = finding.withdrawn_at.isoformat()
     finding.decision = decision
     finding.decided_by = by
     finding.decided_at = timezone.now()
-    finding.save(update_fields=["decision", "decided_by", "decided_at"])
+    finding.withdrawn_at, finding.withdrawn_by, finding.withdrawal_note = None, None, ""
+    finding.save(
+        update_fields=["decision", "decided_by", "decided_at", "withdrawn_at", "withdrawn_by", "withdrawal_note"]
+    )
+    after = {"finding": finding.pk, "decision": decision, "amount": str(finding.amount)}
+    if decision == FindingDecision.EXCLUSION:
+        after.update(sku=finding.line.sku, site=finding.line.warehouse)
+    audit.record(actor=by, action="decide-field-exam-finding", instance=exam, before=before, after=after)
+    # The applied exam's reserve and every exclusion in force; a valuation is queued if they changed.
+    _apply_to_facility(exam.facility, by)
+    return finding
+
+
+@transaction.atomic
+def withdraw_exclusion(*, finding: FieldExamFinding, by: User, note: str) -> FieldExamFinding:
+    """The advisor withdraws a line exclusion, saying why (audited): the line counts again in the
+    valuations from now on, the current one recomputed at once. The decision stays on record."""
+    finding = FieldExamFinding.objects.select_for_update().get(pk=finding.pk)
+    finding = FieldExamFinding.objects.select_related("line__exam__facility__client").get(pk=finding.pk)
+    exam = finding.line.exam
+    _decider(exam, by)
+    if not finding.excludes:
+        raise DomainError(_("This finding excludes no line: there is nothing to withdraw."))
+    if not note.strip():
+        raise DomainError(_("Say why the exclusion is withdrawn."), field="note")
+    finding.withdrawn_at = timezone.now()
+    finding.withdrawn_by = by
+    finding.withdrawal_note = note.strip()[:500]
+    finding.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
     audit.record(
         actor=by,
-        action="decide-field-exam-finding",
+        action="withdraw-field-exam-exclusion",
         instance=exam,
-        before={"finding": finding.pk, "decision": before},
-        after={"finding": finding.pk, "decision": decision, "amount": str(finding.amount)},
+        before={"finding": finding.pk, "decision": finding.decision, "sku": finding.line.sku},
+        after={"finding": finding.pk, "withdrawn": True, "note": finding.withdrawal_note},
     )
-    if exam.status == ExamStatus.ACCEPTED:
-        _apply_to_facility(exam.facility, by)
+    _apply_to_facility(exam.facility, by)
     return finding
 
 
 def exclusions(exam: FieldExam) -> Any:
-    """The findings of the exam accepted as line exclusions."""
+    """The findings of the exam accepted as line exclusions (withdrawn ones included: ``excludes``
+    tells those in force)."""
     return FieldExamFinding.objects.filter(line__exam=exam, decision=FindingDecision.EXCLUSION).select_related("line")

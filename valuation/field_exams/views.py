@@ -1,5 +1,6 @@
 """Field-exam pages: the controller plans, counts (a phone-sized page per line), photographs and
-submits; the firm's advisors read every exam and decide it and its findings. Each view checks
+submits; the firm's advisors read every exam and decide it and its findings (and withdraw a line
+exclusion). Each view checks
 access (borrowers.common.access), calls a service, renders."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from valuation.field_exams.forms import (
     FindingForm,
     PhotoForm,
     PlanForm,
+    WithdrawalForm,
 )
 from valuation.models import ExamStatus, FieldExam, FieldExamFinding, FieldExamLine, FieldExamPhoto, SampleMethod
 
@@ -102,6 +104,7 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide_findings": user.is_advisor and exam.status in (ExamStatus.SUBMITTED, ExamStatus.ACCEPTED),
         "applied": services.applied_exam(exam.facility) if user.is_advisor else None,
         "findings_reserve": services.findings_reserve(exam),
+        "withdrawal_form": WithdrawalForm(),
         "typed_variance": services.typed_variance(exam.facility),
         "decision_form": DecisionForm(),
         "finding_decision_form": FindingDecisionForm(),
@@ -226,6 +229,24 @@ def finding_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Decision recorded."))
+    return redirect("valuation:exam-detail", pk=finding.line.exam_id)
+
+
+@advisor_required
+@require_POST
+def finding_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a line exclusion, saying why: the line counts again from the next valuation on."""
+    finding = access.get_or_404(request.user, FieldExamFinding.objects.select_related("line__exam"), "change", pk=pk)
+    form = WithdrawalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the exclusion is withdrawn."))
+    else:
+        try:
+            services.withdraw_exclusion(finding=finding, by=request.user, note=form.cleaned_data["note"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Exclusion withdrawn: the line counts again in the next valuation."))
     return redirect("valuation:exam-detail", pk=finding.line.exam_id)
 
 

@@ -436,6 +436,12 @@ _NOTES: dict[str, Promise] = {
 }
 _NUMBER = r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)"
 _BASES: list[Pattern] = [
+    # Field exams' line exclusions: the rule note names the findings (valuation/engine/exclusions.py).
+    (
+        re.compile(r"excluded by (.+)$"),
+        _("excluded by the field exam findings %(sources)s"),
+        ("sources",),
+    ),
     (
         re.compile(rf"borrower turns {_NUMBER} \(cost of sales ÷ average stock\) → {_NUMBER} % of stock$"),
         _("borrower turns %(turns)s (cost of sales ÷ average stock) → %(pct)s of stock"),
