@@ -181,3 +181,15 @@ def world(db) -> World:
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """A request made by a French or Chinese user leaves its language active in the thread (as
+    Django's own locale middleware does); each test starts in the default language instead, so
+    that no test depends on the one that ran before it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

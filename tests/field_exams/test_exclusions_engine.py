@@ -164,7 +164,6 @@ def test_the_exclusion_reads_in_french_on_the_pages():
             "Field exam FE-3, finding 8: SKU Z at every site is not in the stock file: nothing excluded"
         )
     with translation.override("fr"):
-        # Not translated yet (locale files are done after merging): the text is recognised all the
-        # same, and its amount formatted the French way.
+        # The text is recognised and translated, its amount formatted the French way.
         assert "200,00" in warning_text(taken)
-        assert rule_note_text(rule.note) == "excluded by the field exam findings FE-3 finding 7; FE-3 finding 8"
+        assert rule_note_text(rule.note) == "exclu par les constats d'audit terrain FE-3 finding 7; FE-3 finding 8"
