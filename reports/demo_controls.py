@@ -38,7 +38,9 @@ EXAM_SAMPLE_LINES = 8  # the eight largest lines by value
 # Two counts short of the file: (position in the sample, units missing). The first one's missing
 # units are also a finding the advisor accepts as a reserve.
 COUNT_SHORTFALLS = {2: Decimal("2"), 5: Decimal("1")}
-EXAM_DAYS_AFTER_STOCK_DATE = 12
+# Counted at the stock date itself (the period-end count): a bank sees an exam once a report of
+# a stock date on or after its count is shared with it, and the demo bank follows 31 October.
+EXAM_DAYS_AFTER_STOCK_DATE = 0
 
 # The pledge's covenants, chosen against the demo's figures of 31 October 2026 (README): an
 # availability of about 0.25 M (met), a loan-to-value just under its cap (at risk), 90 days of

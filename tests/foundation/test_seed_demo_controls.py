@@ -171,6 +171,10 @@ def test_seed_demo_loads_the_controls_once_with_each_state_to_show(client):
         page = client.get(reverse("home"), follow=True)
         assert page.status_code == 200, email
         assert page.redirect_chain[-1][0] == landings[role], email
+        if role == Role.BANK:
+            # The exam is counted at the shared stock date: the bank's page of the pledge shows it.
+            bank_page = client.get(reverse("valuation:bank-facility", args=[pledge.pk])).content.decode()
+            assert exam.reference in bank_page
 
 
 @pytest.mark.django_db(transaction=True)
@@ -200,3 +204,4 @@ def test_the_controls_wait_for_a_valuation_not_done_yet():
         f"the borrower's certificate of {BORROWING_BASE_FACILITY}",
     ]
     assert not FieldExam.objects.exists() and not BorrowerCertificate.objects.exists()
+
