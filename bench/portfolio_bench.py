@@ -156,6 +156,9 @@ def child(facilities: int, runs: int, requests: int) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     setup_test_environment()
+    from config.warmup import load_and_freeze
+
+    load_and_freeze()  # as config/wsgi.py does in every web process
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:

@@ -137,10 +137,19 @@ def _stored(deliverables: list[Deliverable], *, closed_only: bool) -> dict[int, 
 
 
 def _active_deliverables(facilities: QuerySet[Facility] | Iterable[Facility]) -> list[Deliverable]:
-    ids = facilities.values("pk") if isinstance(facilities, QuerySet) else [f.pk for f in facilities]
-    return list(
-        Deliverable.objects.filter(facility__in=ids, active=True).select_related("facility__client", "facility__lender")
-    )
+    """The active deliverables with their facility: read with it from a queryset; a list of
+    facilities the caller already holds (a page's own facility) is reused as it is."""
+    if isinstance(facilities, QuerySet):
+        return list(
+            Deliverable.objects.filter(facility__in=facilities.values("pk"), active=True).select_related(
+                "facility__client", "facility__lender"
+            )
+        )
+    held = {f.pk: f for f in facilities}
+    deliverables = list(Deliverable.objects.filter(facility__in=list(held), active=True))
+    for deliverable in deliverables:
+        deliverable.facility = held[deliverable.facility_id]
+    return deliverables
 
 
 @dataclass(frozen=True)

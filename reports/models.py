@@ -113,6 +113,10 @@ class ReportShare(models.Model):
 
     class Meta:
         ordering = ["-shared_at"]
+        # "Is this report shared with this lender?" is asked for every report of every facility a
+        # bank follows (its portfolio, its pages): one index lookup per report, not a scan of
+        # all the lender's shares.
+        indexes = [models.Index(fields=["report", "lender"], name="reports_share_report_lender")]
 
     def __str__(self) -> str:
         return f"{self.report} → {self.lender}"

@@ -47,12 +47,12 @@ class PortfolioRow:
         return None if self.reported is None else self.reported.get(name)
 
 
-def shared_runs(user: User):  # type: ignore[no-untyped-def]
-    """The runs of reports shared with the bank user's lender (not withdrawn, rendered)."""
-    facilities = access.facilities_shared_with_bank(user)
+def shared_runs(user: User, facility_ids: list[int]):  # type: ignore[no-untyped-def]
+    """The runs of reports shared with the bank user's lender (not withdrawn, rendered), of the
+    facilities ``access.facilities_shared_with_bank`` gave (their keys, read once)."""
     return (
         ValuationRun.objects.filter(
-            facility__in=facilities.values("pk"),
+            facility_id__in=facility_ids,
             status=RunStatus.DONE,
             reports__shares__lender_id=user.lender_id,
             reports__shares__withdrawn_at__isnull=True,
@@ -165,7 +165,7 @@ def portfolio_rows(user: User, *, sort: str | None = None) -> tuple[list[Portfol
     if not facilities:
         return [], reporting_currency(user)
     rows = {f.pk: PortfolioRow(facility=f) for f in facilities}
-    runs = shared_runs(user).values("pk", "facility_id", "as_of", "currency", *FIGURES)
+    runs = shared_runs(user, list(rows)).values("pk", "facility_id", "as_of", "currency", *FIGURES)
     latest_seen: set[int] = set()
     latest_run: dict[int, PortfolioRow] = {}
     for run in runs:  # per facility, latest first (CURRENT_ORDER)
