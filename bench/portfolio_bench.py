@@ -9,7 +9,8 @@ What is measured, in-process with Django's test client (no gunicorn: the page's 
 firm, one lender and its bank user; ``--facilities`` facilities of as many clients, a quarter of
 them in USD (converted at dated EUR/USD rates, one a day over the year) and one in ten in GBP with
 no rate; each facility has ``--runs`` monthly valuations, each with a rendered report shared with
-the lender, a stored result of realistic size, and two unresolved alerts. ``GET /bank/portfolio/``
+the lender, a stored result of realistic size, and two unresolved alerts; a monthly stock-file
+deliverable received for the valued months, so the months since are late. ``GET /bank/portfolio/``
 is requested 5 times to warm up, then ``--requests`` times (alternating sorts). The query count is
 taken once for the 200-facility portfolio and once for a second lender following 2 of the
 facilities: they must be equal. Target: p95 ≤ 300 ms.
@@ -58,8 +59,11 @@ def _result(i: int) -> dict[str, Any]:
 
 
 def seed(facilities: int, runs: int) -> dict[str, Any]:
+    from django.utils import timezone
+
     from borrowers.models import ClientCompany, ExchangeRate, Firm, Role, User
-    from facilities.models import Facility, Lender, Structure
+    from facilities import calendar
+    from facilities.models import Deliverable, DeliverableKind, DeliverablePeriod, Facility, Lender, Structure
     from reports.models import RenderStatus, ReportShare, ReportVersion
     from valuation.models import Alert, RunStatus, StockUpload, UploadStatus, ValuationRun
 
@@ -143,6 +147,18 @@ def seed(facilities: int, runs: int) -> dict[str, Any]:
     ReportShare.objects.bulk_create(ReportShare(report=rv, lender=small, shared_by=advisor) for rv in latest)
     Alert.objects.bulk_create(
         Alert(facility=f, kind=kind) for f in facility_rows for kind in ("site_concentration", "ltv_above_cap")
+    )
+    # A monthly stock file per facility, its periods received up to the last valuation: the
+    # months after it are late (the portfolio's "Late items").
+    deliverables = Deliverable.objects.bulk_create(
+        Deliverable(facility=f, kind=DeliverableKind.STOCK_FILE, start=start) for f in facility_rows
+    )
+    received = timezone.now()
+    month_ends = [calendar.period_covering("monthly", date(2026, 1 + m, 28)) for m in range(runs)]
+    DeliverablePeriod.objects.bulk_create(
+        DeliverablePeriod(deliverable=d, period_end=end, due_date=calendar.due_date(end, 20), received_at=received)
+        for d in deliverables
+        for end in month_ends
     )
     return {"bank": bank, "small_bank": small_bank}
 

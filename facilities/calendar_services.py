@@ -123,16 +123,28 @@ def _row(deliverable: Deliverable, end: dt.date, record: DeliverablePeriod | Non
     return PeriodRow(deliverable, end, due, state, record, today)
 
 
-def _stored(deliverables: list[Deliverable], *, closed_only: bool) -> dict[int, dict[dt.date, DeliverablePeriod]]:
+def _stored(deliverables: list[Deliverable]) -> dict[int, dict[dt.date, DeliverablePeriod]]:
     """The stored periods of these deliverables (one query), by deliverable and period end."""
     by_deliverable: dict[int, dict[dt.date, DeliverablePeriod]] = defaultdict(dict)
     if not deliverables:
         return by_deliverable
     periods = DeliverablePeriod.objects.filter(deliverable__in=[d.pk for d in deliverables])
-    if closed_only:
-        periods = periods.filter(Q(received_at__isnull=False) | Q(waived_at__isnull=False))
     for period in periods.select_related("received_by", "waived_by"):
         by_deliverable[period.deliverable_id][period.period_end] = period
+    return by_deliverable
+
+
+def _closed(deliverables: list[Deliverable]) -> dict[int, set[dt.date]]:
+    """The period ends of these deliverables that were received or waived (one query): such a
+    period is neither due nor late, whatever the day."""
+    by_deliverable: dict[int, set[dt.date]] = defaultdict(set)
+    if not deliverables:
+        return by_deliverable
+    closed = DeliverablePeriod.objects.filter(
+        Q(received_at__isnull=False) | Q(waived_at__isnull=False), deliverable__in=[d.pk for d in deliverables]
+    )
+    for deliverable_id, period_end in closed.values_list("deliverable_id", "period_end"):
+        by_deliverable[deliverable_id].add(period_end)
     return by_deliverable
 
 
@@ -166,7 +178,7 @@ def facility_calendar(
     deliverables = list(facility.deliverables.all())
     for deliverable in deliverables:
         deliverable.facility = facility
-    stored = _stored(deliverables, closed_only=False)
+    stored = _stored(deliverables)
     result = []
     for d in deliverables:
         ends = calendar.period_ends(d.frequency, d.start, today)[-past:] if past else []
@@ -176,23 +188,25 @@ def facility_calendar(
     return result
 
 
-def _late(deliverables: list[Deliverable], closed: dict, today: dt.date) -> list[PeriodRow]:
+def _late(deliverables: list[Deliverable], closed: dict[int, set[dt.date]], today: dt.date) -> list[PeriodRow]:
     late: list[PeriodRow] = []
     for d in deliverables:
         for end in calendar.period_ends(d.frequency, d.start, today):
-            row = _row(d, end, closed[d.pk].get(end), today)
+            if end in closed[d.pk]:
+                continue
+            row = _row(d, end, None, today)
             if row.state.status == Status.LATE:
                 late.append(row)
     late.sort(key=lambda r: (-r.late_by, r.facility.name, r.deliverable.kind, r.period_end))
     return late
 
 
-def _next(deliverables: list[Deliverable], closed: dict, today: dt.date) -> list[PeriodRow]:
+def _next(deliverables: list[Deliverable], closed: dict[int, set[dt.date]], today: dt.date) -> list[PeriodRow]:
     upcoming: list[PeriodRow] = []
     for d in deliverables:
         for count, end in enumerate(calendar.iter_period_ends(d.frequency, d.start)):
-            row = _row(d, end, closed[d.pk].get(end), today)
-            if row.state.status == Status.DUE:
+            row = None if end in closed[d.pk] else _row(d, end, None, today)
+            if row is not None and row.state.status == Status.DUE:
                 upcoming.append(row)
                 break
             if end > today and count > LOOKAHEAD_LIMIT:
@@ -206,7 +220,7 @@ def late_items(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.da
     waived, after due date + grace), the most days late first. At most two queries, whatever the
     number of facilities. `facilities` is already scoped to the user by the caller."""
     deliverables = _active_deliverables(facilities)
-    return _late(deliverables, _stored(deliverables, closed_only=True), today)
+    return _late(deliverables, _closed(deliverables), today)
 
 
 def next_due(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date) -> list[PeriodRow]:
@@ -214,7 +228,7 @@ def next_due(facilities: QuerySet[Facility] | Iterable[Facility], today: dt.date
     (neither received nor waived, today on or before due date + grace), soonest due date first.
     At most two queries, whatever the number of facilities."""
     deliverables = _active_deliverables(facilities)
-    return _next(deliverables, _stored(deliverables, closed_only=True), today)
+    return _next(deliverables, _closed(deliverables), today)
 
 
 def late_and_next_due(
@@ -222,7 +236,7 @@ def late_and_next_due(
 ) -> tuple[list[PeriodRow], list[PeriodRow]]:
     """``late_items`` and ``next_due`` together, in the same two queries (one without deliverables)."""
     deliverables = _active_deliverables(facilities)
-    closed = _stored(deliverables, closed_only=True)
+    closed = _closed(deliverables)
     return _late(deliverables, closed, today), _next(deliverables, closed, today)
 
 
@@ -242,7 +256,7 @@ def sync_periods(facility: Facility, today: dt.date) -> int:
     with their due dates; drop open periods a changed schedule no longer has (a received or waived
     one is kept). Idempotent, in bulk; returns how many periods were created."""
     deliverables = list(facility.deliverables.all())
-    stored = _stored(deliverables, closed_only=False)
+    stored = _stored(deliverables)
     create: list[DeliverablePeriod] = []
     update: list[DeliverablePeriod] = []
     drop: list[int] = []

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from borrowers.models import ClientCompany, ExchangeRate
-from facilities.models import Facility, Structure
+from facilities.models import Deliverable, DeliverableKind, Facility, Structure
 from reports.models import RenderStatus, ReportShare, ReportVersion
 from tests.conftest import World
 from valuation.models import RunStatus, StockUpload, UploadStatus, ValuationRun
@@ -178,11 +178,37 @@ def _queries(user) -> int:
 
 def test_query_count_is_the_same_for_2_and_20_facilities(world: World):
     rate(world, dt.date(2026, 10, 30), "USD", "1.0842")
-    shared_facility(world, "Dollar 0", currency="USD")
+    dollar, _run = shared_facility(world, "Dollar 0", currency="USD")
+    _monthly_stock_file(dollar, dt.date(2026, 1, 1))
     two = _queries(world.bank_shared)
     for i in range(18):
         facility, _run = shared_facility(world, f"F{i}", currency="USD" if i % 2 else "EUR")
         add_run(world, facility, financing="1200000.00", as_of=dt.date(2026, 11, 30))
         alerting.raise_or_resolve(facility, "site_concentration", True, {})
+        _monthly_stock_file(facility, dt.date(2026, 1, 1))
     assert len(portfolio.portfolio_rows(world.bank_shared)[0]) == 20
     assert _queries(world.bank_shared) == two
+
+
+def _monthly_stock_file(facility: Facility, start: dt.date) -> Deliverable:
+    return Deliverable.objects.create(
+        facility=facility, kind=DeliverableKind.STOCK_FILE, start=start, due_days=20, grace_days=5
+    )
+
+
+def test_late_deliverables_are_counted_per_facility_and_sortable(world: World, monkeypatch):
+    # Today 1 December 2026. Monthly stock files due 20 days after each month end, 5 days' grace,
+    # days late counted from the end of the grace: September's was due 20 Oct, so 25 Oct + 37
+    # days = 1 Dec; October's was due 20 Nov, 25 Nov + 6 = 1 Dec; November's is due 20 Dec.
+    monkeypatch.setattr(portfolio.timezone, "localdate", lambda: dt.date(2026, 12, 1))
+    late_one = world.facility_x
+    _monthly_stock_file(late_one, dt.date(2026, 9, 1))
+    on_time, _run = shared_facility(world, "Aardvark")
+    _monthly_stock_file(on_time, dt.date(2026, 11, 1))
+    rows, _c = portfolio.portfolio_rows(world.bank_shared, sort="-late")
+    assert [(r.facility, r.late_items, r.most_days_late) for r in rows] == [(late_one, 2, 37), (on_time, 0, 0)]
+    rows, _c = portfolio.portfolio_rows(world.bank_shared, sort="late")
+    assert [r.facility for r in rows] == [on_time, late_one]
+    page = _get(world.bank_shared).content.decode()
+    assert "2 late items, the oldest 37 days late" in page
+    assert reverse("facilities:calendar", args=[late_one.pk]) in page

@@ -2,8 +2,9 @@
 shared with its lender (never a newer valuation), in the firm's reporting currency.
 
 ``portfolio_rows`` costs the same number of queries whatever the number of facilities: the
-facilities, their shared runs, their unresolved alerts, the reporting currency, and (only when a
-run is in another currency) the rate history in two queries.
+facilities, their shared runs, their unresolved alerts, their late deliverables (the reporting
+calendar's ``late_items``: the deliverables and their closed periods), the reporting currency,
+and (only when a run is in another currency) the rate history in two queries.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from borrowers.common import access
 from borrowers.models import ExchangeRate, Firm, User
+from facilities import calendar_services
 from valuation.engine.fx import PIVOT, Rate, RateTable, convert_amount
 from valuation.models import CURRENT_ORDER, Alert, AlertState, RunStatus, ValuationRun
 
@@ -36,6 +39,8 @@ class PortfolioRow:
     rate_day: date | None = None
     ltv_pct: Decimal | None = None
     open_alerts: int = 0
+    late_items: int = 0  # periods of the facility's deliverables that are late today
+    most_days_late: int = 0
     trend: list[Decimal] = field(default_factory=list)  # financing over the shared runs, oldest first
     sparkline: str = ""
 
@@ -131,6 +136,7 @@ SORTS: dict[str, Callable[[PortfolioRow], Any]] = {
     "availability": lambda r: r.reported_figure("availability"),
     "ltv": lambda r: r.ltv_pct,
     "alerts": lambda r: r.open_alerts,
+    "late": lambda r: (r.late_items, r.most_days_late),
 }
 DEFAULT_SORT = "client"
 
@@ -194,6 +200,10 @@ def portfolio_rows(user: User, *, sort: str | None = None) -> tuple[list[Portfol
     )
     for item in counts:
         rows[item["facility_id"]].open_alerts = item["n"]
+    for late in calendar_services.late_items(facilities, timezone.localdate()):
+        row = rows[late.facility.pk]
+        row.late_items += 1
+        row.most_days_late = max(row.most_days_late, late.late_by)
     currency = reporting_currency(user)
     convert_rows(list(rows.values()), currency=currency, firm_id=user.firm_id)
     for row in rows.values():
