@@ -83,9 +83,9 @@ def test_the_advisor_follows_three_months_and_the_bank_sees_history_and_an_alert
     expect(row).to_be_visible()
     unresolved = Alert.objects.filter(facility=dossier.facility).exclude(state=AlertState.RESOLVED).count()
     assert unresolved >= 1
-    expect(row.locator("td").last).to_have_text(str(unresolved))  # the open alerts, linked
+    expect(row.locator("td.open-alerts")).to_have_text(str(unresolved))  # the open alerts, linked
     bank.shot("portfolio")
-    row.locator("td").last.get_by_role("link").click()
+    row.locator("td.open-alerts").get_by_role("link").click()
     bank.page.wait_for_url(re.compile(rf"/facilities/{dossier.facility.pk}/alerts/$"))
     expect(bank.page.get_by_text(tr("en", "Stock rotation slowing down")).first).to_be_visible()
     bank.shot("alerts")
