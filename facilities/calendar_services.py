@@ -205,10 +205,11 @@ def _next(deliverables: list[Deliverable], closed: dict[int, set[dt.date]], toda
     upcoming: list[PeriodRow] = []
     for d in deliverables:
         for count, end in enumerate(calendar.iter_period_ends(d.frequency, d.start)):
-            row = None if end in closed[d.pk] else _row(d, end, None, today)
-            if row is not None and row.state.status == Status.DUE:
-                upcoming.append(row)
-                break
+            if end not in closed[d.pk]:
+                row = _row(d, end, None, today)
+                if row.state.status == Status.DUE:
+                    upcoming.append(row)
+                    break
             if end > today and count > LOOKAHEAD_LIMIT:
                 break
     upcoming.sort(key=lambda r: (r.due_date, r.facility.name, r.deliverable.kind))
