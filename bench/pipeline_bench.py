@@ -298,7 +298,7 @@ class Stages:
         self.wrap(validate.LineBuilder, "_build", "build_lines")
         self.wrap(reader, "to_pandas", "to_pandas")
         self.wrap(services, "prepare_lines", "prepare")
-        self.wrap(services, "valuate", "valuate")
+        self.wrap(services, "valuate_converted", "valuate")  # the engine, with the currency conversion
         self.wrap(services, "_compute", "value_thread")
         self.wrap(services, "_store_and_value", "store")
         self.wrap(storage, "encode_slice", "encode")
