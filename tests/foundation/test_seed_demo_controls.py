@@ -204,4 +204,3 @@ def test_the_controls_wait_for_a_valuation_not_done_yet():
         f"the borrower's certificate of {BORROWING_BASE_FACILITY}",
     ]
     assert not FieldExam.objects.exists() and not BorrowerCertificate.objects.exists()
-
